@@ -1,2 +1,24 @@
-using TorchSharp;
-Console.WriteLine(torch.ones(2,2).sum().item<float>());
+using System.CommandLine;
+using LoraLab.Cli.Commands;
+
+namespace LoraLab.Cli;
+
+/// <summary>The thin CLI: parse → call the library → print. Each command lives in Commands/.</summary>
+public static class Program
+{
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("LoraLab: finetune Llama-family models with LoRA or full finetuning, and measure what they learn and forget.");
+        foreach (var command in new[]
+        {
+            ConvertCommand.Create(),
+            GenerateCommand.Create(),
+        })
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
+    }
+}
