@@ -1,0 +1,67 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LoraLab.Models.Llama;
+
+/// <summary>
+/// Grouped-query self-attention with rotary embeddings, through scaled-dot-product attention.
+/// Field names are the Hugging Face keys (q_proj, k_proj, v_proj, o_proj).
+/// </summary>
+public sealed class LlamaAttention : nn.Module
+{
+#pragma warning disable IDE1006 // names follow the Hugging Face state-dict keys
+    internal nn.Module<Tensor, Tensor> q_proj;
+    internal nn.Module<Tensor, Tensor> k_proj;
+    internal nn.Module<Tensor, Tensor> v_proj;
+    internal nn.Module<Tensor, Tensor> o_proj;
+#pragma warning restore IDE1006
+    private readonly int numHeads;
+    private readonly int numKvHeads;
+    private readonly int headDim;
+    private readonly int layerIndex;
+    private readonly double attentionDropout;
+
+    public LlamaAttention(LlamaConfig config, int layerIndex, ScalarType dtype) : base(nameof(LlamaAttention))
+    {
+        numHeads = config.NumAttentionHeads;
+        numKvHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        this.layerIndex = layerIndex;
+        attentionDropout = config.AttentionDropout;
+        q_proj = nn.Linear(config.HiddenSize, numHeads * headDim, hasBias: false, dtype: dtype);
+        k_proj = nn.Linear(config.HiddenSize, numKvHeads * headDim, hasBias: false, dtype: dtype);
+        v_proj = nn.Linear(config.HiddenSize, numKvHeads * headDim, hasBias: false, dtype: dtype);
+        o_proj = nn.Linear(numHeads * headDim, config.HiddenSize, hasBias: false, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <param name="x">(B, T, C) normalised hidden states.</param>
+    /// <param name="cos">(B, T, D) rotary table for these positions; <paramref name="sin"/> likewise.</param>
+    /// <param name="mask">(B, 1, T, S) boolean, true = may attend; null = plain causal (requires an empty cache).</param>
+    /// <param name="cache">KV cache to write into and read from, or null.</param>
+    /// <param name="offset">Number of positions already in the cache.</param>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, long offset)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = q_proj.call(x).view(b, t, numHeads, headDim).transpose(1, 2); // (B, H, T, D)
+        var k = k_proj.call(x).view(b, t, numKvHeads, headDim).transpose(1, 2); // (B, H_kv, T, D)
+        var v = v_proj.call(x).view(b, t, numKvHeads, headDim).transpose(1, 2); // (B, H_kv, T, D)
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Update(layerIndex, k, v, offset); // (B, H_kv, S, D)
+        int groups = numHeads / numKvHeads;
+        if (groups > 1)
+        {
+            // repeat each kv head for its group of query heads: (B, H_kv, S, D) -> (B, H, S, D)
+            k = k.repeat_interleave(groups, dim: 1);
+            v = v.repeat_interleave(groups, dim: 1);
+        }
+        double p = training ? attentionDropout : 0.0;
+        var y = mask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, p: p, is_casual: true)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: p);
+        y = y.transpose(1, 2).reshape(b, t, numHeads * headDim); // (B, T, H·D)
+        return o_proj.call(y).MoveToOuterDisposeScope(); // (B, T, C)
+    }
+}

@@ -1,0 +1,74 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LoraLab.Models.Llama;
+
+/// <summary>
+/// A Llama causal language model with Hugging Face's parameter names ("model.layers.0.self_attn.q_proj.weight", …),
+/// so <see cref="nn.Module.state_dict()"/> keys are the checkpoint keys. With tied embeddings there is no lm_head:
+/// logits use model.embed_tokens.weight.
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+    /// <summary>Label value that the loss ignores (prompt tokens, padding), as in PyTorch and Hugging Face.</summary>
+    public const long IgnoreIndex = -100;
+
+#pragma warning disable IDE1006 // names follow the Hugging Face state-dict keys
+    internal readonly LlamaModel model;
+    internal readonly Linear? lm_head;
+#pragma warning restore IDE1006
+
+    public LlamaForCausalLM(LlamaConfig config, ScalarType dtype = ScalarType.Float32) : base(nameof(LlamaForCausalLM))
+    {
+        config.Validate();
+        Config = config;
+        DType = dtype;
+        model = new LlamaModel(config, dtype);
+        if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public LlamaConfig Config { get; }
+
+    public ScalarType DType { get; }
+
+    public LlamaModel Model => model;
+
+    /// <summary>The output projection's weight (V, C): lm_head.weight, or the embedding when tied.</summary>
+    public Tensor OutputWeight => lm_head?.weight ?? model.embed_tokens.weight!;
+
+    /// <summary>Logits (B, T, V) in float32 for <paramref name="inputIds"/> (B, T); see <see cref="LlamaModel.Forward"/>.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null, Tensor? positionIds = null)
+    {
+        using var scope = NewDisposeScope();
+        var h = model.Forward(inputIds, attentionMask, cache, positionIds); // (B, T, C)
+        var logits = lm_head is null ? nn.functional.linear(h, model.embed_tokens.weight!) : lm_head.call(h); // (B, T, V)
+        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits of the last position only: (B, V). Saves the (B, T, V) projection during prefill.</summary>
+    public Tensor ForwardLast(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        var h = model.Forward(inputIds, attentionMask, cache); // (B, T, C)
+        var last = h.select(1, h.shape[1] - 1); // (B, C)
+        var logits = lm_head is null ? nn.functional.linear(last, model.embed_tokens.weight!) : lm_head.call(last); // (B, V)
+        return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Next-token cross-entropy of <paramref name="logits"/> (B, T, V) against <paramref name="labels"/> (B, T): position t
+    /// predicts labels[t+1]; labels equal to <see cref="IgnoreIndex"/> are skipped. Reduction "mean" (per counted token) or "sum".
+    /// </summary>
+    public static Tensor CausalLoss(Tensor logits, Tensor labels, bool sum = false)
+    {
+        using var scope = NewDisposeScope();
+        long v = logits.shape[2];
+        var shiftLogits = logits.narrow(1, 0, logits.shape[1] - 1).reshape(-1, v); // (B·(T−1), V)
+        var shiftLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1); // (B·(T−1))
+        var loss = nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: IgnoreIndex,
+            reduction: sum ? nn.Reduction.Sum : nn.Reduction.Mean);
+        return loss.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LoraLab.Models.Llama;
+
+/// <summary>SwiGLU feed-forward: down_proj(silu(gate_proj(x)) · up_proj(x)). Field names are the HF keys.</summary>
+public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // names follow the Hugging Face state-dict keys
+    internal nn.Module<Tensor, Tensor> gate_proj;
+    internal nn.Module<Tensor, Tensor> up_proj;
+    internal nn.Module<Tensor, Tensor> down_proj;
+#pragma warning restore IDE1006
+
+    public LlamaMLP(LlamaConfig config, ScalarType dtype) : base(nameof(LlamaMLP))
+    {
+        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, dtype: dtype);
+        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, dtype: dtype);
+        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: false, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = nn.functional.silu(gate_proj.call(x)) * up_proj.call(x); // (B, T, I)
+        return down_proj.call(h).MoveToOuterDisposeScope(); // (B, T, C)
+    }
+}
