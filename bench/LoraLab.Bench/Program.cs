@@ -1,1 +1,64 @@
-Console.WriteLine("bench");
+using System.Diagnostics;
+using LoraLab.Bench;
+using LoraLab.Checkpoints;
+using LoraLab.Generation;
+using LoraLab.Models.Llama;
+using static TorchSharp.torch;
+
+// Generation throughput of LoraLab's Llama (KV cache, greedy) and this TorchSharp build's fp32 GEMM ceiling.
+// Usage: dotnet run -c Release --project bench/LoraLab.Bench [-- --quick] [--shared DIR]
+bool quick = args.Contains("--quick");
+string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
+Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}");
+
+var rows = new List<string[]>();
+foreach (int n in quick ? new[] { 512, 1024 } : new[] { 512, 1024, 2048 })
+{
+    double gflops = Gemm.MeasureGflops(n, quick ? 3 : 5);
+    rows.Add(new[] { $"fp32 GEMM {n}³", $"{gflops:F1} GFLOP/s", "" });
+}
+
+string bin = Path.Combine(shared, "models", "stories260K", "stories260K.bin");
+if (File.Exists(bin))
+{
+    var (config, weights) = Llama2cCheckpoint.Load(bin);
+    using var model = new LlamaForCausalLM(config);
+    StateDictLoader.Load(model, weights.Keys, k => weights[k], bin);
+    foreach (var w in weights.Values) w.Dispose();
+    foreach (int batch in new[] { 1, 8 }) rows.Add(GenerationRow("stories260K", model, batch, quick ? 64 : 200));
+}
+else
+{
+    Console.WriteLine($"(stories260K skipped: {bin} not found; pass --shared DIR)");
+}
+
+var shape15M = new LlamaConfig
+{
+    HiddenSize = 288, IntermediateSize = 768, NumHiddenLayers = 6, NumAttentionHeads = 6, NumKeyValueHeads = 6,
+    HeadDim = 48, VocabSize = 32000, MaxPositionEmbeddings = 256, TieWordEmbeddings = true, RmsNormEps = 1e-5,
+};
+manual_seed(0);
+using (var random15M = new LlamaForCausalLM(shape15M))
+{
+    foreach (int batch in new[] { 1, 8 }) rows.Add(GenerationRow("stories15M shape (random)", random15M, batch, quick ? 64 : 200));
+}
+
+Table.Print(new[] { "measurement", "value", "notes" }, rows);
+
+static string[] GenerationRow(string name, LlamaForCausalLM model, int batch, int newTokens)
+{
+    var gen = new LlamaGenerator(model);
+    var prompts = Enumerable.Range(0, batch).Select(_ => new[] { 1 }).ToList();
+    var options = new GenerationOptions { MaxNewTokens = newTokens, StopAtEos = false };
+    gen.Generate(prompts, options with { MaxNewTokens = 8 }); // warm-up
+    var times = new List<double>();
+    for (int r = 0; r < 3; r++)
+    {
+        var sw = Stopwatch.StartNew();
+        var results = gen.Generate(prompts, options);
+        sw.Stop();
+        times.Add(results.Sum(x => x.NewIds.Length) / sw.Elapsed.TotalSeconds);
+    }
+    times.Sort();
+    return new[] { $"{name} generate, batch {batch}", $"{times[1]:F0} tokens/s", $"greedy, {newTokens} new tokens, median of 3" };
+}
