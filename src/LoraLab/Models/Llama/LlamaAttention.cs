@@ -21,17 +21,17 @@ public sealed class LlamaAttention : nn.Module
     private readonly int layerIndex;
     private readonly double attentionDropout;
 
-    public LlamaAttention(LlamaConfig config, int layerIndex, ScalarType dtype) : base(nameof(LlamaAttention))
+    public LlamaAttention(LlamaConfig config, int layerIndex, ScalarType dtype, Peft.LoraConfig? lora = null) : base(nameof(LlamaAttention))
     {
         numHeads = config.NumAttentionHeads;
         numKvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
         this.layerIndex = layerIndex;
         attentionDropout = config.AttentionDropout;
-        q_proj = nn.Linear(config.HiddenSize, numHeads * headDim, hasBias: false, dtype: dtype);
-        k_proj = nn.Linear(config.HiddenSize, numKvHeads * headDim, hasBias: false, dtype: dtype);
-        v_proj = nn.Linear(config.HiddenSize, numKvHeads * headDim, hasBias: false, dtype: dtype);
-        o_proj = nn.Linear(numHeads * headDim, config.HiddenSize, hasBias: false, dtype: dtype);
+        q_proj = Projection.Create(config.HiddenSize, numHeads * headDim, "q_proj", dtype, lora);
+        k_proj = Projection.Create(config.HiddenSize, numKvHeads * headDim, "k_proj", dtype, lora);
+        v_proj = Projection.Create(config.HiddenSize, numKvHeads * headDim, "v_proj", dtype, lora);
+        o_proj = Projection.Create(numHeads * headDim, config.HiddenSize, "o_proj", dtype, lora);
         RegisterComponents();
     }
 

@@ -12,11 +12,11 @@ public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
     internal nn.Module<Tensor, Tensor> down_proj;
 #pragma warning restore IDE1006
 
-    public LlamaMLP(LlamaConfig config, ScalarType dtype) : base(nameof(LlamaMLP))
+    public LlamaMLP(LlamaConfig config, ScalarType dtype, Peft.LoraConfig? lora = null) : base(nameof(LlamaMLP))
     {
-        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, dtype: dtype);
-        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, dtype: dtype);
-        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: false, dtype: dtype);
+        gate_proj = Projection.Create(config.HiddenSize, config.IntermediateSize, "gate_proj", dtype, lora);
+        up_proj = Projection.Create(config.HiddenSize, config.IntermediateSize, "up_proj", dtype, lora);
+        down_proj = Projection.Create(config.IntermediateSize, config.HiddenSize, "down_proj", dtype, lora);
         RegisterComponents();
     }
 

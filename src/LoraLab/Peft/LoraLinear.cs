@@ -1,0 +1,86 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LoraLab.Peft;
+
+/// <summary>
+/// A linear layer with a low-rank adapter, as Hugging Face PEFT: y = W x + s · B A dropout(x).
+/// The frozen base weight keeps the plain key ("…q_proj.weight"); lora_A (r × in) starts kaiming-uniform(a = √5),
+/// lora_B (out × r) starts at zero, so the adapter begins as the identity change.
+/// </summary>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // names follow the Hugging Face / PEFT state-dict keys
+    private readonly Parameter weight; // (out, in), frozen
+    private readonly Linear lora_A; // weight (r, in)
+    private readonly Linear lora_B; // weight (out, r)
+#pragma warning restore IDE1006
+    private readonly double dropout;
+
+    public LoraLinear(long inFeatures, long outFeatures, LoraConfig config, ScalarType dtype) : base(nameof(LoraLinear))
+    {
+        weight = new Parameter(empty(outFeatures, inFeatures, dtype: dtype), requires_grad: false);
+        nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
+        // nn.Linear's default initialisation is kaiming_uniform(a = √5), PEFT's choice for A.
+        lora_A = nn.Linear(inFeatures, config.R, hasBias: false, dtype: dtype);
+        lora_B = nn.Linear(config.R, outFeatures, hasBias: false, dtype: dtype);
+        nn.init.zeros_(lora_B.weight!);
+        dropout = config.Dropout;
+        Scaling = config.Scaling;
+        Rank = config.R;
+        RegisterComponents();
+    }
+
+    public double Scaling { get; }
+
+    public int Rank { get; }
+
+    /// <summary>True when s·B·A has been added into the base weight (the LoRA branch is then skipped).</summary>
+    public bool Merged { get; private set; }
+
+    public Parameter Weight => weight;
+
+    public Parameter LoraA => lora_A.weight!;
+
+    public Parameter LoraB => lora_B.weight!;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = nn.functional.linear(x, weight); // (…, out)
+        if (Merged) return y.MoveToOuterDisposeScope();
+        var h = training && dropout > 0 ? nn.functional.dropout(x, dropout, true) : x;
+        y = y + lora_B.call(lora_A.call(h)) * Scaling; // (…, out)
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ΔW = s · B A, shape (out, in), in float32.</summary>
+    public Tensor DeltaWeight()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var delta = matmul(LoraB.to_type(ScalarType.Float32), LoraA.to_type(ScalarType.Float32)) * Scaling; // (out, in)
+        return delta.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>W ← W + s·B·A (idempotent).</summary>
+    public void Merge()
+    {
+        if (Merged) return;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        weight.add_(DeltaWeight().to_type(weight.dtype));
+        Merged = true;
+    }
+
+    /// <summary>W ← W − s·B·A (undoes <see cref="Merge"/>; exact up to rounding).</summary>
+    public void Unmerge()
+    {
+        if (!Merged) return;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        weight.sub_(DeltaWeight().to_type(weight.dtype));
+        Merged = false;
+    }
+}
