@@ -14,10 +14,13 @@ public static class StateDictLoader
     /// <param name="read">Reads one tensor by name (the loader disposes it after copying).</param>
     /// <param name="source">File or directory, for error messages.</param>
     /// <param name="ignore">Source names that may be present without a matching parameter (e.g. rotary inv_freq buffers).</param>
-    public static void Load(nn.Module module, IEnumerable<string> names, Func<string, Tensor> read, string source, Func<string, bool>? ignore = null)
+    /// <param name="optional">Module keys the source may lack; those parameters keep their values (e.g. fresh LoRA adapters).</param>
+    public static void Load(nn.Module module, IEnumerable<string> names, Func<string, Tensor> read, string source,
+        Func<string, bool>? ignore = null, Func<string, bool>? optional = null)
     {
-        var targets = module.state_dict();
         var available = new HashSet<string>(names);
+        var targets = module.state_dict().Where(kv => available.Contains(kv.Key) || !(optional?.Invoke(kv.Key) ?? false))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
         var missing = targets.Keys.Where(k => !available.Contains(k)).ToList();
         if (missing.Count > 0)
             throw new LoraLabException($"{source}: missing tensor(s) {Describe(missing)}; the checkpoint does not match this model's config.");
