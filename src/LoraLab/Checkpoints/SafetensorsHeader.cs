@@ -105,7 +105,7 @@ internal sealed class SafetensorsHeader
                 case "dtype": dtypeEl = field.Value; break;
                 case "shape": shapeEl = field.Value; break;
                 case "data_offsets": offsetsEl = field.Value; break;
-                default: throw Error(path, $"{where}: unknown field '{field.Name}' (expected dtype, shape, data_offsets)");
+                default: break; // ignored, as the reference implementation does
             }
         }
 
@@ -117,7 +117,7 @@ internal sealed class SafetensorsHeader
             throw Error(path, $"{where}: 'dtype' must be a string");
         string dtypeName = dtypeEl.Value.GetString()!;
         if (!SafetensorsDTypeExtensions.TryParseHeaderName(dtypeName, out var dtype))
-            throw Error(path, $"{where}: unsupported dtype '{dtypeName}' (supported: {SafetensorsDTypeExtensions.SupportedNames}); convert the checkpoint to one of them");
+            throw Error(path, $"{where}: unsupported dtype '{dtypeName}' (supported: {SafetensorsDTypeExtensions.SupportedNames})", "convert the checkpoint to one of them");
 
         if (shapeEl.Value.ValueKind != JsonValueKind.Array)
             throw Error(path, $"{where}: 'shape' must be an array of non-negative integers");
@@ -192,5 +192,5 @@ internal sealed class SafetensorsHeader
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ");
 
-    private static LoraLabException Error(string path, string what) => new($"{path}: {what}; {Fix}");
+    private static LoraLabException Error(string path, string what, string fix = Fix) => new($"{path}: {what}; {fix}");
 }

@@ -66,10 +66,10 @@ public sealed unsafe class SafetensorsReader : IDisposable
             Span<byte> prefix = stackalloc byte[8];
             stream.ReadExactly(prefix);
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-            if (headerLength > (ulong)(fileLength - 8))
-                throw Corrupt(path, $"header length {headerLength} exceeds the {fileLength - 8} bytes after the length prefix (file truncated or not safetensors)");
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
                 throw Corrupt(path, $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit");
+            if (headerLength > (ulong)(fileLength - 8))
+                throw Corrupt(path, $"header length {headerLength} exceeds the {fileLength - 8} bytes after the length prefix (file truncated or not safetensors)");
             if (headerLength < 2)
                 throw Corrupt(path, $"header length {headerLength} is too short for a JSON object");
 
@@ -127,7 +127,7 @@ public sealed unsafe class SafetensorsReader : IDisposable
         {
             byte* source = _base + _dataStart + info.Begin;
             if (info.DType == SafetensorsDType.BOOL) CheckBools(info, source);
-            TensorBytes.CopyInto(tensor, source, info.ByteLength);
+            TensorBytes.CopyInto(tensor, (IntPtr)source, info.ByteLength);
         }
         return tensor.MoveToOuterDisposeScope();
     }

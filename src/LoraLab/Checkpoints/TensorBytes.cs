@@ -14,9 +14,9 @@ internal static class TensorBytes
     internal const long ChunkBytes = 1L << 30;
 
     /// <summary>Copies <paramref name="length"/> bytes from <paramref name="source"/> into the storage of <paramref name="target"/>.</summary>
-    public static unsafe void CopyInto(Tensor target, byte* source, long length, long chunkBytes = ChunkBytes)
+    public static unsafe void CopyInto(Tensor target, IntPtr source, long length, long chunkBytes = ChunkBytes)
     {
-        var address = (IntPtr)source;
+        var address = source;
         ForEachChunk(target, length, chunkBytes, (chunk, offset) =>
             new ReadOnlySpan<byte>((byte*)address + offset, chunk.Length).CopyTo(chunk));
     }
