@@ -88,6 +88,7 @@ public class SafetensorsWriterTests
             ["bool"] = tensor(new[] { true, false }),
             ["scalar"] = tensor(2.5f),
             ["empty"] = zeros(0, 4),
+            ["param"] = randn(2, 2).requires_grad_(true), // a trainable weight saves like any other tensor
         };
         string path = dir.File("rt.safetensors");
         SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["k"] = "v ü" });
