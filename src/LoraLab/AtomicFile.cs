@@ -1,27 +1,45 @@
+using System.Text;
+
 namespace LoraLab;
 
-/// <summary>Writes files through a temporary sibling and a rename, so a reader never sees a half-written file.</summary>
+/// <summary>
+/// Writes files through a temporary sibling ("path.tmp-XXXXXXXX") renamed over the target, so a reader never sees a
+/// half-written file and an interrupted write leaves the old file intact. The temp file is removed on failure.
+/// </summary>
 public static class AtomicFile
 {
-    public static void WriteAllText(string path, string contents) => Write(path, tmp => File.WriteAllText(tmp, contents));
+    public static void WriteAllText(string path, string contents) =>
+        Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(contents)));
 
-    public static void WriteAllBytes(string path, byte[] contents) => Write(path, tmp => File.WriteAllBytes(tmp, contents));
+    public static void WriteAllBytes(string path, byte[] contents) => Write(path, stream => stream.Write(contents));
 
-    /// <summary>Calls <paramref name="writeTo"/> with a temporary path beside <paramref name="path"/>, then renames it over the target.</summary>
-    public static void Write(string path, Action<string> writeTo)
+    /// <summary>Calls <paramref name="write"/> with a stream on a temporary file beside <paramref name="path"/>, then renames it over the target.</summary>
+    public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
-        if (dir != null) Directory.CreateDirectory(dir);
-        string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
-            writeTo(tmp);
-            File.Move(tmp, full, overwrite: true);
+            if (dir != null) Directory.CreateDirectory(dir);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
         }
-        finally
+        catch (Exception e)
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
+            TryDelete(temp);
+            if (e is IOException or UnauthorizedAccessException)
+                throw new LoraLabException($"{path}: cannot write file ({e.Message.ReplaceLineEndings(" ")}); check the directory exists, is writable and has space.", e);
+            throw;
         }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
