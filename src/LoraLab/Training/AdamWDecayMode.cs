@@ -1,6 +1,6 @@
 namespace LoraLab.Training;
 
-/// <summary>How <see cref="AdamW"/> applies weight decay.</summary>
+/// <summary>How <see cref="AdamWOptimizer"/> applies weight decay.</summary>
 public enum AdamWDecayMode
 {
     /// <summary>PyTorch <c>torch.optim.AdamW</c>: <c>p ← p · (1 − lr · wd)</c> (decay follows the scheduled lr).</summary>

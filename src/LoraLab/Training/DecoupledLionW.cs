@@ -13,7 +13,7 @@ namespace LoraLab.Training;
 /// </code>
 /// Defaults as llm-foundry: lr 1e-4, betas (0.9, 0.99), weight_decay 0.
 /// </summary>
-public sealed class DecoupledLionW : Optimizer
+public sealed class DecoupledLionW : OptimizerBase
 {
     public DecoupledLionW(IList<Parameter> parameters, double lr = 1e-4, double beta1 = 0.9, double beta2 = 0.99, double weightDecay = 0.0)
         : base("decoupled_lionw", parameters, lr)

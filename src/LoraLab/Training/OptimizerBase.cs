@@ -9,11 +9,11 @@ namespace LoraLab.Training;
 /// decoupled weight decay), and per-parameter state tensors that can be saved and restored exactly.
 /// Parameters whose <c>grad</c> is null are skipped by <see cref="Step"/>, as in PyTorch.
 /// </summary>
-public abstract class Optimizer : IDisposable
+public abstract class OptimizerBase : IDisposable
 {
     private readonly Dictionary<string, torch.Tensor>[] _state;
 
-    protected Optimizer(string name, IList<Parameter> parameters, double lr)
+    protected OptimizerBase(string name, IList<Parameter> parameters, double lr)
     {
         if (parameters.Count == 0) throw new LoraLabException($"{name}: no trainable parameters were given");
         if (!(lr >= 0) || !double.IsFinite(lr)) throw new LoraLabException($"{name}: lr must be a finite number ≥ 0, got {lr}");

@@ -15,9 +15,9 @@ namespace LoraLab.Training;
 /// Defaults are PyTorch's: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0.01.
 /// The step k is kept per parameter (state <c>"step"</c>), as PyTorch does.
 /// </summary>
-public sealed class AdamW : Optimizer
+public sealed class AdamWOptimizer : OptimizerBase
 {
-    public AdamW(IList<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+    public AdamWOptimizer(IList<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
         double weightDecay = 0.01, AdamWDecayMode decayMode = AdamWDecayMode.PyTorch)
         : base("adamw", parameters, lr)
     {
