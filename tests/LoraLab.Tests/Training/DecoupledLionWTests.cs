@@ -42,6 +42,8 @@ public class DecoupledLionWTests
         opt.Step();
         AssertValues([0.9, -1.9, 0.3], p);
         Assert.Equal(3, opt.StepCount);
+        opt.ZeroGrad();
+        Assert.Null(p.grad);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using TorchSharp.Modules;
+
 namespace LoraLab.Training.Config;
 
 /// <summary><c>optimizer:</c>. Defaults follow llm-foundry's DecoupledLionW; for adamw, unset betas/eps are PyTorch's.</summary>
@@ -27,4 +29,13 @@ public sealed class OptimizerSection
     /// <summary>β1, β2 with the optimizer's defaults filled in.</summary>
     public (double Beta1, double Beta2) EffectiveBetas =>
         Betas is { Count: 2 } b ? (b[0], b[1]) : Name == OptimizerName.Adamw ? (0.9, 0.999) : (0.9, 0.99);
+
+    /// <summary>Creates the optimizer over the trainable parameters (pass <see cref="RunConfig.EffectiveWeightDecay"/>).</summary>
+    public OptimizerBase Build(IList<Parameter> trainable, double weightDecay)
+    {
+        var (b1, b2) = EffectiveBetas;
+        return Name == OptimizerName.Adamw
+            ? new AdamWOptimizer(trainable, Lr, b1, b2, Eps, weightDecay, DecoupledWeightDecay ? AdamWDecayMode.Decoupled : AdamWDecayMode.PyTorch)
+            : new DecoupledLionW(trainable, Lr, b1, b2, weightDecay);
+    }
 }

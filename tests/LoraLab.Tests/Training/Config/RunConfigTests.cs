@@ -169,6 +169,11 @@ public class RunConfigTests
         Assert.Equal((0.9, 0.999), c.Optimizer.EffectiveBetas);
         Assert.True(c.Optimizer.DecoupledWeightDecay);
         Assert.Contains("applies only to adamw", Error(Valid, "optimizer.decoupled_weight_decay=true"));
+        var p = new TorchSharp.Modules.Parameter(TorchSharp.torch.zeros(2));
+        using var adam = (AdamWOptimizer)c.Optimizer.Build([p], c.EffectiveWeightDecay);
+        Assert.Equal((AdamWDecayMode.Decoupled, 0.999, 1e-5), (adam.DecayMode, adam.Beta2, adam.WeightDecay));
+        using var lion = (DecoupledLionW)Parse(Valid).Optimizer.Build([p], 0);
+        Assert.Equal((2e-4, 0.95), (lion.InitialLr, lion.Beta2));
     }
 
     [Fact]
