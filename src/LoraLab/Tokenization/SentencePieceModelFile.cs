@@ -1,0 +1,137 @@
+using System.Text;
+
+namespace LoraLab.Tokenization;
+
+/// <summary>
+/// The parts of a SentencePiece ModelProto (<c>tokenizer.model</c>) needed to write a tokenizer.json: pieces with
+/// score and type, the trainer's model type, byte_fallback and special ids, and the normalizer's add_dummy_prefix.
+/// Protobuf field numbers from sentencepiece_model.proto: ModelProto 1=pieces (1 piece, 2 score, 3 type),
+/// 2=trainer_spec (3 model_type, 35 byte_fallback, 40..43 unk/bos/eos/pad id), 3=normalizer_spec (3 add_dummy_prefix,
+/// 4 remove_extra_whitespaces).
+/// </summary>
+internal sealed class SentencePieceModelFile
+{
+    public const int TypeNormal = 1, TypeUnknown = 2, TypeControl = 3, TypeUserDefined = 4, TypeUnused = 5, TypeByte = 6;
+    public const int ModelUnigram = 1, ModelBpe = 2;
+
+    public List<string> Pieces { get; } = [];
+    public List<float> Scores { get; } = [];
+    public List<int> Types { get; } = [];
+    public int ModelType { get; private set; } = ModelUnigram;
+    public bool ByteFallback { get; private set; }
+    public bool AddDummyPrefix { get; private set; } = true;
+    public bool RemoveExtraWhitespaces { get; private set; } = true;
+    public int UnkId { get; private set; }
+    public int BosId { get; private set; } = 1;
+    public int EosId { get; private set; } = 2;
+    public int PadId { get; private set; } = -1;
+
+    public static SentencePieceModelFile Read(string path)
+    {
+        if (!File.Exists(path)) throw new LoraLabException($"tokenizer file {path} does not exist");
+        var m = new SentencePieceModelFile();
+        try
+        {
+            foreach (var (field, _, bytes) in Fields(File.ReadAllBytes(path)))
+            {
+                if (field == 1) m.ReadPiece(bytes);
+                else if (field == 2) m.ReadTrainer(bytes);
+                else if (field == 3) m.ReadNormalizer(bytes);
+            }
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new LoraLabException($"tokenizer {path} is not a SentencePiece model (malformed protobuf: {e.Message})", e);
+        }
+        if (m.Pieces.Count == 0) throw new LoraLabException($"tokenizer {path} has no pieces; is it a SentencePiece tokenizer.model?");
+        return m;
+    }
+
+    private void ReadPiece(byte[] bytes)
+    {
+        string piece = "";
+        float score = 0;
+        int type = TypeNormal;
+        foreach (var (f, v, b) in Fields(bytes))
+        {
+            if (f == 1) piece = new UTF8Encoding(false, true).GetString(b);
+            else if (f == 2) score = BitConverter.ToSingle(b);
+            else if (f == 3) type = (int)v;
+        }
+        Pieces.Add(piece);
+        Scores.Add(score);
+        Types.Add(type);
+    }
+
+    private void ReadTrainer(byte[] bytes)
+    {
+        foreach (var (f, v, _) in Fields(bytes))
+        {
+            switch (f)
+            {
+                case 3: ModelType = (int)v; break;
+                case 35: ByteFallback = v != 0; break;
+                case 40: UnkId = (int)v; break;
+                case 41: BosId = (int)v; break;
+                case 42: EosId = (int)v; break;
+                case 43: PadId = (int)v; break;
+            }
+        }
+    }
+
+    private void ReadNormalizer(byte[] bytes)
+    {
+        foreach (var (f, v, _) in Fields(bytes))
+        {
+            if (f == 3) AddDummyPrefix = v != 0;
+            else if (f == 4) RemoveExtraWhitespaces = v != 0;
+        }
+    }
+
+    /// <summary>Top-level fields of a protobuf message: (number, varint value, bytes of a length-delimited or fixed field).</summary>
+    private static IEnumerable<(int Field, ulong Varint, byte[] Bytes)> Fields(byte[] data)
+    {
+        int i = 0;
+        while (i < data.Length)
+        {
+            ulong key = ReadVarint(data, ref i);
+            int field = (int)(key >> 3), wire = (int)(key & 7);
+            switch (wire)
+            {
+                case 0:
+                    yield return (field, ReadVarint(data, ref i), []);
+                    break;
+                case 1:
+                    yield return (field, 0, data[i..(i + 8)]);
+                    i += 8;
+                    break;
+                case 2:
+                {
+                    int len = checked((int)ReadVarint(data, ref i));
+                    if (len < 0 || i + len > data.Length) throw new FormatException($"field {field} runs past the end");
+                    yield return (field, 0, data[i..(i + len)]);
+                    i += len;
+                    break;
+                }
+                case 5:
+                    yield return (field, 0, data[i..(i + 4)]);
+                    i += 4;
+                    break;
+                default:
+                    throw new FormatException($"unsupported wire type {wire} at byte {i}");
+            }
+        }
+    }
+
+    private static ulong ReadVarint(byte[] data, ref int i)
+    {
+        ulong result = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte b = data[i++];
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return result;
+        }
+        throw new FormatException("varint longer than 10 bytes");
+    }
+}
