@@ -13,6 +13,13 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, byte[] contents) => Write(path, stream => stream.Write(contents));
 
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> through a temporary file.</summary>
+    public static void Copy(string source, string destination) => Write(destination, stream =>
+    {
+        using var input = File.OpenRead(source);
+        input.CopyTo(stream);
+    });
+
     /// <summary>Calls <paramref name="write"/> with a stream on a temporary file beside <paramref name="path"/>, then renames it over the target.</summary>
     public static void Write(string path, Action<Stream> write)
     {

@@ -1,13 +1,48 @@
 using System.CommandLine;
+using LoraLab.Checkpoints;
+using LoraLab.Generation;
+using LoraLab.Tokenization;
 
 namespace LoraLab.Cli.Commands;
 
+/// <summary><c>loralab generate --model DIR --prompt TEXT</c>: prints prompt + completion to stdout, diagnostics to stderr.</summary>
 public static class GenerateCommand
 {
     public static Command Create()
     {
-        var command = new Command("generate", "TODO");
-        command.SetAction(_ => CliRunner.Run(() => 0));
+        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face model directory (config.json, *.safetensors, tokenizer)", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "prompt text (BOS is prepended); empty = start from BOS alone", DefaultValueFactory = _ => "" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "maximum number of tokens to generate", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<double>("--temperature") { Description = "sampling temperature; 0 = greedy", DefaultValueFactory = _ => 0.0 };
+        var topP = new Option<double>("--top-p") { Description = "nucleus sampling threshold (1 = off)", DefaultValueFactory = _ => 1.0 };
+        var topK = new Option<int>("--top-k") { Description = "keep only the k most likely tokens (0 = off)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0L };
+        var stop = new Option<string[]>("--stop") { Description = "stop sequence (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var dtype = new Option<string>("--dtype") { Description = "compute dtype: fp32 (default) or bf16", DefaultValueFactory = _ => "fp32" };
+        var command = new Command("generate", "Generate text from a prompt.") { model, prompt, maxNew, temperature, topP, topK, seed, stop, dtype };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            string dir = parse.GetValue(model)!.FullName;
+            var options = new GenerationOptions
+            {
+                MaxNewTokens = parse.GetValue(maxNew),
+                Temperature = parse.GetValue(temperature),
+                TopP = parse.GetValue(topP),
+                TopK = parse.GetValue(topK),
+                Seed = parse.GetValue(seed),
+                StopSequences = parse.GetValue(stop) ?? Array.Empty<string>(),
+            };
+            options.Validate();
+            using var llama = LlamaCheckpoint.Load(dir, LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!));
+            var tokenizer = TokenizerLoader.LoadFromDirectory(dir, llama.Config.VocabSize);
+            var started = DateTime.UtcNow;
+            var result = new LlamaGenerator(llama, tokenizer).Generate(new[] { parse.GetValue(prompt)! }, options)[0];
+            Console.Out.Write(result.FullText);
+            Console.Out.WriteLine();
+            double seconds = (DateTime.UtcNow - started).TotalSeconds;
+            Console.Error.WriteLine($"{result.NewIds.Length} tokens in {seconds:F2} s ({result.NewIds.Length / Math.Max(seconds, 1e-9):F1} tokens/s), finished by {result.FinishReason}");
+            return 0;
+        }));
         return command;
     }
 }
