@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace LoraLab.Evaluation;
@@ -17,10 +16,10 @@ public static class EvalReportWriter
             ["primary_metric"] = report.PrimaryMetric,
             ["metrics"] = MetricsJson(report.Metrics),
         };
-        AtomicFile.Write(resultsPath, w => w.Write(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        AtomicFile.Write(resultsPath, w => w.Write(results.ToJsonString(EvalJson.Indented) + "\n"));
         AtomicFile.Write(samplesPath, w =>
         {
-            foreach (var s in report.Samples) w.WriteLine(SampleJson(s).ToJsonString());
+            foreach (var s in report.Samples) w.WriteLine(SampleJson(s).ToJsonString(EvalJson.Compact));
         });
     }
 

@@ -40,6 +40,8 @@ public static class ParquetRowReader
     {
         null => null,
         string s => JsonValue.Create(s),
+        ReadOnlyMemory<char> chars => JsonValue.Create(chars.ToString()),
+        ReadOnlyMemory<byte> raw => JsonValue.Create(Convert.ToBase64String(raw.Span)),
         bool b => JsonValue.Create(b),
         byte or sbyte or short or ushort or int or uint or long => JsonValue.Create(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
         ulong u => JsonValue.Create(u),

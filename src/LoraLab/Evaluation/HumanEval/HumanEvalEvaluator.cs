@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace LoraLab.Evaluation.HumanEval;
@@ -59,7 +58,7 @@ public static class HumanEvalEvaluator
             },
             ["samples_log"] = Path.GetFileName(SamplesLogPath(outPath)),
         };
-        AtomicFile.Write(outPath, w => w.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        AtomicFile.Write(outPath, w => w.Write(json.ToJsonString(EvalJson.Indented) + "\n"));
         AtomicFile.Write(SamplesLogPath(outPath), w =>
         {
             foreach (var r in report.Results)
@@ -79,7 +78,7 @@ public static class HumanEvalEvaluator
                     },
                     ["seconds"] = Math.Round(r.Execution.Seconds, 3),
                 };
-                w.WriteLine(line.ToJsonString());
+                w.WriteLine(line.ToJsonString(EvalJson.Compact));
             }
         });
     }
