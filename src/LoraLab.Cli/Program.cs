@@ -15,6 +15,7 @@ public static class Program
         {
             ConvertCommand.Create(),
             GenerateCommand.Create(),
+            EvalCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

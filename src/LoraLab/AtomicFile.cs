@@ -13,6 +13,13 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, byte[] contents) => Write(path, stream => stream.Write(contents));
 
+    /// <summary>Writes UTF-8 text (no BOM) through a <see cref="StreamWriter"/>.</summary>
+    public static void WriteText(string path, Action<StreamWriter> write) => Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
+        write(writer);
+    });
+
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> through a temporary file.</summary>
     public static void Copy(string source, string destination) => Write(destination, stream =>
     {
