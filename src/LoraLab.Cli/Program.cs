@@ -15,6 +15,7 @@ public static class Program
         {
             ConvertCommand.Create(),
             GenerateCommand.Create(),
+            AnalyzeCommand.Create(),
             EvalCommand.Create(),
         })
         {

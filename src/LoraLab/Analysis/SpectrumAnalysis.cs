@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LoraLab.Checkpoints;
+using LoraLab.Peft;
+using static TorchSharp.torch;
+
+namespace LoraLab.Analysis;
+
+/// <summary>
+/// Spectrum analysis of a finetune: for every layer and projection, the singular values of ΔW = W_finetuned − W_base
+/// (or s·B·A for a LoRA adapter, from its factors), the rank needed to explain the variance threshold, and the same for
+/// the base matrix and for a random Gaussian matrix of the same shape.
+/// </summary>
+public sealed class SpectrumAnalysis
+{
+    private static readonly (string Prefix, string Module)[] Modules =
+    {
+        ("self_attn", "q_proj"), ("self_attn", "k_proj"), ("self_attn", "v_proj"), ("self_attn", "o_proj"),
+        ("mlp", "gate_proj"), ("mlp", "up_proj"), ("mlp", "down_proj"),
+    };
+
+    public SpectrumAnalysis(double threshold = 0.9, long seed = 0)
+    {
+        if (!(threshold > 0 && threshold <= 1)) throw new LoraLabException($"variance threshold must be in (0, 1], got {threshold}.");
+        Threshold = threshold;
+        Seed = seed;
+    }
+
+    public double Threshold { get; }
+
+    public long Seed { get; }
+
+    /// <summary>ΔW between two Hugging Face model directories of the same architecture.</summary>
+    public IReadOnlyList<ModuleSpectrum> CompareModels(string baseDir, string finetunedDir)
+    {
+        using var baseW = SafetensorsCheckpoint.Open(RequireDir(baseDir));
+        using var ftW = SafetensorsCheckpoint.Open(RequireDir(finetunedDir));
+        var results = new List<ModuleSpectrum>();
+        foreach (var (layer, prefix, module) in Enumerate(baseW))
+        {
+            string key = $"model.layers.{layer}.{prefix}.{module}.weight";
+            if (!ftW.Contains(key)) throw new LoraLabException($"{finetunedDir}: tensor '{key}' is missing; both models must have the same architecture.");
+            using var scope = NewDisposeScope();
+            var w = baseW.ReadTensor(key, ScalarType.Float64);
+            var delta = ftW.ReadTensor(key, ScalarType.Float64) - w; // (out, in)
+            if (!delta.shape.SequenceEqual(w.shape)) throw new LoraLabException($"{finetunedDir}: tensor '{key}' has another shape than in {baseDir}.");
+            results.Add(Summarise(layer, module, w, Spectrum.SingularValues(delta)));
+        }
+        return results;
+    }
+
+    /// <summary>ΔW = s·B·A of a PEFT adapter, computed from its factors; the base supplies W and the shapes.</summary>
+    public IReadOnlyList<ModuleSpectrum> AnalyseAdapter(string baseDir, string adapterDir)
+    {
+        var (config, _) = PeftAdapter.ReadConfig(adapterDir);
+        using var baseW = SafetensorsCheckpoint.Open(RequireDir(baseDir));
+        using var adapter = SafetensorsReader.Open(Path.Combine(adapterDir, PeftAdapter.WeightsFile));
+        var results = new List<ModuleSpectrum>();
+        foreach (var (layer, prefix, module) in Enumerate(baseW))
+        {
+            if (!config.Targets(module)) continue;
+            string path = $"model.layers.{layer}.{prefix}.{module}";
+            using var scope = NewDisposeScope();
+            var a = adapter.ReadTensor(AdapterKey(adapter, path, "lora_A"), ScalarType.Float64); // (r, in)
+            var b = adapter.ReadTensor(AdapterKey(adapter, path, "lora_B"), ScalarType.Float64); // (out, r)
+            var w = baseW.ReadTensor(path + ".weight", ScalarType.Float64);
+            results.Add(Summarise(layer, module, w, Spectrum.LowRankSingularValues(b, a, config.Scaling)));
+        }
+        return results;
+    }
+
+    private ModuleSpectrum Summarise(int layer, string module, Tensor w, double[] deltaSv)
+    {
+        long rows = w.shape[0], cols = w.shape[1];
+        var baseSv = Spectrum.SingularValues(w);
+        double fro = Math.Sqrt(deltaSv.Sum(s => s * s));
+        return new ModuleSpectrum(layer, module, rows, cols,
+            Spectrum.RankForVariance(deltaSv, Threshold), Spectrum.RankForVariance(baseSv, Threshold),
+            RandomRank(rows, cols), MarchenkoPastur.ExpectedRank(rows, cols, Threshold), fro, deltaSv, baseSv);
+    }
+
+    private readonly Dictionary<(long, long), int> randomRanks = new();
+
+    private int RandomRank(long rows, long cols)
+    {
+        if (!randomRanks.TryGetValue((rows, cols), out int r))
+            randomRanks[(rows, cols)] = r = Spectrum.RandomMatrixRank(rows, cols, Threshold, Seed);
+        return r;
+    }
+
+    private static IEnumerable<(int Layer, string Prefix, string Module)> Enumerate(SafetensorsCheckpoint weights)
+    {
+        for (int layer = 0; weights.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
+            foreach (var (prefix, module) in Modules)
+                yield return (layer, prefix, module);
+    }
+
+    private static string AdapterKey(SafetensorsReader adapter, string path, string part)
+    {
+        foreach (var key in new[] { $"base_model.model.{path}.{part}.weight", $"base_model.model.{path}.{part}.default.weight" })
+            if (adapter.Contains(key)) return key;
+        throw new LoraLabException($"{adapter.Path}: no {part} tensor for '{path}' although adapter_config.json targets it.");
+    }
+
+    private static string RequireDir(string dir) =>
+        Directory.Exists(dir) ? dir : throw new LoraLabException($"{dir}: model directory not found.");
+
+    /// <summary>Writes spectrum.csv (one row per layer × module) and spectrum.json (with all singular values).</summary>
+    public static void Write(IReadOnlyList<ModuleSpectrum> results, string outDir, double threshold)
+    {
+        Directory.CreateDirectory(outDir);
+        var csv = new StringBuilder("layer,module,rows,cols,delta_rank,base_rank,random_rank,marchenko_pastur_rank,delta_frobenius_norm\n");
+        foreach (var r in results)
+            csv.Append(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Layer},{r.Module},{r.Rows},{r.Cols},{r.DeltaRank},{r.BaseRank},{r.RandomRank},{r.MarchenkoPasturRank},{r.DeltaFrobeniusNorm:R}\n"));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.csv"), csv.ToString());
+        var json = JsonSerializer.Serialize(new { variance_threshold = threshold, modules = results },
+            new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+        AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.json"), json);
+    }
+}
