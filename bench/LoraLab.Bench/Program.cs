@@ -6,10 +6,21 @@ using LoraLab.Models.Llama;
 using static TorchSharp.torch;
 
 // Generation throughput of LoraLab's Llama (KV cache, greedy) and this TorchSharp build's fp32 GEMM ceiling.
-// Usage: dotnet run -c Release --project bench/LoraLab.Bench [-- --quick] [--shared DIR]
+// Usage: dotnet run -c Release --project bench/LoraLab.Bench -- [--quick] [--shared DIR] [--training [--medium] [--repeats N]]
+// Modes: (default) generation + GEMM; --training [--medium] [--repeats N]: training vs the PyTorch peer.
 bool quick = args.Contains("--quick");
+if (args.Length >= 3 && args[0] == "--train-one")
+{
+    TrainingBench.RunOne(args[1] == "medium" ? TrainingBench.Medium : TrainingBench.Small, args[2]);
+    return;
+}
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
 Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}");
+if (args.Contains("--training"))
+{
+    TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));
+    return;
+}
 
 var rows = new List<string[]>();
 foreach (int n in quick ? new[] { 512, 1024 } : new[] { 512, 1024, 2048 })

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using LoraLab.Models.Llama;
+using LoraLab.Peft;
+using LoraLab.Training;
+using static TorchSharp.torch;
+
+namespace LoraLab.Bench;
+
+/// <summary>
+/// Training throughput and peak memory of LoRA (r=16, α=32, dropout 0.05, all seven projections) and full finetuning,
+/// side by side with the PyTorch peer (../shared/bench/peer/torch_lora_bench.py: same shapes, same model, AdamW,
+/// one fixed random batch). Each measurement runs in its own process so peak RSS is per configuration.
+/// </summary>
+public static class TrainingBench
+{
+    public sealed record Shape(string Name, int Dim, int Layers, int Heads, int Ffn, int Vocab, int Seq, int Batch, int Steps);
+
+    public static readonly Shape Small = new("small", 288, 6, 6, 768, 32000, 256, 8, 15);
+    public static readonly Shape Medium = new("medium", 768, 12, 12, 2048, 32000, 512, 4, 10);
+
+    /// <summary>Driver: runs ours and the peer for each shape and mode; prints one table with ratios.</summary>
+    public static void RunAll(string shared, bool medium, int repeats)
+    {
+        string peer = Path.Combine(shared, "bench", "peer", "torch_lora_bench.py");
+        bool havePeer = File.Exists(peer) && RunProcess("/usr/bin/python3", new[] { "-c", "import torch" }, out _) == 0;
+        if (!havePeer) Console.WriteLine($"(peer unavailable: needs {peer} and Debian's python3-torch; showing LoraLab only)");
+        var rows = new List<string[]>();
+        foreach (var shape in medium ? new[] { Small, Medium } : new[] { Small })
+        {
+            foreach (var mode in new[] { "lora", "full" })
+            {
+                for (int rep = 0; rep < repeats; rep++)
+                {
+                    var ours = RunOurs(shape, mode);
+                    JsonElement? theirs = havePeer ? RunPeer(peer, shape, mode) : null;
+                    double oursTps = ours.GetProperty("tokens_per_s").GetDouble();
+                    double oursMb = ours.GetProperty("peak_rss_mb").GetDouble();
+                    string peerTps = theirs is { } t ? $"{t.GetProperty("tokens_per_s").GetDouble():F0}" : "-";
+                    string peerMb = theirs is { } t2 ? $"{t2.GetProperty("peak_rss_mb").GetDouble():F0}" : "-";
+                    string ratio = theirs is { } t3 ? $"{oursTps / t3.GetProperty("tokens_per_s").GetDouble():F2}×" : "-";
+                    string memRatio = theirs is { } t4 ? $"{oursMb / t4.GetProperty("peak_rss_mb").GetDouble():F2}×" : "-";
+                    rows.Add(new[] { shape.Name, mode, $"{oursTps:F0}", peerTps, ratio, $"{oursMb:F0}", peerMb, memRatio });
+                }
+            }
+        }
+        Table.Print(new[] { "shape", "mode", "LoraLab tok/s", "peer tok/s", "speed ratio", "LoraLab peak MB", "peer peak MB", "memory ratio" }, rows);
+    }
+
+    /// <summary>One measurement in this process; prints one JSON line.</summary>
+    public static void RunOne(Shape shape, string mode)
+    {
+        var config = new LlamaConfig
+        {
+            HiddenSize = shape.Dim, IntermediateSize = shape.Ffn, NumHiddenLayers = shape.Layers, NumAttentionHeads = shape.Heads,
+            NumKeyValueHeads = shape.Heads, HeadDim = shape.Dim / shape.Heads, VocabSize = shape.Vocab,
+            MaxPositionEmbeddings = shape.Seq, TieWordEmbeddings = true, RmsNormEps = 1e-5,
+        };
+        manual_seed(1234);
+        var lora = mode == "lora" ? new LoraConfig(16, LoraTargets.All, alpha: 32, dropout: 0.05) : null;
+        using var model = new LlamaForCausalLM(config, ScalarType.Float32, lora);
+        model.train();
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = new AdamWOptimizer(trainable, lr: mode == "lora" ? 1e-3 : 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0);
+        using var ids = randint(0, shape.Vocab, new long[] { shape.Batch, shape.Seq + 1 });
+        using var input = ids.narrow(1, 0, shape.Seq);
+        using var labels = ids.narrow(1, 1, shape.Seq);
+        const int warmup = 3;
+        var times = new List<double>();
+        double loss = 0;
+        for (int step = 0; step < warmup + shape.Steps; step++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (var scope = NewDisposeScope())
+            {
+                var logits = model.Forward(input); // (B, T, V)
+                var l = nn.functional.cross_entropy(logits.reshape(-1, shape.Vocab), labels.reshape(-1)); // mean over B·T
+                l.backward();
+                optimizer.Step();
+                optimizer.ZeroGrad();
+                loss = l.item<float>();
+            }
+            sw.Stop();
+            if (step >= warmup) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            mode,
+            shape = shape.Name,
+            tokens_per_s = shape.Batch * shape.Seq / median,
+            step_ms = median * 1000,
+            peak_rss_mb = PeakRssMb(),
+            final_loss = loss,
+            params_trainable = trainable.Sum(p => p.numel()),
+            threads = get_num_threads(),
+        }));
+    }
+
+    private static JsonElement RunOurs(Shape shape, string mode)
+    {
+        string self = typeof(TrainingBench).Assembly.Location;
+        int rc = RunProcess("dotnet", new[] { self, "--train-one", shape.Name, mode }, out string stdout);
+        if (rc != 0) throw new InvalidOperationException($"LoraLab {shape.Name}/{mode} failed: {stdout}");
+        return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+    }
+
+    private static JsonElement? RunPeer(string peer, Shape shape, string mode)
+    {
+        var args = new[]
+        {
+            peer, "--dim", $"{shape.Dim}", "--layers", $"{shape.Layers}", "--heads", $"{shape.Heads}", "--ffn", $"{shape.Ffn}",
+            "--vocab", $"{shape.Vocab}", "--seq", $"{shape.Seq}", "--batch", $"{shape.Batch}", "--tie-embeddings",
+            "--mode", mode, "--steps", $"{shape.Steps}", "--threads", $"{get_num_threads()}",
+        };
+        int rc = RunProcess("/usr/bin/python3", args, out string stdout);
+        if (rc != 0) { Console.WriteLine($"(peer {shape.Name}/{mode} failed)"); return null; }
+        return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+    }
+
+    private static int RunProcess(string file, string[] args, out string stdout)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            _ = err.Result;
+            return p.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            stdout = "";
+            return -1;
+        }
+    }
+
+    private static double PeakRssMb()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        return double.NaN;
+    }
+}
