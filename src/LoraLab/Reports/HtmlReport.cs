@@ -50,7 +50,7 @@ public static class HtmlReport
             h.Append("</ul>\n");
         }
 
-        h.Append("<h2>Results</h2>\n<table>\n<thead><tr>");
+        h.Append("<h2>Results</h2>\n<div class=\"scroll\">\n<table>\n<thead><tr>");
         foreach (var c in table.Header) h.Append("<th>").Append(E(c)).Append("</th>");
         h.Append("</tr></thead>\n<tbody>\n");
         foreach (var row in table.Rows)
@@ -59,8 +59,9 @@ public static class HtmlReport
             foreach (var c in row) h.Append("<td>").Append(E(c)).Append("</td>");
             h.Append("</tr>\n");
         }
-        h.Append("</tbody>\n</table>\n<p class=\"note\">Scores are at each run's last checkpoint. ")
-            .Append(E(data.Target.AxisLabel)).Append("; ").Append(E(data.Forgetting.AxisLabel)).Append(".</p>\n");
+        h.Append("</tbody>\n</table>\n</div>\n<p class=\"note\">Scores are at each run's last checkpoint. ")
+            .Append(E(data.Target.AxisLabel)).Append("; ").Append(E(data.Forgetting.AxisLabel))
+            .Append(". On frontier: how many of the run's checkpoints are on the Pareto frontier of all checkpoints.</p>\n");
 
         h.Append("<h2>Figures</h2>\n");
         foreach (var fig in figures)
@@ -77,11 +78,14 @@ public static class HtmlReport
     public static string E(string text) => WebUtility.HtmlEncode(text);
 
     private const string Css = """
-        body { font-family: system-ui, "DejaVu Sans", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+        body { font-family: system-ui, "DejaVu Sans", sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
         h1 { margin-bottom: 0.2em; }
         .subtitle { color: #555; margin-top: 0; }
-        table { border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }
-        th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
+        table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
+        .scroll { overflow-x: auto; }
+        th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+        td { white-space: nowrap; }
+        td:first-child { white-space: normal; overflow-wrap: break-word; min-width: 6em; max-width: 16em; }
         th { background: #f2f2f2; }
         tbody tr:nth-child(even) { background: #fafafa; }
         .findings { list-style: none; padding-left: 0; }

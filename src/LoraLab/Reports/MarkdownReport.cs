@@ -27,7 +27,8 @@ public static class MarkdownReport
         md.Append(RowLine(table.Header)).Append('\n');
         md.Append('|').Append(string.Concat(table.Header.Select(_ => " --- |"))).Append('\n');
         foreach (var row in table.Rows) md.Append(RowLine(row)).Append('\n');
-        md.Append($"\nScores are at each run's last checkpoint. {Escape(data.Target.AxisLabel)}; {Escape(data.Forgetting.AxisLabel)}.\n");
+        md.Append($"\nScores are at each run's last checkpoint. {Escape(data.Target.AxisLabel)}; {Escape(data.Forgetting.AxisLabel)}. " +
+            "On frontier: how many of the run's checkpoints are on the Pareto frontier of all checkpoints.\n");
 
         md.Append("\n## Figures\n");
         foreach (var fig in figures)

@@ -16,7 +16,7 @@ public sealed record ResultsTable(IReadOnlyList<string> Header, IReadOnlyList<IR
             $"final {data.Target.Name}", $"final {data.Forgetting.Name}" };
         if (diversity) header.Add(data.DiversityName);
         if (spectrum) header.AddRange(["ΔW rank 90% (mean)", "random baseline (mean)"]);
-        header.Add("on Pareto frontier");
+        header.Add("on frontier");
 
         var rows = new List<IReadOnlyList<string>>();
         foreach (var run in data.Runs)
@@ -36,7 +36,7 @@ public sealed record ResultsTable(IReadOnlyList<string> Header, IReadOnlyList<IR
                 row.Add(has ? ReportFormat.Score(run.Spectrum!.Average(s => (double)s.VarianceRank)) : "–");
                 row.Add(has ? ReportFormat.Score(run.Spectrum!.Average(s => (double)s.RandomBaselineRank)) : "–");
             }
-            row.Add(onFront.TryGetValue(run.RunId, out int n) ? $"{n} of {run.Checkpoints.Count} checkpoints" : "no");
+            row.Add(onFront.TryGetValue(run.RunId, out int n) ? $"{n} of {run.Checkpoints.Count}" : "no");
             rows.Add(row);
         }
         return new ResultsTable(header, rows);

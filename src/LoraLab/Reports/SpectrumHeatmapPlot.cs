@@ -37,8 +37,9 @@ public static class SpectrumHeatmapPlot
         var heatmap = plot.Add.Heatmap(grid);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.NaNCellColor = Colors.LightGray;
-        // cell (l, m) centred on x = m, y = l; ScottPlot draws row 0 at the top of the extent, so flip to put layer 0 at the bottom
-        heatmap.Extent = new CoordinateRect(-0.5, modules.Length - 0.5, -0.5, layers - 0.5);
+        // cell (l, m) centred on x = m, y = l: the bitmap's edges are half a cell outside the first and last centres.
+        // ScottPlot draws row 0 at the top unless flipped; flip to put layer 0 at the bottom.
+        heatmap.Rectangle = new CoordinateRect(-0.5, modules.Length - 0.5, -0.5, layers - 0.5);
         heatmap.FlipVertically = true;
         var bar = plot.Add.ColorBar(heatmap);
         bar.Label = "rank for 90% of ΔW variance";

@@ -37,10 +37,12 @@ public static class SpectrumSummaryPlot
         }
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(pos, runs.Select(r => $"{r.RunId}\n{r.MethodLabel}").ToArray());
-        plot.Axes.Margins(bottom: 0);
+        double top = delta.Concat(random).Concat(lora.Select(x => (double)x.r.Rank!.Value)).Max();
+        plot.Axes.SetLimitsY(0, top * 1.2); // headroom for the one-line legend above the bars
         plot.Title("Rank needed for 90% of the variance");
         plot.YLabel("rank (mean over modules)");
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Alignment.UpperCenter);
+        plot.Legend.Orientation = Orientation.Horizontal;
         return PlotImage.Png(plot, width, height);
     }
 }
