@@ -16,9 +16,10 @@ public class HtmlReportTests
     /// Writes the fake study's report. Set LORALAB_REPORT_PREVIEW=/some/dir to keep it there for a look in a browser
     /// (the manual check); otherwise it goes to a temporary directory.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void WritesSelfContainedHtmlMarkdownAndPngs()
     {
+        RequireFonts.Check();
         using var temp = new TempDir();
         string dir = Environment.GetEnvironmentVariable("LORALAB_REPORT_PREVIEW") is { Length: > 0 } keep ? keep : temp.Path;
         var data = FakeStudy.Create(firstRunId: EvilId);
@@ -71,9 +72,10 @@ public class HtmlReportTests
         Assert.Contains("![Learning vs forgetting](learning_vs_forgetting.png)", md);
     }
 
-    [Fact]
+    [SkippableFact]
     public void OverwritesAnEarlierReportAtomically()
     {
+        RequireFonts.Check();
         using var temp = new TempDir();
         var data = FakeStudy.Create();
         HtmlReport.Write(data, temp.Path);

@@ -28,9 +28,10 @@ public class ReportPlotsTests
 
     private static int ReadBigEndian(byte[] b, int at) => (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 
-    [Fact]
+    [SkippableFact]
     public void EveryPlotIsANonBlankPngOfTheRequestedSize()
     {
+        RequireFonts.Check();
         var data = FakeStudy.Create();
         var plots = new (string Name, byte[]? Png, int W, int H)[]
         {
@@ -48,9 +49,10 @@ public class ReportPlotsTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void OptionalPlotsAreSkippedWithoutData()
     {
+        RequireFonts.Check();
         var data = FakeStudy.Create();
         var bare = data with
         {
