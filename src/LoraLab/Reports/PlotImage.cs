@@ -1,0 +1,15 @@
+using ScottPlot;
+
+namespace LoraLab.Reports;
+
+/// <summary>Renders a ScottPlot plot to PNG bytes in memory (no window, no display needed).</summary>
+internal static class PlotImage
+{
+    public static byte[] Png(Plot plot, int width, int height)
+    {
+        if (width < 100 || height < 100) throw new ArgumentOutOfRangeException(nameof(width), $"plot size {width} × {height} is too small; use at least 100 × 100.");
+        PlotFont.Require();
+        if (PlotFont.Sans is { } font) plot.Font.Set(font);
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+}
