@@ -17,6 +17,7 @@ public static class Program
             GenerateCommand.Create(),
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
+            ReportCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
