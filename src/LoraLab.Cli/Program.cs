@@ -16,6 +16,7 @@ public static class Program
             ConvertCommand.Create(),
             GenerateCommand.Create(),
             EvalCommand.Create(),
+            SweepCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
