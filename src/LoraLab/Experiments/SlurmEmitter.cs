@@ -41,11 +41,13 @@ public static partial class SlurmEmitter
     /// <summary>The folder the script's <c>--output</c> points into: <c>run_root/logs</c>.</summary>
     public static string LogDir(SweepPlan plan) => Path.Combine(plan.RunRoot, "logs");
 
+    /// <summary>An <c>#SBATCH --name=value</c> line; sbatch's own parser takes a double-quoted value with spaces.</summary>
     private static void Directive(StringBuilder sb, string name, string value)
     {
-        if (value.Any(char.IsWhiteSpace))
-            throw new LoraLabException($"slurm --{name}: '{value}' contains whitespace, which #SBATCH lines cannot hold");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --{name}={value}\n");
+        if (value.Contains('"') || value.Contains('\n') || value.Length == 0)
+            throw new LoraLabException($"slurm --{name}: '{value}' cannot be written on an #SBATCH line (empty, or has a quote or newline)");
+        string text = value.Any(char.IsWhiteSpace) ? $"\"{value}\"" : value;
+        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --{name}={text}\n");
     }
 
     private static void Check(ClusterOptions o)
