@@ -18,6 +18,7 @@ public static class Program
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
             ReportCommand.Create(),
+            SweepCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
