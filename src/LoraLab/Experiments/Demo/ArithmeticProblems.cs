@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using LoraLab.Evaluation.Data;
 using LoraLab.Evaluation.Tasks;
 
@@ -12,7 +13,7 @@ namespace LoraLab.Experiments.Demo;
 /// (template, numbers) combination falls in bucket 0 of <see cref="TestBuckets"/>, so no test combination of template
 /// and numbers (let alone a test question) ever appears in training; names and items vary freely.
 /// </summary>
-public static class ArithmeticProblems
+public static partial class ArithmeticProblems
 {
     /// <summary>One (template, numbers) combination in this many is reserved for the test split.</summary>
     public const int TestBuckets = 10;
@@ -48,6 +49,13 @@ public static class ArithmeticProblems
             writer.Write('\n');
         }
     });
+
+    /// <summary>
+    /// Reads problems written by <see cref="WriteJsonl"/> (GSM8K schema). The structure is recovered from the worked
+    /// solution: each step line holds one equation "x op y = z" chaining the previous result; the template id is −1.
+    /// </summary>
+    public static IReadOnlyList<ArithmeticProblem> ReadJsonl(string path) =>
+        DatasetReader.Read(path).Select(row => Parse(row.GetString("question"), row.GetString("answer"), row)).ToList();
 
     /// <summary>
     /// The generation metric: lm-eval's gsm8k task (greedy generation, exact match of the "#### N" number) over
@@ -94,6 +102,39 @@ public static class ArithmeticProblems
         }
         return problems;
     }
+
+    private static ArithmeticProblem Parse(string question, string answer, DatasetRow row)
+    {
+        string[] lines = answer.Split('\n');
+        var final = FinalLine().Match(lines[^1]);
+        if (lines.Length < 2 || !final.Success) throw row.Error("answer", "must be step lines followed by a last line '#### N'");
+        var operands = new List<int>();
+        var ops = new List<ArithmeticOp>();
+        int running = 0;
+        for (int i = 0; i < lines.Length - 1; i++)
+        {
+            var eq = Equation().Matches(lines[i]);
+            if (eq.Count != 1) throw row.Error("answer", $"line {i + 1} must hold exactly one equation 'x op y = z', found {eq.Count}");
+            var g = eq[0].Groups;
+            int x = int.Parse(g[1].Value, CultureInfo.InvariantCulture), y = int.Parse(g[3].Value, CultureInfo.InvariantCulture);
+            var op = g[2].Value switch { "+" => ArithmeticOp.Add, "-" => ArithmeticOp.Subtract, _ => ArithmeticOp.Multiply };
+            if (i == 0) operands.Add(x);
+            else if (x != running) throw row.Error("answer", $"line {i + 1} starts from {x}, not the previous result {running}");
+            operands.Add(y);
+            ops.Add(op);
+            running = int.Parse(g[4].Value, CultureInfo.InvariantCulture);
+            if (Apply(op, x, y) != running) throw row.Error("answer", $"line {i + 1} is wrong: {eq[0].Value}");
+        }
+        if (int.Parse(final.Groups[1].Value, CultureInfo.InvariantCulture) != running)
+            throw row.Error("answer", $"ends with '{lines[^1]}' but the last step gives {running}");
+        return new ArithmeticProblem(question, answer, -1, operands, ops, running);
+    }
+
+    [GeneratedRegex(@"(\d+) ([-+*]) (\d+) = (\d+)")]
+    private static partial Regex Equation();
+
+    [GeneratedRegex(@"^#### (\d+)$")]
+    private static partial Regex FinalLine();
 
     private static int Apply(ArithmeticOp op, int left, int right) => op switch
     {

@@ -113,10 +113,34 @@ public class ArithmeticProblemsTests
     }
 
     [Fact]
+    public void ReadJsonl_recovers_the_structure_from_the_worked_solution_and_rejects_wrong_rows()
+    {
+        using var dir = new TempDir();
+        ArithmeticProblems.WriteJsonl(dir.File("t.jsonl"), Test.Value);
+        var read = ArithmeticProblems.ReadJsonl(dir.File("t.jsonl"));
+        Assert.Equal(Test.Value.Select(p => Describe(p with { TemplateId = -1 })), read.Select(Describe));
+        var fromFile = new ArithmeticChoiceTask(read);
+        var fromMemory = new ArithmeticChoiceTask(Test.Value);
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(fromMemory.Document(i).Choices, fromFile.Document(i).Choices));
+
+        File.WriteAllText(dir.File("bad.jsonl"), """{"question": "q", "answer": "He has 3 + 4 = 8 apples.\n#### 8"}""" + "\n");
+        var e = Assert.Throws<LoraLab.LoraLabException>(() => ArithmeticProblems.ReadJsonl(dir.File("bad.jsonl")));
+        Assert.Contains("bad.jsonl:1", e.Message);
+        Assert.Contains("3 + 4 = 8", e.Message);
+        File.WriteAllText(dir.File("bad2.jsonl"), """{"question": "q", "answer": "He has 3 + 4 = 7 apples.\n#### 8"}""" + "\n");
+        Assert.Contains("#### 8", Assert.Throws<LoraLab.LoraLabException>(() => ArithmeticProblems.ReadJsonl(dir.File("bad2.jsonl"))).Message);
+        File.WriteAllText(dir.File("bad3.jsonl"), """{"question": "q"}""" + "\n");
+        Assert.Contains("'answer'", Assert.Throws<LoraLab.LoraLabException>(() => ArithmeticProblems.ReadJsonl(dir.File("bad3.jsonl"))).Message);
+    }
+
+    [Fact]
     public void Negative_count_is_a_user_error()
     {
         Assert.Throws<LoraLab.LoraLabException>(() => ArithmeticProblems.Train(-1, 1));
     }
+
+    private static string Describe(ArithmeticProblem p) =>
+        $"{p.Question}|{p.Answer}|{p.TemplateId}|{string.Join(",", p.Operands)}|{string.Join(",", p.Operations)}|{p.Result}";
 
     private static string Combo(ArithmeticProblem p) => p.TemplateId + ":" + string.Join(",", p.Operands);
 
