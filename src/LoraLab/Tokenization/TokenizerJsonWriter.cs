@@ -71,7 +71,7 @@ public static class TokenizerJsonWriter
         return merges;
     }
 
-    private static void WriteLlama2Style(string outDir, IReadOnlyList<string> pieces, IReadOnlyList<float> scores,
+    internal static void WriteLlama2Style(string outDir, IReadOnlyList<string> pieces, IReadOnlyList<float> scores,
         IReadOnlyList<int> types, int unkId, int? bosId, int? eosId, bool addDummyPrefix)
     {
         // Control/unknown pieces are special added tokens; user-defined pieces are non-special added tokens (SentencePiece
