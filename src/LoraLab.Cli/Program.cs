@@ -16,6 +16,8 @@ public static class Program
             ConvertCommand.Create(),
             GenerateCommand.Create(),
             EvalCommand.Create(),
+            TrainCommand.Create(),
+            MergeCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

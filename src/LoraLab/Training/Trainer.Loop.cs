@@ -19,10 +19,10 @@ public sealed partial class Trainer
         while (Step < TotalSteps)
         {
             TrainStep();
-            _options.AfterStep?.Invoke(this, Step);
             bool last = Step == TotalSteps;
             if (_eval != null && (Step % _evalEvery == 0 || last)) Evaluate();
             if (Step % _saveEvery == 0 || last) SaveCheckpoint();
+            _options.AfterStep?.Invoke(this, Step);
             if (!last && _options.StopAfterStep is long stop && Step >= stop) return false;
         }
         return true;

@@ -14,6 +14,6 @@ public sealed class TrainerOptions
     /// <summary>Stop (as if killed) after this many completed steps, without the end-of-run checkpoint or final/.</summary>
     public long? StopAfterStep { get; init; }
 
-    /// <summary>Called after each optimizer step with the step number (tests use it to inject faults).</summary>
+    /// <summary>Called at the end of each step (after its eval and checkpoint) with the step number; tests use it to inject faults.</summary>
     public Action<Trainer, long>? AfterStep { get; init; }
 }
