@@ -25,7 +25,7 @@ public static class RunConfigWriter
         foreach (var (key, prop) in ConfigBinder.KeysOf(section.GetType()))
         {
             object? value = prop.GetValue(section);
-            if (value == null) continue;
+            if (value == null || NotApplicable(section, key)) continue;
             sb.Append(' ', indent).Append(key).Append(':');
             if (value.GetType().Namespace == typeof(RunConfig).Namespace && value.GetType().IsClass)
             {
@@ -38,6 +38,10 @@ public static class RunConfigWriter
             }
         }
     }
+
+    /// <summary>Keys the validator refuses in this context (Lion has no eps and always decouples weight decay).</summary>
+    private static bool NotApplicable(object section, string key) =>
+        section is OptimizerSection { Name: OptimizerName.DecoupledLionw } && key is "eps" or "decoupled_weight_decay";
 
     private static string Scalar(object value) => value switch
     {
