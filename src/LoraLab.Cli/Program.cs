@@ -19,6 +19,8 @@ public static class Program
             EvalCommand.Create(),
             ReportCommand.Create(),
             SweepCommand.Create(),
+            TrainCommand.Create(),
+            MergeCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

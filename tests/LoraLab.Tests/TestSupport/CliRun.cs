@@ -7,7 +7,10 @@ public static class CliRun
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunIn(null, args);
+
+    /// <summary>Runs the CLI with <paramref name="workingDirectory"/> as its current directory (null = inherit).</summary>
+    public static Result RunIn(string? workingDirectory, params string[] args)
     {
         // tests/LoraLab.Tests/bin/<Configuration>/net10.0/ → src/LoraLab.Cli/bin/<Configuration>/net10.0/loralab.dll
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -15,6 +18,7 @@ public static class CliRun
         string dll = Path.Combine(SharedFiles.RepoRoot, "src", "LoraLab.Cli", "bin", configuration, testBin.Name, "loralab.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("build the CLI first (dotnet build)", dll);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

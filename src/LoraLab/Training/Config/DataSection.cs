@@ -35,7 +35,7 @@ public sealed class DataSection
     /// <summary><c>skip_bad_rows</c>: count and skip malformed JSONL rows instead of failing.</summary>
     public bool SkipBadRows { get; set; }
 
-    /// <summary><c>cache_dir</c>: where cpt token caches go (default: beside the save folder, <c>{save_folder}/token_cache</c>).</summary>
+    /// <summary><c>cache_dir</c>: where cpt token caches go (default: <c>{run directory}/token_cache</c>).</summary>
     public string? CacheDir { get; set; }
 
     /// <summary>The ift format this section describes.</summary>

@@ -44,8 +44,23 @@ public sealed class RunConfig
     /// <summary><c>save_num_checkpoints_to_keep</c>: -1 keeps all (default, as Composer).</summary>
     public int SaveNumCheckpointsToKeep { get; set; } = -1;
 
-    /// <summary><c>save_folder</c> (required).</summary>
+    /// <summary>
+    /// <c>run_dir</c>: the run directory (resolved config, metrics.jsonl, TensorBoard events, checkpoints/, final/).
+    /// One of run_dir and save_folder is required; run_dir wins when both are given.
+    /// </summary>
+    public string? RunDir { get; set; }
+
+    /// <summary><c>save_folder</c>: llm-foundry's name for the run directory (used when run_dir is not given).</summary>
     public string? SaveFolder { get; set; }
+
+    /// <summary><c>resume</c>: continue from the latest checkpoint in the run directory (starts fresh when there is none).</summary>
+    public bool Resume { get; set; }
+
+    /// <summary><c>load_path</c>: a checkpoint directory (<c>…/checkpoints/step-000123</c>) to resume from.</summary>
+    public string? LoadPath { get; set; }
+
+    /// <summary><c>save_merged_model</c>: with LoRA, also write the merged model to <c>final-merged/</c> (default false).</summary>
+    public bool SaveMergedModel { get; set; }
 
     /// <summary><c>seed</c> (default 17, as llm-foundry's examples).</summary>
     public long Seed { get; set; } = 17;
@@ -58,6 +73,9 @@ public sealed class RunConfig
 
     /// <summary><c>full</c>: full-finetune regularisation.</summary>
     public FullFinetuneSection Full { get; set; } = new();
+
+    /// <summary>The run directory: run_dir, else save_folder.</summary>
+    public string RunDirectory => RunDir ?? SaveFolder ?? throw new LoraLabException($"{SourceFile}: run_dir: is required");
 
     /// <summary>The microbatch size with its default (the global batch).</summary>
     public int MicrobatchSize => DeviceTrainMicrobatchSize ?? GlobalTrainBatchSize;

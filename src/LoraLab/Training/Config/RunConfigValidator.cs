@@ -53,7 +53,9 @@ internal static class RunConfigValidator
         if (c.SaveInterval is Duration si && si.Value <= 0) Fail("save_interval", $"must be > 0, got '{si}'");
         if (c.SaveNumCheckpointsToKeep < -1 || c.SaveNumCheckpointsToKeep == 0)
             Fail("save_num_checkpoints_to_keep", $"must be -1 (keep all) or ≥ 1, got {c.SaveNumCheckpointsToKeep}");
-        if (string.IsNullOrWhiteSpace(c.SaveFolder)) Fail("save_folder", "is required (where checkpoints go)");
+        if (string.IsNullOrWhiteSpace(c.RunDir) && string.IsNullOrWhiteSpace(c.SaveFolder))
+            Fail("run_dir", "is required (the run directory for checkpoints, metrics and the final model; save_folder is accepted as its llm-foundry name)");
+        if (c.SaveMergedModel && c.Method != FinetuneMethod.Lora) Fail("save_merged_model", "applies only to method: lora (a full finetune is saved as a model already)");
         if (c.GradientClipping is { } gc && !(gc.MaxNorm > 0)) Fail("gradient_clipping.max_norm", $"must be > 0, got {gc.MaxNorm}");
         if (c.Full.WeightDecay is double fwd && !(fwd >= 0)) Fail("full.weight_decay", $"must be ≥ 0, got {fwd}");
         if (!(c.Full.Dropout >= 0 && c.Full.Dropout < 1)) Fail("full.dropout", $"must be in [0, 1), got {c.Full.Dropout}");

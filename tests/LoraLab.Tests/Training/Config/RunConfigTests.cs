@@ -155,7 +155,7 @@ public class RunConfigTests
     [Fact]
     public void MissingRequiredKeysAndBadYaml()
     {
-        Assert.Contains("run.yaml: save_folder: is required", Error(Valid.Replace("save_folder: /runs/a", "")));
+        Assert.Contains("run.yaml: run_dir: is required", Error(Valid.Replace("save_folder: /runs/a", "")));
         Assert.Contains("run.yaml: max_duration: is required", Error(Valid.Replace("max_duration: 2ep", "")));
         Assert.Contains("invalid YAML", Error("model: [unclosed"));
         Assert.Contains("not key.sub=value", Error(Valid, "optimizer.lr"));

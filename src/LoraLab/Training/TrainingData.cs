@@ -1,0 +1,50 @@
+using LoraLab.Data;
+using LoraLab.Tokenization;
+using LoraLab.Training.Config;
+
+namespace LoraLab.Training;
+
+/// <summary>
+/// The samples of a <c>data:</c> / <c>eval_data:</c> section: cpt → a <see cref="TokenCache"/> (built once under the
+/// cache directory, named by the section) packed by <see cref="CptDataset"/>; ift → an in-memory <see cref="IftDataset"/>.
+/// </summary>
+public sealed class TrainingData : IDisposable
+{
+    private readonly TokenCache? _cache;
+
+    private TrainingData(ITokenSampleSource source, TokenCache? cache, string summary)
+    {
+        Source = source;
+        _cache = cache;
+        Summary = summary;
+    }
+
+    public ITokenSampleSource Source { get; }
+
+    /// <summary>One line for the log.</summary>
+    public string Summary { get; }
+
+    /// <param name="name">"data" or "eval_data" (for messages and the cache file name).</param>
+    public static TrainingData Open(DataSection section, ITokenizer tokenizer, string defaultCacheDir, string name)
+    {
+        if (section.Regime == DataRegime.Ift)
+        {
+            var ift = new IftDataset(section.Paths, tokenizer, section.IftFormat(name), section.SeqLen, section.SkipBadRows);
+            return new TrainingData(ift, null, $"{name}: ift, {ift.Summary()}");
+        }
+        string cacheDir = section.CacheDir ?? defaultCacheDir;
+        var cache = TokenCache.BuildOrOpen(section.Paths, tokenizer, Path.Combine(cacheDir, name + ".tokens"), section.TextField, section.SkipBadRows);
+        try
+        {
+            var cpt = new CptDataset(cache, section.SeqLen);
+            return new TrainingData(cpt, cache, $"{name}: cpt, {cache.Documents} documents, {cache.Count} tokens → {cpt.Count} windows of {section.SeqLen}{(cache.WasBuilt ? " (token cache built)" : "")}");
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _cache?.Dispose();
+}
