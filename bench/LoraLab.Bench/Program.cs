@@ -6,10 +6,17 @@ using LoraLab.Models.Llama;
 using static TorchSharp.torch;
 
 // Generation throughput of LoraLab's Llama (KV cache, greedy) and this TorchSharp build's fp32 GEMM ceiling.
-// Usage: dotnet run -c Release --project bench/LoraLab.Bench [-- --quick] [--shared DIR]
+// Usage: dotnet run -c Release --project bench/LoraLab.Bench [-- --quick] [--shared DIR] [--threads N] [--eval]
+// --eval: evaluation throughput instead (multiple-choice scoring shared-context vs per-pair, HumanEval sandbox).
 bool quick = args.Contains("--quick");
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
+if (BenchArgs.Value(args, "--threads") is string threads) set_num_threads(int.Parse(threads)); // e.g. 1 on a busy machine
 Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}");
+if (args.Contains("--eval"))
+{
+    EvalBench.Run(shared, quick);
+    return;
+}
 
 var rows = new List<string[]>();
 foreach (int n in quick ? new[] { 512, 1024 } : new[] { 512, 1024, 2048 })
