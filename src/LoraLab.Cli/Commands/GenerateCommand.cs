@@ -1,6 +1,8 @@
 using System.CommandLine;
 using LoraLab.Checkpoints;
 using LoraLab.Generation;
+using LoraLab.Models.Llama;
+using LoraLab.Peft;
 using LoraLab.Tokenization;
 
 namespace LoraLab.Cli.Commands;
@@ -11,6 +13,7 @@ public static class GenerateCommand
     public static Command Create()
     {
         var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face model directory (config.json, *.safetensors, tokenizer)", Required = true };
+        var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT LoRA adapter directory applied to --model" };
         var prompt = new Option<string>("--prompt") { Description = "prompt text (BOS is prepended); empty = start from BOS alone", DefaultValueFactory = _ => "" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "maximum number of tokens to generate", DefaultValueFactory = _ => 256 };
         var temperature = new Option<double>("--temperature") { Description = "sampling temperature; 0 = greedy", DefaultValueFactory = _ => 0.0 };
@@ -19,7 +22,7 @@ public static class GenerateCommand
         var seed = new Option<long>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0L };
         var stop = new Option<string[]>("--stop") { Description = "stop sequence (repeatable)", AllowMultipleArgumentsPerToken = false };
         var dtype = new Option<string>("--dtype") { Description = "compute dtype: fp32 (default) or bf16", DefaultValueFactory = _ => "fp32" };
-        var command = new Command("generate", "Generate text from a prompt.") { model, prompt, maxNew, temperature, topP, topK, seed, stop, dtype };
+        var command = new Command("generate", "Generate text from a prompt.") { model, adapter, prompt, maxNew, temperature, topP, topK, seed, stop, dtype };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             string dir = parse.GetValue(model)!.FullName;
@@ -33,7 +36,9 @@ public static class GenerateCommand
                 StopSequences = parse.GetValue(stop) ?? Array.Empty<string>(),
             };
             options.Validate();
-            using var llama = LlamaCheckpoint.Load(dir, LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!));
+            var computeDtype = LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!);
+            string? adapterDir = parse.GetValue(adapter)?.FullName;
+            using LlamaForCausalLM llama = adapterDir is null ? LlamaCheckpoint.Load(dir, computeDtype) : PeftAdapter.LoadWithBase(dir, adapterDir, computeDtype);
             var tokenizer = TokenizerLoader.LoadFromDirectory(dir, llama.Config.VocabSize);
             var started = DateTime.UtcNow;
             var result = new LlamaGenerator(llama, tokenizer).Generate(new[] { parse.GetValue(prompt)! }, options)[0];

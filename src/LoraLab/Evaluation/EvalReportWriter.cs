@@ -35,7 +35,8 @@ public static class EvalReportWriter
         return obj;
     }
 
-    private static JsonObject SampleJson(SampleLog s)
+    /// <summary>One per-sample log line (a JSON object) for a sample.</summary>
+    public static JsonObject SampleJson(SampleLog s)
     {
         var obj = new JsonObject
         {

@@ -12,15 +12,8 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] values;
 
     public KvCache(LlamaConfig config, long batchSize, long maxLength, ScalarType dtype)
+        : this(config.NumHiddenLayers, batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim, dtype)
     {
-        MaxLength = maxLength;
-        keys = new Tensor[config.NumHiddenLayers];
-        values = new Tensor[config.NumHiddenLayers];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            keys[i] = zeros(new[] { batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim }, dtype: dtype).DetachFromDisposeScope();
-            values[i] = zeros(new[] { batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim }, dtype: dtype).DetachFromDisposeScope();
-        }
     }
 
     public long MaxLength { get; }
@@ -37,6 +30,37 @@ public sealed class KvCache : IDisposable
         keys[layer].narrow(2, offset, t).copy_(k);
         values[layer].narrow(2, offset, t).copy_(v);
         return (keys[layer].narrow(2, 0, offset + t), values[layer].narrow(2, 0, offset + t));
+    }
+
+    /// <summary>
+    /// A new cache of <paramref name="maxLength"/> positions whose row i is a copy of this cache's row rows[i]
+    /// (the first <see cref="Length"/> positions), e.g. one shared prompt expanded to several continuations.
+    /// </summary>
+    public KvCache Gather(IReadOnlyList<long> rows, long maxLength)
+    {
+        if (maxLength < Length) throw new ArgumentException($"the new cache ({maxLength} positions) cannot hold the {Length} cached ones.");
+        var shape = keys[0].shape;
+        var copy = new KvCache(keys.Length, rows.Count, shape[1], maxLength, shape[3], keys[0].dtype) { Length = Length };
+        using var scope = NewDisposeScope();
+        var index = tensor(rows.ToArray(), ScalarType.Int64); // (B')
+        for (int i = 0; i < keys.Length; i++)
+        {
+            copy.keys[i].narrow(2, 0, Length).copy_(keys[i].narrow(2, 0, Length).index_select(0, index)); // (B', H_kv, L, D)
+            copy.values[i].narrow(2, 0, Length).copy_(values[i].narrow(2, 0, Length).index_select(0, index)); // (B', H_kv, L, D)
+        }
+        return copy;
+    }
+
+    private KvCache(int layers, long batchSize, long kvHeads, long maxLength, long headDim, ScalarType dtype)
+    {
+        MaxLength = maxLength;
+        keys = new Tensor[layers];
+        values = new Tensor[layers];
+        for (int i = 0; i < layers; i++)
+        {
+            keys[i] = zeros(new[] { batchSize, kvHeads, maxLength, headDim }, dtype: dtype).DetachFromDisposeScope();
+            values[i] = zeros(new[] { batchSize, kvHeads, maxLength, headDim }, dtype: dtype).DetachFromDisposeScope();
+        }
     }
 
     public void Dispose()
