@@ -21,6 +21,7 @@ public static class Program
             SweepCommand.Create(),
             TrainCommand.Create(),
             MergeCommand.Create(),
+            DemoCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
