@@ -6,7 +6,12 @@ namespace LoraLab.Cli;
 /// <summary>The thin CLI: parse → call the library → print. Each command lives in Commands/.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        // `sweep run` trains and evaluates each grid point (tests may have registered a fake runner first).
+        Experiments.SweepRunners.Default ??= _ => new Experiments.TrainEvalPointRunner();
+        return BuildRoot().Parse(args).Invoke();
+    }
 
     public static RootCommand BuildRoot()
     {

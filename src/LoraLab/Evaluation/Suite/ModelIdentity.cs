@@ -15,8 +15,10 @@ public static class ModelIdentity
 
     public static JsonObject Describe(string dir)
     {
-        if (!Directory.Exists(dir)) throw new LoraLabException($"{dir}: directory not found");
-        var files = Patterns.SelectMany(p => Directory.GetFiles(dir, p)).Distinct()
+        // a single-file model (a llama2.c .bin) is identified by that file
+        bool single = File.Exists(dir);
+        if (!single && !Directory.Exists(dir)) throw new LoraLabException($"{dir}: model directory not found");
+        var files = single ? [dir] : Patterns.SelectMany(p => Directory.GetFiles(dir, p)).Distinct()
             .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new LoraLabException($"{dir}: no weight or config files (*.safetensors, *.json) to identify it by");
         var manifest = new StringBuilder();

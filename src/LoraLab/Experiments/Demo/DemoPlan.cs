@@ -19,19 +19,19 @@ public sealed record DemoPlan
             Data = new DemoDataOptions { Seed = options.Seed, SourceTrainStories = 1500, SourceHeldOutStories = 80, ClozeItems = 80, TargetTrainProblems = 800, TargetTestProblems = 60 },
             PretrainSteps = 250,
             FinetuneSteps = 80,
-            EvalPoints = 2,
-            Runs = new (string, int?, double)[] { ("full", null, 1e-3), ("lora", 2, 3e-3), ("lora", 16, 3e-3) },
+            EvalPoints = 4,
+            Runs = new (string, int?, double)[] { ("full", null, 1e-4), ("lora", 1, 1e-3), ("lora", 8, 1e-3) },
         }
         : new DemoPlan
         {
             Data = new DemoDataOptions { Seed = options.Seed, SourceTrainStories = 3000, SourceHeldOutStories = 200, ClozeItems = 200, TargetTrainProblems = 2000, TargetTestProblems = 150 },
             PretrainSteps = 900,
             FinetuneSteps = 240,
-            EvalPoints = 3,
+            EvalPoints = 6,
             Runs = new (string, int?, double)[]
             {
-                ("full", null, 3e-4), ("full", null, 1e-3),
-                ("lora", 2, 3e-3), ("lora", 8, 3e-3), ("lora", 32, 3e-3), ("lora", 8, 1e-2),
+                ("full", null, 3e-5), ("full", null, 1e-4),
+                ("lora", 1, 3e-4), ("lora", 1, 1e-3), ("lora", 8, 3e-4), ("lora", 8, 1e-3),
             },
         };
 }
