@@ -3,7 +3,7 @@ namespace LoraLab.Data;
 /// <summary>
 /// Reads the documents of a continued-pretraining source file.
 /// <list type="bullet">
-/// <item><c>.jsonl</c>: one document per row, the string field <c>textField</c> (default <c>"text"</c>).</item>
+/// <item><c>.jsonl</c> / <c>.parquet</c>: one document per row, the string field (column) <c>textField</c> (default <c>"text"</c>).</item>
 /// <item>any other extension (<c>.txt</c>): if the file contains <c>&lt;|endoftext|&gt;</c> (TinyStories' separator),
 /// documents are the text between markers; otherwise documents are separated by one or more blank lines.</item>
 /// </list>
@@ -16,11 +16,8 @@ public static class CptDocumentReader
     public static IEnumerable<string> Read(string path, string textField = "text", bool skipBadRows = false)
     {
         if (!File.Exists(path)) throw new LoraLabException($"{path}: data file not found");
-        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
-        {
-            var (rows, _) = JsonlReader.ReadFields(path, [textField], skipBadRows);
-            return rows.Select(r => r[0].Trim()).Where(d => d.Length > 0);
-        }
+        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+            return FieldRows.Read(path, [textField], skipBadRows).Rows.Select(r => r[0].Trim()).Where(d => d.Length > 0);
         string text = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
         return SplitText(text);
     }

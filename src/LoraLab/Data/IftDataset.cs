@@ -3,7 +3,7 @@ using LoraLab.Tokenization;
 namespace LoraLab.Data;
 
 /// <summary>
-/// Instruction-finetuning samples from JSONL prompt/response rows, tokenized once in memory as llm-foundry does:
+/// Instruction-finetuning samples from JSONL or Parquet prompt/response rows, tokenized once in memory as llm-foundry does:
 /// prompt ids = Encode(template(prompt), BOS, no EOS), response ids = Encode(response, no BOS, EOS), sequence
 /// s = prompt ids ++ response ids. Sample: input = s[0..L−1), labels = s[1..L) with the labels that would predict a
 /// prompt token set to -100, so the loss covers the response tokens and EOS only.
@@ -23,10 +23,10 @@ public sealed class IftDataset : ITokenSampleSource
         Format = format;
         foreach (string path in paths)
         {
-            var (rows, report) = JsonlReader.ReadFields(path, [format.PromptField, format.ResponseField], skipBadRows);
-            BadRows += report.BadRows;
-            FirstBadRow ??= report.FirstBadRow;
-            foreach (var row in rows)
+            var read = FieldRows.Read(path, [format.PromptField, format.ResponseField], skipBadRows);
+            BadRows += read.BadRows;
+            FirstBadRow ??= read.FirstBadRow;
+            foreach (var row in read.Rows)
             {
                 Rows++;
                 int[] prompt = tokenizer.Encode(format.RenderPrompt(row[0]), addBos: true, addEos: false);

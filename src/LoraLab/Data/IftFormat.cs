@@ -1,13 +1,13 @@
 namespace LoraLab.Data;
 
 /// <summary>
-/// How instruction-finetuning rows are read and rendered: the JSONL field holding the prompt, the field holding the
+/// How instruction-finetuning rows are read and rendered: the JSONL field (Parquet column) holding the prompt, the field holding the
 /// response, and the prompt template (must contain <c>{prompt}</c>). The text fed to the model is
 /// <c>template.Replace("{prompt}", prompt)</c> followed directly by the response and EOS; the loss covers only the
 /// response tokens and EOS.
 /// </summary>
-/// <param name="PromptField">JSONL field with the prompt.</param>
-/// <param name="ResponseField">JSONL field with the response.</param>
+/// <param name="PromptField">JSONL field / Parquet column with the prompt.</param>
+/// <param name="ResponseField">JSONL field / Parquet column with the response.</param>
 /// <param name="Template">Prompt template containing "{prompt}".</param>
 public sealed record IftFormat(string PromptField, string ResponseField, string Template)
 {

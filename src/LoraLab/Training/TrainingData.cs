@@ -27,13 +27,14 @@ public sealed class TrainingData : IDisposable
     /// <param name="name">"data" or "eval_data" (for messages and the cache file name).</param>
     public static TrainingData Open(DataSection section, ITokenizer tokenizer, string defaultCacheDir, string name)
     {
+        var files = DataFiles.Expand(section.Paths);
         if (section.Regime == DataRegime.Ift)
         {
-            var ift = new IftDataset(section.Paths, tokenizer, section.IftFormat(name), section.SeqLen, section.SkipBadRows);
+            var ift = new IftDataset(files, tokenizer, section.IftFormat(name), section.SeqLen, section.SkipBadRows);
             return new TrainingData(ift, null, $"{name}: ift, {ift.Summary()}");
         }
         string cacheDir = section.CacheDir ?? defaultCacheDir;
-        var cache = TokenCache.BuildOrOpen(section.Paths, tokenizer, Path.Combine(cacheDir, name + ".tokens"), section.TextField, section.SkipBadRows);
+        var cache = TokenCache.BuildOrOpen(files, tokenizer, Path.Combine(cacheDir, name + ".tokens"), section.TextField, section.SkipBadRows);
         try
         {
             var cpt = new CptDataset(cache, section.SeqLen);

@@ -8,13 +8,16 @@ public sealed class DataSection
     /// <summary><c>regime</c>: cpt or ift (required).</summary>
     public DataRegime? Regime { get; set; }
 
-    /// <summary><c>paths</c>: .txt / .jsonl files (cpt) or .jsonl files (ift). A single string is one path.</summary>
+    /// <summary>
+    /// <c>paths</c>: .txt / .jsonl / .parquet files (cpt) or .jsonl / .parquet files (ift); a directory or a file-name
+    /// pattern (<c>train-*.parquet</c>) names several shards (see <see cref="DataFiles"/>). A single string is one path.
+    /// </summary>
     public List<string> Paths { get; set; } = [];
 
     /// <summary><c>seq_len</c>: tokens per sample (default 2048).</summary>
     public int SeqLen { get; set; } = 2048;
 
-    /// <summary><c>text_field</c>: the JSONL field with the document text (cpt; default "text").</summary>
+    /// <summary><c>text_field</c>: the JSONL field / Parquet column with the document text (cpt; default "text").</summary>
     public string TextField { get; set; } = "text";
 
     /// <summary><c>preset</c>: ift field names: metamathqa, magicoder or gsm8k.</summary>
@@ -32,7 +35,7 @@ public sealed class DataSection
     /// <summary><c>packing</c>: cpt is always packed (true, default for cpt); ift is padded per batch (false; ift packing is not supported).</summary>
     public bool? Packing { get; set; }
 
-    /// <summary><c>skip_bad_rows</c>: count and skip malformed JSONL rows instead of failing.</summary>
+    /// <summary><c>skip_bad_rows</c>: count and skip malformed JSONL rows (and null Parquet values) instead of failing.</summary>
     public bool SkipBadRows { get; set; }
 
     /// <summary><c>cache_dir</c>: where cpt token caches go (default: <c>{run directory}/token_cache</c>).</summary>

@@ -45,7 +45,8 @@ public class EvalHumanEvalModelCommandTests
 
         var lines = File.ReadAllLines(dir.File("results.samples.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         Assert.Equal(4, lines.Count); // 2 problems × n = 2
-        Assert.Equal(["Fixture/0#0", "Fixture/0#1", "Fixture/1#0", "Fixture/1#1"], lines.Select(l => (string)l["completion_id"]!));
+        Assert.Equal(["Fixture/0", "Fixture/0", "Fixture/1", "Fixture/1"], lines.Select(l => (string)l["task_id"]!));
+        Assert.Equal([0, 1, 0, 1], lines.Select(l => (int)l["completion_id"]!));
         Assert.All(lines, l =>
         {
             Assert.Equal("humaneval", (string)l["task"]!);
