@@ -72,6 +72,9 @@ public sealed class IftDataset : ITokenSampleSource
 
     public int MaxLength => SeqLen;
 
+    /// <summary>The token sequence s (prompt ids ++ response ids, truncated to seq_len + 1) of sample <paramref name="index"/>.</summary>
+    public ReadOnlySpan<int> Sequence(int index) => _tokens[index];
+
     /// <summary>Prompt length (tokens, BOS included) of sample <paramref name="index"/>.</summary>
     public int PromptLength(int index) => _promptLengths[index];
 

@@ -6,7 +6,9 @@ namespace LoraLab.Training;
 
 /// <summary>
 /// The samples of a <c>data:</c> / <c>eval_data:</c> section: cpt → a <see cref="TokenCache"/> (built once under the
-/// cache directory, named by the section) packed by <see cref="CptDataset"/>; ift → an in-memory <see cref="IftDataset"/>.
+/// cache directory, named by the section) packed by <see cref="CptDataset"/>; ift → an in-memory <see cref="IftDataset"/>
+/// (one padded sample per example) or, with <c>packing: true</c>, a <see cref="PackedIftDataset"/>. Directories and
+/// file-name patterns in <c>paths</c> are expanded by <see cref="DataFiles"/>.
 /// </summary>
 public sealed class TrainingData : IDisposable
 {
@@ -31,6 +33,11 @@ public sealed class TrainingData : IDisposable
         if (section.Regime == DataRegime.Ift)
         {
             var ift = new IftDataset(files, tokenizer, section.IftFormat(name), section.SeqLen, section.SkipBadRows);
+            if (section.Packing == true)
+            {
+                var packed = new PackedIftDataset(ift);
+                return new TrainingData(packed, null, $"{name}: ift, {packed.Summary()}");
+            }
             return new TrainingData(ift, null, $"{name}: ift, {ift.Summary()}");
         }
         string cacheDir = section.CacheDir ?? defaultCacheDir;

@@ -32,7 +32,11 @@ public sealed class DataSection
     /// <summary><c>template</c>: ift prompt template with {prompt}, or <c>plain</c> (default, "{prompt}\n") or <c>alpaca</c>.</summary>
     public string? Template { get; set; }
 
-    /// <summary><c>packing</c>: cpt is always packed (true, default for cpt); ift is padded per batch (false; ift packing is not supported).</summary>
+    /// <summary>
+    /// <c>packing</c>: cpt is always packed (true, default for cpt). ift: false (default) pads each example to the longest
+    /// in its batch; true concatenates examples into full seq_len windows (<see cref="PackedIftDataset"/>: same loss
+    /// tokens, no cross-example attention mask).
+    /// </summary>
     public bool? Packing { get; set; }
 
     /// <summary><c>skip_bad_rows</c>: count and skip malformed JSONL rows (and null Parquet values) instead of failing.</summary>

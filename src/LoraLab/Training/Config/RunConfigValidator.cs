@@ -92,7 +92,6 @@ internal static class RunConfigValidator
         if (regime == DataRegime.Cpt && d.Packing == false) fail($"{name}.packing", "cpt data is always packed into seq_len windows; remove packing or set it true");
         if (regime == DataRegime.Ift)
         {
-            if (d.Packing == true) fail($"{name}.packing", "packing ift rows is not supported; rows are padded to the longest in each batch (set packing: false)");
             try
             {
                 d.IftFormat(name);

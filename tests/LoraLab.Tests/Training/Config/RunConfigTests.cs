@@ -141,7 +141,6 @@ public class RunConfigTests
     [InlineData("max_duration=0.5dur", "max_duration: cannot be in 'dur'")]
     [InlineData("data.regime=null", "data.regime: is required")]
     [InlineData("data.preset=mmlu", "data.preset: unknown preset 'mmlu'")]
-    [InlineData("data.packing=true", "data.packing: packing ift rows is not supported")]
     [InlineData("save_num_checkpoints_to_keep=0", "save_num_checkpoints_to_keep: must be -1 (keep all) or ≥ 1")]
     [InlineData("gradient_clipping.max_norm=0", "gradient_clipping.max_norm: must be > 0")]
     [InlineData("model.path=", "model.path: is required")]
@@ -150,6 +149,13 @@ public class RunConfigTests
         string m = Error(Valid, @override);
         Assert.StartsWith("run.yaml", m);
         Assert.Contains(expected, m);
+    }
+
+    [Fact]
+    public void IftPackingIsAcceptedAndCptMustStayPacked()
+    {
+        Assert.True(Parse(Valid, "data.packing=true").Data.Packing);
+        Assert.Contains("data.packing: cpt data is always packed", Error(Valid, "data.regime=cpt", "data.packing=false"));
     }
 
     [Fact]
