@@ -1,3 +1,4 @@
+using LoraLab.Tests.TestSupport;
 using LoraLab.Checkpoints;
 using LoraLab.Data;
 using LoraLab.Peft;
@@ -9,6 +10,7 @@ using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Training;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class TrainerLoopTests
 {
     [Fact]

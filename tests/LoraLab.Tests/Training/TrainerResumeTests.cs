@@ -1,9 +1,11 @@
+using LoraLab.Tests.TestSupport;
 using LoraLab.Training;
 using LoraLab.Training.Checkpointing;
 using LoraLab.Training.Config;
 
 namespace LoraLab.Tests.Training;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class TrainerResumeTests
 {
     [Theory]
