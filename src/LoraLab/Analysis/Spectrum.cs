@@ -51,11 +51,15 @@ public static class Spectrum
     }
 
     /// <summary>Rank-for-variance of a random Gaussian matrix of the given shape (seeded), the study's baseline.</summary>
-    public static int RandomMatrixRank(long rows, long cols, double threshold, long seed)
+    public static int RandomMatrixRank(long rows, long cols, double threshold, long seed) =>
+        RankForVariance(RandomMatrixSingularValues(rows, cols, seed), threshold);
+
+    /// <summary>Singular values of the seeded random Gaussian matrix <see cref="RandomMatrixRank"/> measures, descending.</summary>
+    public static double[] RandomMatrixSingularValues(long rows, long cols, long seed)
     {
         using var scope = NewDisposeScope();
         using var gen = new Generator((ulong)seed);
-        var m = randn(new[] { rows, cols }, dtype: ScalarType.Float32, generator: gen);
-        return RankForVariance(SingularValues(m), threshold);
+        var m = randn(new[] { rows, cols }, dtype: ScalarType.Float32, generator: gen); // (rows, cols)
+        return SingularValues(m);
     }
 }

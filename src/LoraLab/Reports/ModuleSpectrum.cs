@@ -21,4 +21,11 @@ public sealed record ModuleSpectrum
 
     /// <summary>The same rank for a random matrix of shape Rows × Cols.</summary>
     public required int RandomBaselineRank { get; init; }
+
+    /// <summary>The summary of one module of a <see cref="Analysis.SpectrumAnalysis"/> result.</summary>
+    public static ModuleSpectrum From(Analysis.ModuleSpectrum s) => new()
+    {
+        Layer = s.Layer, Module = s.Module, Rows = checked((int)s.Rows), Cols = checked((int)s.Cols),
+        VarianceRank = s.DeltaRank, RandomBaselineRank = s.RandomRank,
+    };
 }

@@ -23,4 +23,7 @@ public static class ReportFormat
     };
 
     public static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A share as a percentage: 0.9 → "90%", 0.995 → "99.5%".</summary>
+    public static string Percent(double share) => (share * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 }

@@ -25,6 +25,16 @@ public static class SpectrumHeatmapPlot
     {
         var run = PickRun(data);
         if (run?.Spectrum is not { Count: > 0 } spectrum) return null;
+        return Render(spectrum, $"ΔW rank for 90% variance: {run.RunId} ({run.MethodLabel})", 0.9, width, height);
+    }
+
+    /// <summary>
+    /// PNG of the heatmap of <paramref name="spectrum"/> (one cell per layer × module) under <paramref name="title"/>;
+    /// <paramref name="threshold"/> only labels the colour bar (the ranks were computed for it).
+    /// </summary>
+    public static byte[] Render(IReadOnlyList<ModuleSpectrum> spectrum, string title, double threshold = 0.9, int width = 900, int height = 600)
+    {
+        if (spectrum.Count == 0) throw new ArgumentException("no module spectra to draw", nameof(spectrum));
         string[] modules = ModuleOrder(spectrum.Select(s => s.Module));
         int layers = spectrum.Max(s => s.Layer) + 1;
         var grid = new double[layers, modules.Length]; // (layers, modules); row 0 = layer 0
@@ -41,10 +51,12 @@ public static class SpectrumHeatmapPlot
         // ScottPlot draws row 0 at the top unless flipped; flip to put layer 0 at the bottom.
         heatmap.Rectangle = new CoordinateRect(-0.5, modules.Length - 0.5, -0.5, layers - 0.5);
         heatmap.FlipVertically = true;
-        var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = "rank for 90% of ΔW variance";
-
         double lo = spectrum.Min(s => s.VarianceRank), hi = spectrum.Max(s => s.VarianceRank);
+        if (hi == lo) heatmap.ManualRange = new ScottPlot.Range(lo - 1, hi + 1); // one rank everywhere (e.g. LoRA r=1): the bar still needs a span
+        var bar = plot.Add.ColorBar(heatmap);
+        bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // ranks are whole
+        bar.Label = $"rank for {ReportFormat.Percent(threshold)} of ΔW variance";
+
         if (layers * modules.Length <= 256)
             foreach (var s in spectrum)
             {
@@ -63,7 +75,7 @@ public static class SpectrumHeatmapPlot
             layerTicks.Select(l => (double)l).ToArray(), layerTicks.Select(l => ReportFormat.Integer(l)).ToArray());
         plot.Axes.SetLimits(-0.5, modules.Length - 0.5, -0.5, layers - 0.5);
         plot.HideGrid();
-        plot.Title($"ΔW rank for 90% variance: {run.RunId} ({run.MethodLabel})");
+        plot.Title(title);
         plot.XLabel("module");
         plot.YLabel("layer");
         return PlotImage.Png(plot, width, height);

@@ -2,6 +2,8 @@ using LoraLab.Analysis;
 using LoraLab.Checkpoints;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
+using LoraLab.Reports;
+using LoraLab.Tests.Reports;
 using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
@@ -76,8 +78,9 @@ public class SpectrumAnalysisTests
         LlamaCheckpoint.Save(model, dir.File("base"));
         using (no_grad()) model.Model.Layers[0].SelfAttn.state_dict()["q_proj.weight"].add_(1.0);
         LlamaCheckpoint.Save(model, dir.File("ft"));
-        var ok = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--finetuned", dir.File("ft"), "--out", dir.File("out"));
+        var ok = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--finetuned", dir.File("ft"), "--out", dir.File("out"), "--no-plots");
         Assert.True(ok.ExitCode == 0, ok.StdErr);
+        Assert.Empty(Directory.GetFiles(dir.File("out"), "*.png"));
         var rows = File.ReadAllLines(dir.File("out/spectrum.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         // adding 1 to every entry is a rank-1 change (the all-ones matrix): rank 1 for layer 0's q_proj, 0 elsewhere
         Assert.Equal("1", rows.Single(r => r[0] == "0" && r[1] == "q_proj")[4]);
@@ -85,5 +88,28 @@ public class SpectrumAnalysisTests
         var both = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--finetuned", dir.File("ft"), "--adapter", dir.File("ft"), "--out", dir.File("o2"));
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("exactly one", both.StdErr);
+    }
+
+    [SkippableFact]
+    public void CliDrawsTheCurvesAndTheHeatmap()
+    {
+        RequireFonts.Check();
+        using var dir = new TempDir();
+        manual_seed(14);
+        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig(), lora: new LoraConfig(2, new[] { "attention" }));
+        using (no_grad())
+            foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
+        LlamaCheckpoint.Save(model, dir.File("base")); // merged: fine as a base, the adapter is what is analysed
+        PeftAdapter.Save(model, dir.File("adapter"), "base");
+        var run = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("out"), "--curves-layer", "0");
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        // 4 attention modules in layer 0: one 260-pixel row each
+        ReportPlotsTests.AssertPng(File.ReadAllBytes(dir.File("out/" + SpectrumPlots.CurvesFile)), 1100, 4 * 260);
+        var heatmap = File.ReadAllBytes(dir.File("out/" + SpectrumPlots.HeatmapFile));
+        ReportPlotsTests.AssertPng(heatmap, 900, 600);
+        Assert.True(ReportPlotsTests.DistinctColors(heatmap) > 20, "heatmap looks blank");
+        var badLayer = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("o2"), "--curves-layer", "9");
+        Assert.NotEqual(0, badLayer.ExitCode);
+        Assert.Contains("layer 9 was not analysed", badLayer.StdErr);
     }
 }

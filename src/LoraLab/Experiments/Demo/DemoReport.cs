@@ -25,11 +25,7 @@ public static class DemoReport
             Diversity = e == run.Final ? run.Diversity.Distinct2 : null,
         }).ToList(),
         TrainingLoss = run.TrainingLoss.Select(p => new LossPoint { Step = p.Step, Loss = p.Loss }).ToList(),
-        Spectrum = run.Spectrum.Select(s => new Reports.ModuleSpectrum
-        {
-            Layer = s.Layer, Module = s.Module, Rows = (int)s.Rows, Cols = (int)s.Cols,
-            VarianceRank = s.DeltaRank, RandomBaselineRank = s.RandomRank,
-        }).ToList(),
+        Spectrum = run.Spectrum.Select(Reports.ModuleSpectrum.From).ToList(),
     };
 
     public static void WriteRunRecord(DemoRunResult run) =>
