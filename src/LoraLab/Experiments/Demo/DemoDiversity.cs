@@ -5,19 +5,21 @@ using LoraLab.Tokenization;
 
 namespace LoraLab.Experiments.Demo;
 
-/// <summary>Generation diversity on the source domain: n sampled continuations (T = 1) of a few story openings.</summary>
+/// <summary>
+/// Generation diversity in the target domain, as the study measured it on its finetuned models' solutions: n sampled
+/// (T = 1) worked solutions to a few test problems, scored by unique fraction and distinct-n.
+/// </summary>
 public static class DemoDiversity
 {
-    public static DiversityResult Measure(LlamaForCausalLM model, ITokenizer tokenizer, IReadOnlyList<string> stories, DemoPlan plan, int seed)
+    public static DiversityResult Measure(LlamaForCausalLM model, ITokenizer tokenizer, IReadOnlyList<ArithmeticProblem> problems, DemoPlan plan, int seed)
     {
-        // the first words of four held-out stories as prompts
-        var prompts = stories.Take(4).Select(s => string.Join(' ', s.Split(' ').Take(4))).ToList();
+        var prompts = problems.Take(4).Select(p => ArithmeticProblems.IftTemplate.Replace("{prompt}", p.Question)).ToList();
         var generator = new LlamaGenerator(model, tokenizer);
         var samples = new List<IReadOnlyList<string>>();
         foreach (var prompt in prompts)
         {
             var batch = Enumerable.Repeat(prompt, plan.DiversitySamples).ToList();
-            var options = new GenerationOptions { MaxNewTokens = plan.DiversityTokens, Temperature = 1.0, Seed = seed };
+            var options = new GenerationOptions { MaxNewTokens = plan.DiversityTokens, Temperature = 1.0, Seed = seed, StopSequences = new[] { "\nQuestion:" } };
             samples.Add(generator.Generate(batch, options).Select(r => r.Completion ?? "").ToList());
         }
         return Diversity.Compute(samples);

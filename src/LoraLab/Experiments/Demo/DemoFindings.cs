@@ -66,7 +66,7 @@ public static class DemoFindings
         {
             Statement = "LoRA keeps more diverse generations than full finetuning.",
             Holds = loraDiv > fullDiv,
-            Evidence = F($"distinct-2 of sampled story continuations: base {baseDiversity.Distinct2:F3}, full {fullDiv:F3}, LoRA {loraDiv:F3}"),
+            Evidence = F($"distinct-2 of sampled worked solutions to test problems (T = 1): base {baseDiversity.Distinct2:F3}, full {fullDiv:F3}, LoRA {loraDiv:F3}"),
         });
         return findings;
     }

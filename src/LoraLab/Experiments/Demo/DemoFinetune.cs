@@ -60,8 +60,7 @@ public sealed class DemoFinetune
         var analysis = new SpectrumAnalysis(seed: options.Seed);
         var spectrum = method == "lora" ? analysis.AnalyseAdapter(baseDir, final) : analysis.CompareModels(baseDir, final);
         SpectrumAnalysis.Write(spectrum, Path.Combine(runDir, "spectrum"), analysis.Threshold);
-        var heldOut = Evaluation.Perplexity.SplitDocuments(File.ReadAllText(files.SourceHeldOut), "<|endoftext|>");
-        var diversity = DemoDiversity.Measure(trainer.Model, tokenizer, heldOut, plan, options.Seed);
+        var diversity = DemoDiversity.Measure(trainer.Model, tokenizer, ArithmeticProblems.ReadJsonl(files.TargetTest), plan, options.Seed);
         var result = new DemoRunResult
         {
             RunId = id, Method = method, Rank = rank, LearningRate = lr, RunDir = runDir,

@@ -11,7 +11,7 @@ public sealed record DemoPlan
     public int SeqLen { get; init; } = 192;
     public int BatchSize { get; init; } = 16;
     public int DiversitySamples { get; init; } = 8;
-    public int DiversityTokens { get; init; } = 120;
+    public int DiversityTokens { get; init; } = 100;
 
     public static DemoPlan For(DemoOptions options) => options.Quick
         ? new DemoPlan

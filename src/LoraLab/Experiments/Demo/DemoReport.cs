@@ -43,7 +43,7 @@ public static class DemoReport
                 : $"Base model {options.BaseDir}; source text {options.SourceText}; target: generated arithmetic word problems.",
             Target = new MetricSpec { Name = "target (arithmetic) answer loss, nats/token", HigherIsBetter = false },
             Forgetting = new MetricSpec { Name = "source (stories) held-out loss, nats/token", HigherIsBetter = false },
-            DiversityName = "distinct-2 of sampled stories",
+            DiversityName = "distinct-2 of sampled solutions",
             Runs = runs.Select(ToRecord).ToList(),
             Findings = findings,
             SpectrumRunId = full?.RunId,

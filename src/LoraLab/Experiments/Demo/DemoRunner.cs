@@ -55,7 +55,7 @@ public sealed class DemoRunner
         using (var model = LlamaCheckpoint.Load(baseDir))
         {
             baseline = evaluator.Evaluate(model, 0);
-            baseDiversity = DemoDiversity.Measure(model, tokenizer, heldOut, plan, options.Seed);
+            baseDiversity = DemoDiversity.Measure(model, tokenizer, test, plan, options.Seed);
         }
         Say($"base model: target loss {baseline.TargetLoss:F3}, target acc {baseline.TargetAccuracy:P0}, source loss {baseline.SourceLoss:F3}, cloze acc {Fmt(baseline.ClozeAccuracy)}");
 
