@@ -62,11 +62,18 @@ public class SweepCommandTests
     }
 
     [Fact]
-    public void RunWithoutARegisteredRunnerSaysSoAndBadInputIsOneLine()
+    public void RealRunnerRecordsAFailedPointAndBadInputIsOneLine()
     {
         using var dir = new TempDir();
         string file = SweepFiles.Write(dir, Grid);
-        ExpectError(CliRun.Run("sweep", "run", file), "no sweep point runner is registered");
+        // the CLI registers the trainer + evaluator runner; the grid's model path does not exist, so the point fails,
+        // is recorded as failed (with the reason), and the exit code says some point failed
+        var run = CliRun.Run("sweep", "run", file, "--index", "0");
+        Assert.Equal(1, run.ExitCode);
+        var plan = SweepPlan.Load(file);
+        string result = File.ReadAllText(plan.Points[0].ResultPath);
+        Assert.Contains("\"status\": \"failed\"", result.Replace("\":\"", "\": \""));
+        Assert.Contains("/models/llama", result);
         ExpectError(CliRun.Run("sweep", "run", file, "--index", "6"), "0-5");
         ExpectError(CliRun.Run("sweep", "list", dir.File("nope.yaml")), "not found");
         ExpectError(CliRun.Run("sweep", "emit", file), "--slurm or --k8s");
