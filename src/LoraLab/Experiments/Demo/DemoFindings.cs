@@ -45,7 +45,8 @@ public static class DemoFindings
         {
             Statement = "LoRA forgets less of the source domain than full finetuning for the same amount of learning.",
             Holds = loraForget < fullForget,
-            Evidence = F($"rise of source loss over the base ({baseline.SourceLoss:F3}) along each method's learning-forgetting frontier, averaged over target losses {lo:F2}–{hi:F2}: full {fullForget:+0.000;-0.000}, LoRA {loraForget:+0.000;-0.000} (at the end of training, mean over runs: full {fullFinal:+0.000;-0.000}, LoRA {loraFinal:+0.000;-0.000}); cloze accuracy: base {baseline.ClozeAccuracy:P0}, full {full.Average(r => r.Final.ClozeAccuracy):P0}, LoRA {lora.Average(r => r.Final.ClozeAccuracy):P0}"),
+            Evidence = F($"rise of source loss over the base ({baseline.SourceLoss:F3}) along each method's learning-forgetting frontier, averaged over target losses {lo:F2}–{hi:F2}: full {fullForget:+0.000;-0.000}, LoRA {loraForget:+0.000;-0.000} (at the end of training, mean over runs: full {fullFinal:+0.000;-0.000}, LoRA {loraFinal:+0.000;-0.000})")
+                + (double.IsNaN(baseline.ClozeAccuracy) ? "" : F($"; cloze accuracy: base {baseline.ClozeAccuracy:P0}, full {full.Average(r => r.Final.ClozeAccuracy):P0}, LoRA {lora.Average(r => r.Final.ClozeAccuracy):P0}")),
         });
 
         // (3) full finetuning's ΔW needs a far higher rank than LoRA's r for 90% of its variance
