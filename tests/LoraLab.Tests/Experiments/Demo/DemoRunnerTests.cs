@@ -36,4 +36,24 @@ public class DemoRunnerTests
         string html = File.ReadAllText(summary.ReportHtml);
         Assert.Contains("data:image/png;base64,", html);
     }
+
+    [SkippableFact]
+    public void QuickDemoOnARealBaseModelUsesItsTokenizerAndTheGivenSourceText()
+    {
+        RequireFonts.Check();
+        using var dir = new TempDir();
+        LoraLab.Checkpoints.Llama2cConverter.Convert(SharedFiles.Require(SharedFiles.Stories260KBin), SharedFiles.Require(SharedFiles.Tok512Model),
+            dir.File("base"), TorchSharp.torch.ScalarType.Float32);
+        var summary = new DemoRunner(new DemoOptions
+        {
+            OutDir = dir.File("out"), Quick = true, BaseDir = dir.File("base"),
+            SourceText = SharedFiles.Require(SharedFiles.TinyStories), Log = TextWriter.Null,
+        }).Run();
+        Assert.True(File.Exists(summary.ReportHtml));
+        Assert.False(Directory.Exists(dir.File("out/base/pretrain"))); // nothing pretrained
+        var data = RunCollection.Collect(dir.File("out/runs"));
+        // the base model's TinyStories loss is the forgetting baseline: stories260K is good at it (about 1.25 nats/token)
+        Assert.All(data.Runs, r => Assert.InRange(r.Checkpoints[0].Forgetting, 0.8, 2.0));
+        Assert.DoesNotContain(summary.Findings, f => f.Evidence.Contains("NaN"));
+    }
 }
