@@ -19,11 +19,12 @@ public static class LlamaCheckpoint
     /// bfloat16 keeps memory low but is slow on CPUs without bf16 hardware).
     /// </summary>
     /// <param name="lora">Build the model with these LoRA adapters (fresh: A random, B zero) around the loaded base weights.</param>
-    public static LlamaForCausalLM Load(string dir, ScalarType dtype = ScalarType.Float32, LoraConfig? lora = null)
+    /// <param name="residualDropout">Dropout on attention and MLP outputs (full finetuning's regulariser; 0 for inference).</param>
+    public static LlamaForCausalLM Load(string dir, ScalarType dtype = ScalarType.Float32, LoraConfig? lora = null, double residualDropout = 0)
     {
         if (!Directory.Exists(dir))
             throw new LoraLabException($"{dir}: model directory not found. Give a Hugging Face model directory (config.json + model.safetensors), e.g. one written by 'loralab convert'.");
-        var config = LlamaConfig.Load(Path.Combine(dir, "config.json"));
+        var config = LlamaConfig.Load(Path.Combine(dir, "config.json")) with { ResidualDropout = residualDropout };
         using var weights = SafetensorsCheckpoint.Open(dir);
         var model = new LlamaForCausalLM(config, dtype, lora);
         try

@@ -38,13 +38,8 @@ public static class BaseModel
                 foreach (var t in weights.Values) t.Dispose();
             }
         }
-        if (residualDropout == 0) return LlamaCheckpoint.Load(path, dtype, lora);
         if (!Directory.Exists(path)) throw new LoraLabException($"model.path {path}: not found; give a Hugging Face model directory or a llama2.c .bin file");
-        var hf = LlamaConfig.Load(System.IO.Path.Combine(path, "config.json")) with { ResidualDropout = residualDropout };
-        using var st = SafetensorsCheckpoint.Open(path);
-        // the same tensors LlamaCheckpoint.Load ignores: rotary buffers, and lm_head when embeddings are tied
-        return Build(hf, dtype, lora, st.TensorNames, n => st.ReadTensor(n, dtype), st.Path,
-            n => n.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (hf.TieWordEmbeddings && n == "lm_head.weight"));
+        return LlamaCheckpoint.Load(path, dtype, lora, residualDropout);
     }
 
     private static LlamaForCausalLM Build(LlamaConfig config, ScalarType dtype, LoraConfig? lora, IEnumerable<string> names,

@@ -114,11 +114,12 @@ public sealed class PythonSandbox
             process.WaitForExit(5000);
             return (new ExecutionResult(ExecutionOutcome.TimedOut, "timed out", clock.Elapsed.TotalSeconds), stdout.ToString());
         }
-        // Wait for the output pipes to close; a leftover process still holding them is killed with the group.
-        if (!Task.Run(() => process.WaitForExit()).Wait(2000))
+        // Wait for the output pipes to close (WaitForExit() without a timeout also drains the async readers); a leftover
+        // process still holding them is killed with the group. A busy machine can take seconds here.
+        if (!Task.Run(() => process.WaitForExit()).Wait(10_000))
         {
             PosixSignals.KillGroup(process.Id);
-            process.WaitForExit(2000);
+            Task.Run(() => process.WaitForExit()).Wait(5_000);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         if (process.ExitCode == 0) return (new ExecutionResult(ExecutionOutcome.Passed, "", seconds), stdout.ToString());
