@@ -23,11 +23,8 @@ public static class EvalBench
         string arc = Path.Combine(shared, "data", "arc", "ARC-Challenge-Train.jsonl");
         if (File.Exists(bin) && File.Exists(tok) && File.Exists(arc))
         {
-            var (config, weights) = Llama2cCheckpoint.Load(bin);
-            using var model = new LlamaForCausalLM(config);
-            StateDictLoader.Load(model, weights.Keys, k => weights[k], bin);
-            foreach (var w in weights.Values) w.Dispose();
-            var tokenizer = TokenizerLoader.LoadFile(tok, config.VocabSize);
+            using var model = Llama2cCheckpoint.LoadModel(bin);
+            var tokenizer = TokenizerLoader.LoadFile(tok, model.Config.VocabSize);
             var task = ArcTask.FromFiles("arc_challenge", arc, arc);
             int items = quick ? 64 : 256;
             foreach (int shots in new[] { 0, 5 })

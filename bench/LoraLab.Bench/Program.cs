@@ -40,10 +40,7 @@ foreach (int n in quick ? new[] { 512, 1024 } : new[] { 512, 1024, 2048 })
 string bin = Path.Combine(shared, "models", "stories260K", "stories260K.bin");
 if (File.Exists(bin))
 {
-    var (config, weights) = Llama2cCheckpoint.Load(bin);
-    using var model = new LlamaForCausalLM(config);
-    StateDictLoader.Load(model, weights.Keys, k => weights[k], bin);
-    foreach (var w in weights.Values) w.Dispose();
+    using var model = Llama2cCheckpoint.LoadModel(bin);
     foreach (int batch in new[] { 1, 8 }) rows.Add(GenerationRow("stories260K", model, batch, quick ? 64 : 200));
 }
 else

@@ -70,6 +70,33 @@ public static class Llama2cCheckpoint
     }
 
     /// <summary>
+    /// Loads a llama2.c checkpoint into a model (converted to <paramref name="dtype"/>; with fresh LoRA adapters when
+    /// <paramref name="lora"/> is given; <paramref name="residualDropout"/> set in its config). The caller owns the model.
+    /// </summary>
+    public static LlamaForCausalLM LoadModel(string path, ScalarType dtype = ScalarType.Float32, Peft.LoraConfig? lora = null, double residualDropout = 0)
+    {
+        var (config, weights) = Load(path);
+        try
+        {
+            var model = new LlamaForCausalLM(config with { ResidualDropout = residualDropout }, dtype, lora);
+            try
+            {
+                StateDictLoader.Load(model, weights.Keys, n => weights[n], path, optional: Peft.LoraModules.IsLoraParameter);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            return model;
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Reorders the rows of a q or k projection (H·D, C) so that llama2.c's interleaved pairs (2i, 2i+1) become
     /// HF's split halves (i, i + D/2): W.view(H, D/2, 2, C).transpose(1, 2).reshape(H·D, C).
     /// </summary>

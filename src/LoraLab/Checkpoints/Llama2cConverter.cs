@@ -10,26 +10,17 @@ public static class Llama2cConverter
 
     public static Result Convert(string binPath, string? tokenizerPath, string outDir, TorchSharp.torch.ScalarType dtype)
     {
-        var (config, weights) = Llama2cCheckpoint.Load(binPath);
-        try
+        var config = Llama2cCheckpoint.ReadConfig(binPath);
+        if (tokenizerPath != null)
         {
-            if (tokenizerPath != null)
-            {
-                // Check the tokenizer before writing anything.
-                var tokenizer = TokenizerLoader.LoadFile(tokenizerPath, config.VocabSize);
-                if (tokenizer.VocabSize != config.VocabSize)
-                    throw new LoraLabException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but {binPath} has vocab_size {config.VocabSize}; pass the tokenizer this model was trained with.");
-            }
-            using var model = new LlamaForCausalLM(config);
-            StateDictLoader.Load(model, weights.Keys, n => weights[n], binPath);
-            LlamaCheckpoint.Save(model, outDir, dtype);
-            if (tokenizerPath != null) TokenizerLoader.WriteHfFiles(tokenizerPath, outDir, config.VocabSize);
-            long parameters = model.parameters().Sum(p => p.numel());
-            return new Result(outDir, config, parameters);
+            // Check the tokenizer before writing anything.
+            var tokenizer = TokenizerLoader.LoadFile(tokenizerPath, config.VocabSize);
+            if (tokenizer.VocabSize != config.VocabSize)
+                throw new LoraLabException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but {binPath} has vocab_size {config.VocabSize}; pass the tokenizer this model was trained with.");
         }
-        finally
-        {
-            foreach (var t in weights.Values) t.Dispose();
-        }
+        using var model = Llama2cCheckpoint.LoadModel(binPath);
+        LlamaCheckpoint.Save(model, outDir, dtype);
+        if (tokenizerPath != null) TokenizerLoader.WriteHfFiles(tokenizerPath, outDir, config.VocabSize);
+        return new Result(outDir, config, model.parameters().Sum(p => p.numel()));
     }
 }

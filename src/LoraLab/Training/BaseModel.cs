@@ -28,35 +28,12 @@ public static class BaseModel
         string path = section.Path ?? throw new LoraLabException("model.path is required");
         if (IsLlama2cFile(path))
         {
-            var (config, weights) = Llama2cCheckpoint.Load(path);
-            try
-            {
-                return Build(config with { ResidualDropout = residualDropout }, dtype, lora, weights.Keys, n => weights[n], path, _ => false);
-            }
-            finally
-            {
-                foreach (var t in weights.Values) t.Dispose();
-            }
+            return Llama2cCheckpoint.LoadModel(path, dtype, lora, residualDropout);
         }
         if (!Directory.Exists(path)) throw new LoraLabException($"model.path {path}: not found; give a Hugging Face model directory or a llama2.c .bin file");
         return LlamaCheckpoint.Load(path, dtype, lora, residualDropout);
     }
 
-    private static LlamaForCausalLM Build(LlamaConfig config, ScalarType dtype, LoraConfig? lora, IEnumerable<string> names,
-        Func<string, Tensor> read, string source, Func<string, bool> ignore)
-    {
-        var model = new LlamaForCausalLM(config, dtype, lora);
-        try
-        {
-            StateDictLoader.Load(model, names, read, source, ignore, optional: LoraModules.IsLoraParameter);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        return model;
-    }
 
     /// <summary>The tokenizer: <c>model.tokenizer</c> if given, else the one in the model directory.</summary>
     public static ITokenizer LoadTokenizer(ModelSection section, int vocabSize)

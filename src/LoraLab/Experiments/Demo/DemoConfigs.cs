@@ -25,16 +25,7 @@ public static class DemoConfigs
           regime: cpt
           paths: [{Quote(sourceText)}]
           seq_len: {plan.SeqLen}
-        global_train_batch_size: {plan.BatchSize}
-        device_train_microbatch_size: {plan.BatchSize}
-        max_duration: {plan.PretrainSteps}ba
-        save_interval: {plan.PretrainSteps}ba
-        save_num_checkpoints_to_keep: 1
-        gradient_clipping:
-          max_norm: 1.0
-        seed: {seed}
-        run_dir: {Quote(runDir)}
-        """), Path.Combine(runDir, "demo-pretrain.yaml"));
+        """) + RunSettings(plan.PretrainSteps, plan, seed, runDir), Path.Combine(runDir, "demo-pretrain.yaml"));
 
     /// <summary>Instruction finetuning on the arithmetic problems (DecoupledLionW, betas (0.9, 0.95), as the study).</summary>
     public static RunConfig Finetune(string baseDir, string targetTrain, string runDir, string method, int? rank, double lr, DemoPlan plan, int seed)
@@ -67,17 +58,21 @@ public static class DemoConfigs
               preset: gsm8k
               template: {Quote(ArithmeticProblems.IftTemplate)}
               seq_len: {plan.SeqLen}
-            global_train_batch_size: {plan.BatchSize}
-            device_train_microbatch_size: {plan.BatchSize}
-            max_duration: {plan.FinetuneSteps}ba
-            save_interval: {plan.FinetuneSteps}ba
-            save_num_checkpoints_to_keep: 1
-            gradient_clipping:
-              max_norm: 1.0
-            seed: {seed}
-            run_dir: {Quote(runDir)}
-            """), Path.Combine(runDir, "demo-finetune.yaml"));
+            """) + RunSettings(plan.FinetuneSteps, plan, seed, runDir), Path.Combine(runDir, "demo-finetune.yaml"));
     }
+
+    // Batch, duration, checkpointing (one, at the end), clipping, seed and run directory: the same for every demo run.
+    private static string RunSettings(int steps, DemoPlan plan, int seed, string runDir) => "\n" + Inv($"""
+        global_train_batch_size: {plan.BatchSize}
+        device_train_microbatch_size: {plan.BatchSize}
+        max_duration: {steps}ba
+        save_interval: {steps}ba
+        save_num_checkpoints_to_keep: 1
+        gradient_clipping:
+          max_norm: 1.0
+        seed: {seed}
+        run_dir: {Quote(runDir)}
+        """);
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 

@@ -11,10 +11,7 @@ public class Stories260KTests
 {
     internal static LlamaForCausalLM LoadFromBin()
     {
-        var (config, weights) = Llama2cCheckpoint.Load(SharedFiles.Require(SharedFiles.Stories260KBin));
-        var model = new LlamaForCausalLM(config);
-        StateDictLoader.Load(model, weights.Keys, n => weights[n], "stories260K.bin");
-        foreach (var t in weights.Values) t.Dispose();
+        var model = Llama2cCheckpoint.LoadModel(SharedFiles.Require(SharedFiles.Stories260KBin));
         model.eval();
         return model;
     }
