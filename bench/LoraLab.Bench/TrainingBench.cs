@@ -69,18 +69,26 @@ public static class TrainingBench
         const int warmup = 3;
         var times = new List<double>();
         double loss = 0;
+        bool debug = Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1";
         for (int step = 0; step < warmup + shape.Steps; step++)
         {
             var sw = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
             {
-                var logits = model.Forward(input); // (B, T, V)
-                var l = nn.functional.cross_entropy(logits.reshape(-1, shape.Vocab), labels.reshape(-1)); // mean over B·T
+                // The trainer's loss path: hidden states, then the chunked output projection + cross-entropy.
+                var h = model.Model.Forward(input); // (B, T, C)
+                double t1 = sw.Elapsed.TotalSeconds; string r1 = debug ? Rss("VmRSS:") : "";
+                var l = LinearCrossEntropy.Sum(h, model.OutputWeight, labels) / (shape.Batch * shape.Seq); // mean over B·T
+                double t2 = sw.Elapsed.TotalSeconds; string r2 = debug ? Rss("VmRSS:") : "";
                 l.backward();
+                double t3 = sw.Elapsed.TotalSeconds; string r3 = debug ? Rss("VmRSS:") : "";
                 optimizer.Step();
                 optimizer.ZeroGrad();
                 loss = l.item<float>();
+                if (debug) // BENCH_DEBUG=1: per-step phase times and resident memory (MB) on stderr
+                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s rss {PeakRssMb():F0} | {Rss("VmRSS:")}");
             }
+            if (Environment.GetEnvironmentVariable("BENCH_NO_GC") != "1") GC.Collect(0); // as the trainer does after every step
             sw.Stop();
             if (step >= warmup) times.Add(sw.Elapsed.TotalSeconds);
         }
@@ -139,6 +147,8 @@ public static class TrainingBench
             return -1;
         }
     }
+
+    private static string Rss(string key) => File.ReadLines("/proc/self/status").First(l => l.StartsWith(key)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1][..^3];
 
     private static double PeakRssMb()
     {

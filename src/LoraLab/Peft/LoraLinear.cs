@@ -48,11 +48,17 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.linear(x, weight); // (…, out)
-        if (Merged) return y.MoveToOuterDisposeScope();
-        var h = training && dropout > 0 ? nn.functional.dropout(x, dropout, true) : x;
-        y = y + lora_B.call(lora_A.call(h)) * Scaling; // (…, out)
-        return y.MoveToOuterDisposeScope();
+        if (Merged) return nn.functional.linear(x, weight).MoveToOuterDisposeScope(); // (…, out)
+        double p = training ? dropout : 0.0;
+        bool tracked = is_grad_enabled() && (x.requires_grad || weight.requires_grad || LoraA.requires_grad || LoraB.requires_grad);
+        if (!tracked)
+        {
+            var h = p > 0 ? nn.functional.dropout(x, p, true) : x;
+            var y = nn.functional.linear(x, weight) + lora_B.call(lora_A.call(h)) * Scaling; // (…, out)
+            return y.MoveToOuterDisposeScope();
+        }
+        // One autograd node that saves x and a bit-packed dropout mask instead of the dropped copy of x.
+        return LoraLinearFunction.apply(x, weight, LoraA, LoraB, Scaling, p).MoveToOuterDisposeScope(); // (…, out)
     }
 
     /// <summary>ΔW = s · B A, shape (out, in), in float32.</summary>

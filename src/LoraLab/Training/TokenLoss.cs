@@ -12,15 +12,16 @@ namespace LoraLab.Training;
 /// </summary>
 public static class TokenLoss
 {
-    /// <summary>Σ −log p(label) over the batch's non-ignored labels: a scalar float32 tensor (with grad when the model has).</summary>
+    /// <summary>
+    /// Σ −log p(label) over the batch's non-ignored labels: a scalar float32 tensor (with grad when the model has).
+    /// The output projection and the loss run chunk by chunk (<see cref="LinearCrossEntropy"/>): the (B, T, V) logits
+    /// are never held whole.
+    /// </summary>
     public static Tensor Sum(LlamaForCausalLM model, Batch batch)
     {
         using var scope = NewDisposeScope();
-        var logits = model.Forward(batch.InputIds, batch.AttentionMask); // (B, T, V) float32
-        long v = logits.shape[2];
-        var loss = nn.functional.cross_entropy(logits.view(-1, v), batch.Labels.view(-1), // (B·T, V), (B·T)
-            ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.Sum);
-        return loss.MoveToOuterDisposeScope();
+        var h = model.Model.Forward(batch.InputIds, batch.AttentionMask); // (B, T, C)
+        return LinearCrossEntropy.Sum(h, model.OutputWeight, batch.Labels).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,0 +1,103 @@
+using LoraLab.Autograd;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LoraLab.Training;
+
+/// <summary>
+/// Σ cross-entropy(h Wᵀ, labels) over labels ≠ -100 as one autograd node that never holds the (N, V) logits whole:
+/// it walks the tokens in chunks, and for each chunk computes the logits, their log-sum-exp, the loss and — when a
+/// gradient will be needed — the gradient softmax − onehot, multiplied straight into ∂L/∂h (N, C) and ∂L/∂W (V, C).
+/// Backward only scales those by the incoming gradient. Same FLOPs as logits + cross_entropy + their backward, but the
+/// largest temporary is one chunk's logits instead of several (N, V) tensors.
+/// Arguments: h (N, C), W (V, C), labels (N) int64, chunk (int, tokens per chunk), grad (bool: compute gradients).
+/// </summary>
+internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction<LinearCrossEntropyFunction>
+{
+    private const long IgnoreIndex = -100;
+
+    public override string Name => nameof(LinearCrossEntropyFunction);
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        GradientHandoff.Release();
+        var (h, w, labels) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
+        int chunk = (int)vars[3];
+        bool grad = (bool)vars[4];
+        using var scope = NewDisposeScope();
+        long n = h.shape[0];
+        var loss = zeros(Array.Empty<long>(), ScalarType.Float32); // scalar
+        var gradH = grad && h.requires_grad ? empty_like(h) : null; // (N, C)
+        var gradW = grad && w.requires_grad ? zeros_like(w) : null; // (V, C)
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            long len = Math.Min(chunk, n - start);
+            var hc = h.narrow(0, start, len); // (n, C)
+            var lc = labels.narrow(0, start, len); // (n)
+            var valid = lc.ne(IgnoreIndex); // (n)
+            var index = lc.masked_fill(valid.logical_not(), 0).unsqueeze(1); // (n, 1): ignored rows point at class 0
+            var logits = hc.matmul(w.t()).to_type(ScalarType.Float32); // (n, V)
+            var lse = logits.logsumexp(1, keepdim: true); // (n, 1)
+            var target = logits.gather(1, index); // (n, 1)
+            var validF = valid.to_type(ScalarType.Float32).unsqueeze(1); // (n, 1)
+            loss.add_(((lse - target) * validF).sum());
+            if (gradH is null && gradW is null) continue;
+            var dlogits = logits.sub_(lse).exp_(); // (n, V) softmax, in place
+            dlogits.scatter_add_(1, index, validF.neg()); // − onehot(label) on counted rows
+            dlogits.mul_(validF); // ignored rows contribute nothing
+            var d = dlogits.to_type(w.dtype); // (n, V)
+            gradH?.narrow(0, start, len).copy_(d.matmul(w)); // (n, C)
+            gradW?.addmm_(d.t(), hc, beta: 1f, alpha: 1f); // (V, C)
+        }
+        ctx.set_materialize_grads(false);
+        ctx.save_data("grads", new PendingGradients(gradH?.DetachFromDisposeScope(), gradW?.DetachFromDisposeScope()));
+        ctx.save_for_backward(new List<Tensor> { w });
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        GradientHandoff.Release();
+        var result = new List<Tensor> { null!, null!, null!, null!, null! };
+        var pending = (PendingGradients)ctx.get_data("grads");
+        var (gradH, gradW) = pending.Take();
+        if (gradOutput is null || gradOutput.IsInvalid)
+        {
+            gradH?.Dispose();
+            gradW?.Dispose();
+            return result;
+        }
+        using var scope = NewDisposeScope();
+        if (gradH is not null) result[0] = gradH.mul_(gradOutput.to_type(gradH.dtype));
+        if (gradW is not null)
+        {
+            gradW.mul_(gradOutput.to_type(gradW.dtype));
+            var w = ctx.get_saved_variables()[0];
+            if (w.is_leaf)
+            {
+                // Accumulate into the parameter's .grad directly (what libtorch's AccumulateGrad does): a tensor handed
+                // back through TorchSharp's managed bridge is still referenced by its wrapper, so libtorch would copy it.
+                if (w.grad is { } existing) { existing.add_(gradW); gradW.Dispose(); }
+                else w.grad = gradW;
+            }
+            else result[1] = gradW;
+        }
+        gradOutput.Dispose();
+        return GradientHandoff.Return(result);
+    }
+
+    /// <summary>The gradients computed in forward, handed out once (backward takes them; nothing else keeps them).</summary>
+    private sealed class PendingGradients(Tensor? gradH, Tensor? gradW)
+    {
+        private Tensor? h = gradH, w = gradW;
+
+        public (Tensor? H, Tensor? W) Take()
+        {
+            var taken = (h, w);
+            h = null;
+            w = null;
+            return taken;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using LoraLab.Peft;
+using static TorchSharp.torch;
+
+namespace LoraLab.Tests.Peft;
+
+/// <summary>
+/// The memory-saving LoRA node against libtorch's own autograd of the composed operations
+/// y = x Wᵀ + s · ((x ⊙ m) Aᵀ) Bᵀ with the same dropout multiplier m.
+/// </summary>
+public class LoraLinearFunctionTests
+{
+    private static (Tensor Y, Tensor[] Grads) Reference(Tensor x, Tensor w, Tensor a, Tensor b, double s, Tensor? mask, Tensor gy)
+    {
+        var leaves = new[] { x, w, a, b }.Select(t => t.detach().requires_grad_(true)).ToArray();
+        var d = mask is null ? leaves[0] : leaves[0] * mask;
+        var y = nn.functional.linear(leaves[0], leaves[1]) + nn.functional.linear(nn.functional.linear(d, leaves[2]), leaves[3]) * s;
+        y.backward(new[] { gy });
+        return (y.detach(), leaves.Select(l => l.grad!.clone()).ToArray());
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    public void ValuesAndGradientsEqualAutogradOfTheComposedOperations(double p)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var x = randn(2, 5, 6); // (B, T, in)
+        var w = randn(4, 6);
+        var a = randn(3, 6);
+        var b = randn(4, 3);
+        var gy = randn(2, 5, 4);
+        // The node draws its mask as nn.Dropout does: Bernoulli(1 − p) from the global generator, scaled by 1/(1 − p).
+        Tensor? mask = null;
+        if (p > 0)
+        {
+            manual_seed(99);
+            mask = empty_like(x).bernoulli_(1 - p).div_(1 - p);
+            Assert.True(mask.eq(0).any().item<bool>(), "the test needs some dropped entries");
+        }
+        var (yRef, gRef) = Reference(x, w, a, b, 1.5, mask, gy);
+
+        var leaves = new[] { x, w, a, b }.Select(t => t.detach().requires_grad_(true)).ToArray();
+        manual_seed(99);
+        var y = LoraLinearFunction.apply(leaves[0], leaves[1], leaves[2], leaves[3], 1.5, p);
+        Assert.Equal(new long[] { 2, 5, 4 }, y.shape);
+        Assert.True(y.allclose(yRef, rtol: 1e-5, atol: 1e-5));
+        y.backward(new[] { gy });
+        for (int i = 0; i < 4; i++)
+            Assert.True(leaves[i].grad!.allclose(gRef[i], rtol: 1e-4, atol: 1e-5), $"gradient {i} differs");
+    }
+
+    [Fact]
+    public void FrozenInputsGetNoGradientAndFrozenBaseIsSkipped()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(3, 6); // not requiring grad, like the first layer's input when embeddings are frozen
+        var w = randn(4, 6);
+        var a = randn(3, 6).requires_grad_(true);
+        var b = randn(4, 3).requires_grad_(true);
+        var y = LoraLinearFunction.apply(x, w, a, b, 2.0, 0.0);
+        y.sum().backward();
+        Assert.NotNull(a.grad);
+        Assert.NotNull(b.grad);
+        Assert.Null(x.grad);
+        Assert.Null(w.grad);
+    }
+
+    [Fact]
+    public void TrainingDropoutDrawsFromTheGlobalGeneratorSoReseedingRepeatsIt()
+    {
+        using var scope = NewDisposeScope();
+        var layer = new LoraLinear(16, 8, new LoraConfig(4, new[] { "q_proj" }, dropout: 0.5), ScalarType.Float32);
+        using (no_grad()) layer.LoraB.normal_();
+        layer.train();
+        var x = randn(32, 16).requires_grad_(true);
+        Tensor Step()
+        {
+            var y = layer.call(x);
+            return y.detach().clone();
+        }
+        manual_seed(3);
+        var first = Step();
+        var second = Step();
+        manual_seed(3);
+        var again = Step();
+        Assert.True(first.equal(again).all().item<bool>(), "same global seed must give the same dropout");
+        Assert.False(first.equal(second).all().item<bool>(), "successive steps must draw fresh dropout masks");
+        // The mean over many draws of the dropped output is the undropped output.
+        layer.eval();
+        var clean = layer.call(x).detach();
+        layer.train();
+        var sum = zeros_like(clean);
+        for (int i = 0; i < 400; i++) sum.add_(layer.call(x).detach());
+        var mean = sum / 400;
+        Assert.True((mean - clean).abs().mean().item<float>() < 0.15 * clean.abs().mean().item<float>());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(4096)]
+    public void PackedMaskRoundTrips(int n)
+    {
+        using var scope = NewDisposeScope();
+        var keep = empty(n).bernoulli_(0.5);
+        var packed = DropoutMask.Pack(keep);
+        Assert.Equal((n + 7) / 8, (int)packed.shape[0]);
+        Assert.True(DropoutMask.Unpack(packed, new long[] { n }, ScalarType.Float32).equal(keep).all().item<bool>());
+    }
+
+    [Fact]
+    public void PackedMaskUsesNumpyBitOrder()
+    {
+        using var scope = NewDisposeScope();
+        // numpy.packbits([1,0,1,1,0,0,0,1, 1]) == [0b10110001, 0b10000000] == [177, 128]
+        var keep = tensor(new float[] { 1, 0, 1, 1, 0, 0, 0, 1, 1 });
+        Assert.Equal(new byte[] { 177, 128 }, DropoutMask.Pack(keep).data<byte>().ToArray());
+    }
+}

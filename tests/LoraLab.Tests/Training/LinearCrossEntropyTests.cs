@@ -1,0 +1,94 @@
+using LoraLab.Training;
+using static TorchSharp.torch;
+
+namespace LoraLab.Tests.Training;
+
+/// <summary>The chunked linear + cross-entropy node against libtorch's linear → cross_entropy(sum) and its autograd.</summary>
+public class LinearCrossEntropyTests
+{
+    private static (Tensor H, Tensor W, Tensor Labels) Data(long n = 37, long c = 8, long v = 50)
+    {
+        manual_seed(11);
+        var h = randn(n, c);
+        var w = randn(v, c) * 0.5;
+        var labels = randint(0, v, new[] { n });
+        labels[3] = tensor(-100L); // ignored rows
+        labels[20] = tensor(-100L);
+        return (h, w, labels);
+    }
+
+    [Theory]
+    [InlineData(5)] // 37 tokens: seven chunks of 5 and one of 2
+    [InlineData(64)] // one chunk
+    public void LossAndGradientsEqualLinearThenCrossEntropy(int chunk)
+    {
+        using var scope = NewDisposeScope();
+        var (h0, w0, labels) = Data();
+        var hRef = h0.clone().requires_grad_(true);
+        var wRef = w0.clone().requires_grad_(true);
+        var lossRef = nn.functional.cross_entropy(nn.functional.linear(hRef, wRef), labels, ignore_index: -100, reduction: nn.Reduction.Sum);
+        (lossRef * 0.25).backward();
+
+        var h = h0.clone().requires_grad_(true);
+        var w = w0.clone().requires_grad_(true);
+        var loss = LinearCrossEntropy.Sum(h, w, labels, chunk);
+        Assert.Equal(lossRef.item<float>(), loss.item<float>(), 3);
+        (loss * 0.25).backward();
+        Assert.True(h.grad!.allclose(hRef.grad!, rtol: 1e-4, atol: 1e-6), "∂L/∂h differs");
+        Assert.True(w.grad!.allclose(wRef.grad!, rtol: 1e-4, atol: 1e-6), "∂L/∂W differs");
+    }
+
+    [Fact]
+    public void TiedWeightAccumulatesBothUses()
+    {
+        // The weight feeds the loss and, like a tied embedding, an embedding lookup: its gradient is the sum of both.
+        using var scope = NewDisposeScope();
+        var (h0, w0, labels) = Data();
+        var ids = tensor(new long[] { 1, 4, 4, 9 });
+        var wRef = w0.clone().requires_grad_(true);
+        var lossRef = nn.functional.cross_entropy(nn.functional.linear(h0, wRef), labels, reduction: nn.Reduction.Sum)
+            + wRef.index_select(0, ids).pow(2).sum();
+        lossRef.backward();
+        var w = w0.clone().requires_grad_(true);
+        var loss = LinearCrossEntropy.Sum(h0, w, labels, 7) + w.index_select(0, ids).pow(2).sum();
+        loss.backward();
+        Assert.True(w.grad!.allclose(wRef.grad!, rtol: 1e-4, atol: 1e-5));
+        // A second backward (gradient accumulation) adds onto the existing .grad.
+        LinearCrossEntropy.Sum(h0, w, labels, 7).backward();
+        Assert.True(w.grad!.allclose(wRef.grad! + GradOf(h0, w0, labels), rtol: 1e-4, atol: 1e-5));
+    }
+
+    private static Tensor GradOf(Tensor h, Tensor w0, Tensor labels)
+    {
+        var w = w0.clone().requires_grad_(true);
+        nn.functional.cross_entropy(nn.functional.linear(h, w), labels, reduction: nn.Reduction.Sum).backward();
+        return w.grad!;
+    }
+
+    [Fact]
+    public void FrozenWeightGetsNoGradientAndNoGradModeComputesOnlyTheLoss()
+    {
+        using var scope = NewDisposeScope();
+        var (h0, w0, labels) = Data();
+        var h = h0.clone().requires_grad_(true);
+        LinearCrossEntropy.Sum(h, w0, labels, 8).backward();
+        Assert.NotNull(h.grad);
+        Assert.Null(w0.grad);
+        using (no_grad())
+        {
+            var l = LinearCrossEntropy.Sum(h0, w0, labels, 8);
+            Assert.False(l.requires_grad);
+            var reference = nn.functional.cross_entropy(nn.functional.linear(h0, w0), labels, reduction: nn.Reduction.Sum);
+            Assert.Equal(reference.item<float>(), l.item<float>(), 3);
+        }
+    }
+
+    [Fact]
+    public void AllLabelsIgnoredGivesZero()
+    {
+        using var scope = NewDisposeScope();
+        var (h, w, _) = Data();
+        var labels = full(new long[] { h.shape[0] }, -100L, ScalarType.Int64);
+        Assert.Equal(0f, LinearCrossEntropy.Sum(h, w, labels).item<float>());
+    }
+}
