@@ -9,7 +9,8 @@ namespace LoraLab.Peft;
 /// projections, so q/k/v or gate/up keep one copy between them), the r-wide product u = dropout(x) Aᵀ, and the dropout
 /// mask packed eight entries to a byte. Autograd's own graph would keep, per module, the dropped copy of x and a
 /// float mask — 8 bytes per input element instead of 1/8. Same values and gradients as the composed operations
-/// (PEFT's LoRA forward); the mask is drawn like nn.Dropout's, from the global generator.
+/// (PEFT's LoRA forward); the mask is Bernoulli(1 − p) per entry, drawn by <see cref="DropoutMask.Draw(long, long, double)"/>
+/// from a seed taken from the global generator.
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
 internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLinearFunction>
@@ -31,17 +32,15 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             // Rows a block at a time so the dropout temporaries stay small (whole-size ones fragment the heap); the
             // long-lived outputs are allocated first.
             long n = x2.shape[0], width = x2.shape[1];
-            packed = DropoutMask.Packed(n, width); // (N, ⌈in/8⌉)
+            packed = DropoutMask.Draw(n, width, p); // (N, ⌈in/8⌉)
             u = empty(n, a.shape[0], dtype: x2.dtype); // (N, r)
             long rows = RowsPerBlock(width);
             for (long r0 = 0; r0 < n; r0 += rows)
             {
                 using var block = NewDisposeScope();
                 long len = Math.Min(rows, n - r0);
-                var xb = x2.narrow(0, r0, len); // (R, in)
-                var keep = empty(len, width, dtype: ScalarType.Byte).bernoulli_(1 - p); // (R, in) of 0/1, as nn.Dropout draws it
-                packed.narrow(0, r0, len).copy_(DropoutMask.PackRows(keep));
-                u.narrow(0, r0, len).copy_((xb * keep).matmul(a.t())); // (R, r)
+                var keep = DropoutMask.UnpackRows(packed.narrow(0, r0, len), width); // (R, in) bool
+                u.narrow(0, r0, len).copy_((x2.narrow(0, r0, len) * keep).matmul(a.t())); // (R, r)
             }
             u.div_(1 - p);
         }

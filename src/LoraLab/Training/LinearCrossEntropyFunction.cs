@@ -7,7 +7,8 @@ namespace LoraLab.Training;
 /// <summary>
 /// Σ cross-entropy(h Wᵀ, labels) over labels ≠ -100 as one autograd node that never holds the (N, V) logits whole:
 /// it walks the tokens in chunks, and for each chunk computes the logits, their log-sum-exp, the loss and — when a
-/// gradient will be needed — the gradient softmax − onehot, multiplied straight into ∂L/∂h (N, C) and ∂L/∂W (V, C).
+/// gradient will be needed — the gradient softmax − onehot, multiplied straight into ∂L/∂h (N, C) and ∂L/∂W (V, C)
+/// (Liger-Kernel's fused linear cross-entropy, on the CPU).
 /// Backward only scales those by the incoming gradient. Same FLOPs as logits + cross_entropy + their backward, but the
 /// largest temporary is one chunk's logits instead of several (N, V) tensors.
 /// Arguments: h (N, C), W (V, C), labels (N) int64, chunk (int, tokens per chunk), grad (bool: compute gradients).
@@ -38,17 +39,30 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             var valid = lc.ne(IgnoreIndex); // (n)
             var index = lc.masked_fill(valid.logical_not(), 0).unsqueeze(1); // (n, 1): ignored rows point at class 0
             var logits = hc.matmul(w.t()).to_type(ScalarType.Float32); // (n, V)
-            var lse = logits.logsumexp(1, keepdim: true); // (n, 1)
             var target = logits.gather(1, index); // (n, 1)
+            var max = logits.amax(new long[] { 1 }, keepdim: true); // (n, 1)
+            var e = logits.sub_(max).exp_(); // (n, V): exp(logit − max), in place
+            var sum = e.sum(1, keepdim: true); // (n, 1)
             var validF = valid.to_type(ScalarType.Float32).unsqueeze(1); // (n, 1)
-            loss.add_(((lse - target) * validF).sum());
+            loss.add_(((max + sum.log() - target) * validF).sum()); // Σ log-sum-exp − target logit
             if (gradH is null && gradW is null) continue;
-            var dlogits = logits.sub_(lse).exp_(); // (n, V) softmax, in place
-            dlogits.scatter_add_(1, index, validF.neg()); // − onehot(label) on counted rows
-            dlogits.mul_(validF); // ignored rows contribute nothing
-            var d = dlogits.to_type(w.dtype); // (n, V)
-            gradH?.narrow(0, start, len).copy_(d.matmul(w)); // (n, C)
-            gradW?.addmm_(d.t(), hc, beta: 1f, alpha: 1f); // (V, C)
+            // ∂/∂logits = valid · (e / sum − onehot(label)). The 1/sum row scale goes on the n×C side of each product
+            // and the onehot part is a row gather / scatter, so the n×V chunk is touched only by the two GEMMs.
+            var rowScale = (validF / sum).to_type(w.dtype); // (n, 1), zero on ignored rows
+            var ed = e.to_type(w.dtype); // (n, V)
+            var rows = index.squeeze(1); // (n)
+            var validW = validF.to_type(w.dtype); // (n, 1)
+            if (gradH is not null)
+            {
+                var gh = ed.matmul(w).mul_(rowScale); // (n, C): softmax part
+                gh.sub_(w.index_select(0, rows).mul_(validW)); // − W[label]
+                gradH.narrow(0, start, len).copy_(gh);
+            }
+            if (gradW is not null)
+            {
+                gradW.addmm_(ed.t(), hc * rowScale, beta: 1f, alpha: 1f); // (V, C): softmax part
+                gradW.index_add_(0, rows, hc * validW, -1.0); // − h onto each label's row
+            }
         }
         ctx.set_materialize_grads(false);
         ctx.save_data("grads", new PendingGradients(gradH?.DetachFromDisposeScope(), gradW?.DetachFromDisposeScope()));

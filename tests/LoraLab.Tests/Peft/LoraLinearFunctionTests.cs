@@ -30,12 +30,12 @@ public class LoraLinearFunctionTests
         var a = randn(3, 6);
         var b = randn(4, 3);
         var gy = randn(2, 5, 4);
-        // The node draws its mask as nn.Dropout does: Bernoulli(1 − p) from the global generator, scaled by 1/(1 − p).
+        // The node draws its mask first thing, from a seed taken from the global generator; kept entries scale by 1/(1 − p).
         Tensor? mask = null;
         if (p > 0)
         {
             manual_seed(99);
-            mask = empty_like(x).bernoulli_(1 - p).div_(1 - p);
+            mask = DropoutMask.UnpackRows(DropoutMask.Draw(10, 6, p), 6).to_type(ScalarType.Float32).div_(1 - p).view(2, 5, 6);
             Assert.True(mask.eq(0).any().item<bool>(), "the test needs some dropped entries");
         }
         var (yRef, gRef) = Reference(x, w, a, b, 1.5, mask, gy);
@@ -97,17 +97,17 @@ public class LoraLinearFunctionTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(8)]
-    [InlineData(13)]
-    [InlineData(4096)]
-    public void PackedMaskRoundTrips(int n)
+    [InlineData(1, 1)]
+    [InlineData(3, 8)]
+    [InlineData(5, 13)]
+    [InlineData(64, 768)]
+    public void PackedMaskRoundTrips(int rows, int width)
     {
         using var scope = NewDisposeScope();
-        var keep = empty(n).bernoulli_(0.5);
-        var packed = DropoutMask.Pack(keep);
-        Assert.Equal((n + 7) / 8, (int)packed.shape[0]);
-        Assert.True(DropoutMask.Unpack(packed, new long[] { n }, ScalarType.Float32).equal(keep).all().item<bool>());
+        var keep = empty(rows, width).bernoulli_(0.5).to_type(ScalarType.Bool);
+        var packed = DropoutMask.PackRows(keep);
+        Assert.Equal(new long[] { rows, (width + 7) / 8 }, packed.shape);
+        Assert.True(DropoutMask.UnpackRows(packed, width).equal(keep).all().item<bool>());
     }
 
     [Fact]
@@ -115,7 +115,29 @@ public class LoraLinearFunctionTests
     {
         using var scope = NewDisposeScope();
         // numpy.packbits([1,0,1,1,0,0,0,1, 1]) == [0b10110001, 0b10000000] == [177, 128]
-        var keep = tensor(new float[] { 1, 0, 1, 1, 0, 0, 0, 1, 1 });
-        Assert.Equal(new byte[] { 177, 128 }, DropoutMask.Pack(keep).data<byte>().ToArray());
+        var keep = tensor(new float[] { 1, 0, 1, 1, 0, 0, 0, 1, 1 }).reshape(1, 9);
+        Assert.Equal(new byte[] { 177, 128 }, DropoutMask.PackRows(keep).data<byte>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(0.05)]
+    [InlineData(0.3)]
+    [InlineData(0.9)]
+    public void DrawnMasksKeepOneMinusPOfEntriesIndependently(double p)
+    {
+        using var scope = NewDisposeScope();
+        const int rows = 200, width = 1000; // 200,000 entries
+        var keep = DropoutMask.UnpackRows(DropoutMask.Draw(rows, width, p, 42UL), width).to_type(ScalarType.Float64);
+        double kept = keep.mean().item<double>();
+        double sigma = Math.Sqrt(p * (1 - p) / (rows * width));
+        Assert.InRange(kept, 1 - p - 5 * sigma, 1 - p + 5 * sigma);
+        // Neighbouring entries are uncorrelated: P(both kept) ≈ (1 − p)².
+        double both = (keep.narrow(1, 0, width - 1) * keep.narrow(1, 1, width - 1)).mean().item<double>();
+        double sigma2 = Math.Sqrt((1 - p) * (1 - p) * (1 - (1 - p) * (1 - p)) / (rows * (width - 1)));
+        Assert.InRange(both, (1 - p) * (1 - p) - 6 * sigma2, (1 - p) * (1 - p) + 6 * sigma2);
+        // The same seed repeats the draw; another seed does not; p = 0 keeps everything.
+        Assert.True(DropoutMask.Draw(rows, width, p, 42UL).equal(DropoutMask.Draw(rows, width, p, 42UL)).all().item<bool>());
+        Assert.False(DropoutMask.Draw(rows, width, p, 42UL).equal(DropoutMask.Draw(rows, width, p, 43UL)).all().item<bool>());
+        Assert.True(DropoutMask.UnpackRows(DropoutMask.Draw(3, 11, 0.0, 7UL), 11).all().item<bool>());
     }
 }
