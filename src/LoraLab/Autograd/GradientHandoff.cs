@@ -11,20 +11,19 @@ namespace LoraLab.Autograd;
 /// </summary>
 internal static class GradientHandoff
 {
-    private static readonly object Gate = new();
-    private static List<Tensor> pending = new();
+    // Per thread: CPU backward runs on the thread that called backward(), so a thread only ever releases its own
+    // tensors (which also keeps TorchSharp's per-thread live-tensor counts balanced).
+    [ThreadStatic] private static List<Tensor>? pending;
 
     /// <summary>Takes <paramref name="grads"/> out of every dispose scope and parks them; returns the same list for backward to return.</summary>
     public static List<Tensor> Return(List<Tensor> grads)
     {
-        lock (Gate)
+        pending ??= new List<Tensor>();
+        foreach (var g in grads)
         {
-            foreach (var g in grads)
-            {
-                if (g is null) continue;
-                g.DetachFromDisposeScope();
-                pending.Add(g);
-            }
+            if (g is null) continue;
+            g.DetachFromDisposeScope();
+            pending.Add(g);
         }
         return grads;
     }
@@ -32,13 +31,9 @@ internal static class GradientHandoff
     /// <summary>Disposes what earlier backward calls returned (libtorch has copied those references by now).</summary>
     public static void Release()
     {
-        List<Tensor> done;
-        lock (Gate)
-        {
-            if (pending.Count == 0) return;
-            done = pending;
-            pending = new List<Tensor>();
-        }
+        if (pending is null || pending.Count == 0) return;
+        var done = pending;
+        pending = new List<Tensor>();
         foreach (var t in done) t.Dispose();
     }
 }
