@@ -99,6 +99,6 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         return GradientHandoff.Return(grads);
     }
 
-    /// <summary>Rows per dropout block: about 64 K elements (a 256 KB float temporary).</summary>
-    private static long RowsPerBlock(long width) => Math.Max(1, (64L << 10) / width);
+    /// <summary>Rows per dropout block: about 256 K elements (a 1 MB float temporary).</summary>
+    private static long RowsPerBlock(long width) => Math.Max(1, (256L << 10) / width);
 }

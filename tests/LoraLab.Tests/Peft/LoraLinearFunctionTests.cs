@@ -111,12 +111,12 @@ public class LoraLinearFunctionTests
     }
 
     [Fact]
-    public void PackedMaskUsesNumpyBitOrder()
+    public void PackedMaskUsesNumpyLittleBitOrder()
     {
         using var scope = NewDisposeScope();
-        // numpy.packbits([1,0,1,1,0,0,0,1, 1]) == [0b10110001, 0b10000000] == [177, 128]
+        // numpy.packbits([1,0,1,1,0,0,0,1, 1], bitorder="little") == [0b10001101, 0b00000001] == [141, 1]
         var keep = tensor(new float[] { 1, 0, 1, 1, 0, 0, 0, 1, 1 }).reshape(1, 9);
-        Assert.Equal(new byte[] { 177, 128 }, DropoutMask.PackRows(keep).data<byte>().ToArray());
+        Assert.Equal(new byte[] { 141, 1 }, DropoutMask.PackRows(keep).data<byte>().ToArray());
     }
 
     [Theory]
@@ -139,5 +139,9 @@ public class LoraLinearFunctionTests
         Assert.True(DropoutMask.Draw(rows, width, p, 42UL).equal(DropoutMask.Draw(rows, width, p, 42UL)).all().item<bool>());
         Assert.False(DropoutMask.Draw(rows, width, p, 42UL).equal(DropoutMask.Draw(rows, width, p, 43UL)).all().item<bool>());
         Assert.True(DropoutMask.UnpackRows(DropoutMask.Draw(3, 11, 0.0, 7UL), 11).all().item<bool>());
+        // Rows are slices of one row-major stream: a 1×(2·width) draw is the 2×width draw's rows side by side
+        // (exercises the vector body and the scalar tail, width 13 = 8 + 5).
+        var wide = DropoutMask.UnpackRows(DropoutMask.Draw(1, 26, p, 9UL), 26).view(2, 13);
+        Assert.True(wide.equal(DropoutMask.UnpackRows(DropoutMask.Draw(2, 13, p, 9UL), 13)).all().item<bool>());
     }
 }
