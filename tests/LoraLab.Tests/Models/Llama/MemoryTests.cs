@@ -1,4 +1,6 @@
 using LoraLab.Models.Llama;
+using LoraLab.Peft;
+using LoraLab.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,10 +24,7 @@ public class MemoryTests
             model.Forward(ids, mask);
             LlamaForCausalLM.CausalLoss(model.Forward(ids), ids);
         }
-        Step(); // warm-up
-        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        for (int i = 0; i < 50; i++) Step();
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        AssertNoLiveTensorsLeft(Step, 50);
     }
 
     [Fact]
@@ -41,9 +40,31 @@ public class MemoryTests
             loss.backward();
             model.zero_grad();
         }
-        Step();
+        AssertNoLiveTensorsLeft(Step, 20);
+    }
+
+    [Fact]
+    public void LoraStepsThroughTheCustomAutogradNodesLeaveNoLiveTensorsBehind()
+    {
+        // LoraLinearFunction (with dropout) and LinearCrossEntropy: what their backward hands libtorch is released.
+        var config = LlamaConfigTests.TinyConfig();
+        using var model = new LlamaForCausalLM(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.1));
+        model.train();
+        using var ids = randint(0, config.VocabSize, new long[] { 2, 12 });
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            LinearCrossEntropy.Sum(model.Model.Forward(ids), model.OutputWeight, ids).backward();
+            model.zero_grad();
+        }
+        AssertNoLiveTensorsLeft(Step, 20);
+    }
+
+    private static void AssertNoLiveTensorsLeft(Action step, int repeats)
+    {
+        step(); // warm-up
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        for (int i = 0; i < 20; i++) Step();
+        for (int i = 0; i < repeats; i++) step();
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
