@@ -50,7 +50,7 @@ public sealed class AdamWOptimizer : OptimizerBase
 
         if (DecayMode == AdamWDecayMode.PyTorch)
         {
-            p.mul_(1 - Lr * WeightDecay);
+            if (WeightDecay != 0) p.mul_(1 - Lr * WeightDecay); // (a pass over p skipped when it would multiply by 1)
             m.lerp_(grad, 1 - Beta1);
         }
         else
@@ -67,7 +67,7 @@ public sealed class AdamWOptimizer : OptimizerBase
         double biasCorrection1 = 1 - Math.Pow(Beta1, k);
         double biasCorrection2 = 1 - Math.Pow(Beta2, k);
         double stepSize = Lr / biasCorrection1;
-        var denom = (v.sqrt() / Math.Sqrt(biasCorrection2)).add_(Eps);
+        var denom = v.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(Eps); // one temporary, not two
         p.addcdiv_(m, denom, value: -stepSize);
     }
 
