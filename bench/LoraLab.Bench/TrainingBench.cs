@@ -88,7 +88,7 @@ public static class TrainingBench
                 if (debug) // BENCH_DEBUG=1: per-step phase times and resident memory (MB) on stderr
                     Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s rss {PeakRssMb():F0} | {Rss("VmRSS:")}");
             }
-            if (Environment.GetEnvironmentVariable("BENCH_NO_GC") != "1") GC.Collect(0); // as the trainer does after every step
+            Trainer.ReleaseFinalizableNativeMemory(); // as the trainer does after every step
             sw.Stop();
             if (step >= warmup) times.Add(sw.Elapsed.TotalSeconds);
         }

@@ -80,18 +80,7 @@ internal static class DropoutMask
         return x ^ Vector256.ShiftRightLogical(x, 16);
     }
 
-    /// <summary>Packs each row of a 0/1 (rows, width) tensor on its own: (rows, ⌈width/8⌉) uint8.</summary>
-    public static Tensor PackRows(Tensor keep)
-    {
-        using var scope = NewDisposeScope();
-        long rows = keep.shape[0], width = keep.shape[1], pad = (8 - width % 8) % 8;
-        var k = keep.to_type(ScalarType.Byte); // (rows, width)
-        if (pad > 0) k = cat(new[] { k, zeros(rows, pad, dtype: ScalarType.Byte) }, 1); // (rows, width + pad)
-        var bits = tensor(BitValues, ScalarType.Byte); // (8)
-        return k.view(rows, -1, 8).mul(bits).sum(2, type: ScalarType.Byte).MoveToOuterDisposeScope(); // (rows, ⌈width/8⌉)
-    }
-
-    /// <summary>Inverse of <see cref="PackRows"/>: a (rows, width) bool tensor.</summary>
+    /// <summary>Unpacks a (rows, ⌈width/8⌉) packed mask into a (rows, width) bool tensor.</summary>
     public static Tensor UnpackRows(Tensor packed, long width)
     {
         using var scope = NewDisposeScope();

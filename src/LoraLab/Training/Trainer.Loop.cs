@@ -73,7 +73,7 @@ public sealed partial class Trainer
             TokensSeen += realTokens;
             LastLoss = loss;
             double seconds = clock.Elapsed.TotalSeconds;
-            double memoryMb = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
+            double memoryMb = Environment.WorkingSet / (1024.0 * 1024.0);
             _metrics!.LogTrain(new StepMetrics(Step, loss, lr, gradNorm, realTokens / Math.Max(seconds, 1e-9), TokensSeen, lossTokens, memoryMb, seconds));
         }
         finally
@@ -88,7 +88,7 @@ public sealed partial class Trainer
     /// the process's resident memory climbed by 50–100 MB per step on the small benchmark shape. Costs well under a
     /// millisecond.
     /// </summary>
-    internal static void ReleaseFinalizableNativeMemory() => GC.Collect(0);
+    public static void ReleaseFinalizableNativeMemory() => GC.Collect(0);
 
     /// <summary>
     /// The global L2 norm of the gradients (the norm of the per-parameter norms, as torch.nn.utils.clip_grad_norm_);

@@ -105,7 +105,7 @@ public class LoraLinearFunctionTests
     {
         using var scope = NewDisposeScope();
         var keep = empty(rows, width).bernoulli_(0.5).to_type(ScalarType.Bool);
-        var packed = DropoutMask.PackRows(keep);
+        var packed = PackRows(keep);
         Assert.Equal(new long[] { rows, (width + 7) / 8 }, packed.shape);
         Assert.True(DropoutMask.UnpackRows(packed, width).equal(keep).all().item<bool>());
     }
@@ -116,7 +116,7 @@ public class LoraLinearFunctionTests
         using var scope = NewDisposeScope();
         // numpy.packbits([1,0,1,1,0,0,0,1, 1], bitorder="little") == [0b10001101, 0b00000001] == [141, 1]
         var keep = tensor(new float[] { 1, 0, 1, 1, 0, 0, 0, 1, 1 }).reshape(1, 9);
-        Assert.Equal(new byte[] { 141, 1 }, DropoutMask.PackRows(keep).data<byte>().ToArray());
+        Assert.Equal(new byte[] { 141, 1 }, PackRows(keep).data<byte>().ToArray());
     }
 
     [Theory]
@@ -143,5 +143,16 @@ public class LoraLinearFunctionTests
         // (exercises the vector body and the scalar tail, width 13 = 8 + 5).
         var wide = DropoutMask.UnpackRows(DropoutMask.Draw(1, 26, p, 9UL), 26).view(2, 13);
         Assert.True(wide.equal(DropoutMask.UnpackRows(DropoutMask.Draw(2, 13, p, 9UL), 13)).all().item<bool>());
+    }
+
+    /// <summary>Packs each row of a 0/1 (rows, width) tensor on its own, LSB first: (rows, ⌈width/8⌉) uint8.</summary>
+    private static Tensor PackRows(Tensor keep)
+    {
+        using var scope = NewDisposeScope();
+        long rows = keep.shape[0], width = keep.shape[1], pad = (8 - width % 8) % 8;
+        var k = keep.to_type(ScalarType.Byte); // (rows, width)
+        if (pad > 0) k = cat(new[] { k, zeros(rows, pad, dtype: ScalarType.Byte) }, 1); // (rows, width + pad)
+        var bits = tensor(new byte[] { 1, 2, 4, 8, 16, 32, 64, 128 }, ScalarType.Byte); // (8)
+        return k.view(rows, -1, 8).mul(bits).sum(2, type: ScalarType.Byte).MoveToOuterDisposeScope(); // (rows, ⌈width/8⌉)
     }
 }
