@@ -39,6 +39,28 @@ public class LinearCrossEntropyTests
     }
 
     [Fact]
+    public void WideLogitsWhoseExpUnderflowsStillMatchAFloat64Reference()
+    {
+        // Logits with σ ≈ 60 (an untrained tied embedding gives σ ≈ 17): most exp(logit − max) underflow float32, the
+        // range where the node floors exp's argument. Reference: linear → cross_entropy and its autograd in float64.
+        using var scope = NewDisposeScope();
+        var (h0, w0, labels) = Data(n: 40, c: 16, v: 3000);
+        w0 = w0 * 30;
+        var hRef = h0.to_type(ScalarType.Float64).requires_grad_(true);
+        var wRef = w0.to_type(ScalarType.Float64).requires_grad_(true);
+        var lossRef = nn.functional.cross_entropy(nn.functional.linear(hRef, wRef), labels, reduction: nn.Reduction.Sum);
+        lossRef.backward();
+        var h = h0.clone().requires_grad_(true);
+        var w = w0.clone().requires_grad_(true);
+        var loss = LinearCrossEntropy.Sum(h, w, labels, 9);
+        loss.backward();
+        double expected = lossRef.item<double>();
+        Assert.True(Math.Abs(loss.item<float>() - expected) < 1e-5 * expected, $"loss {loss.item<float>()} vs {expected}");
+        Assert.True(h.grad!.to_type(ScalarType.Float64).allclose(hRef.grad!, rtol: 1e-4, atol: 1e-4), "∂L/∂h differs");
+        Assert.True(w.grad!.to_type(ScalarType.Float64).allclose(wRef.grad!, rtol: 1e-4, atol: 1e-4), "∂L/∂W differs");
+    }
+
+    [Fact]
     public void TiedWeightAccumulatesBothUses()
     {
         // The weight feeds the loss and, like a tied embedding, an embedding lookup: its gradient is the sum of both.
