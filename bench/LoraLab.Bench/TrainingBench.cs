@@ -77,16 +77,16 @@ public static class TrainingBench
             {
                 // The trainer's loss path: hidden states, then the chunked output projection + cross-entropy.
                 var h = model.Model.Forward(input); // (B, T, C)
-                double t1 = sw.Elapsed.TotalSeconds; string r1 = debug ? Rss("VmRSS:") : "";
+                double t1 = sw.Elapsed.TotalSeconds; string r1 = debug ? Mem() : "";
                 var l = LinearCrossEntropy.Sum(h, model.OutputWeight, labels) / (shape.Batch * shape.Seq); // mean over B·T
-                double t2 = sw.Elapsed.TotalSeconds; string r2 = debug ? Rss("VmRSS:") : "";
+                double t2 = sw.Elapsed.TotalSeconds; string r2 = debug ? Mem() : "";
                 l.backward();
-                double t3 = sw.Elapsed.TotalSeconds; string r3 = debug ? Rss("VmRSS:") : "";
+                double t3 = sw.Elapsed.TotalSeconds; string r3 = debug ? Mem() : "";
                 optimizer.Step();
                 optimizer.ZeroGrad();
                 loss = l.item<float>();
                 if (debug) // BENCH_DEBUG=1: per-step phase times and resident memory (MB) on stderr
-                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s rss {PeakRssMb():F0} | {Rss("VmRSS:")}");
+                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss/peak MB after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s rss {PeakRssMb():F0} | {Rss("VmRSS:")}");
             }
             Trainer.ReleaseFinalizableNativeMemory(); // as the trainer does after every step
             sw.Stop();
@@ -147,6 +147,8 @@ public static class TrainingBench
             return -1;
         }
     }
+
+    private static string Mem() => $"{Rss("VmRSS:")}/{Rss("VmHWM:")}";
 
     private static string Rss(string key) => File.ReadLines("/proc/self/status").First(l => l.StartsWith(key)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1][..^3];
 

@@ -5,59 +5,70 @@ using static TorchSharp.torch;
 namespace LoraLab.Peft;
 
 /// <summary>
-/// A 0/1 dropout mask stored as bits, eight entries per byte, least significant first (numpy's
-/// <c>packbits(…, bitorder="little")</c>), each row packed on its own. <see cref="Draw(long, long, double)"/> makes one
-/// directly in packed form: entry e (row-major index) is kept when H(e) ≥ p·2³², where H is a keyed 32-bit integer hash
-/// (two rounds of the "lowbias32" mixer around a 64-bit key), evaluated eight entries at a time with 256-bit vectors.
-/// Counter-based, so a draw does not depend on how it is split; the key comes from libtorch's global generator, so
-/// <c>manual_seed</c> and checkpointed RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop
-/// on non-Intel CPUs; this is several times faster and needs no float temporary.)
+/// Counter-based dropout: entry e (the row-major index into the layer's whole (N, in) input) is kept when H(e) ≥ p·2³²,
+/// where H is a keyed 32-bit integer hash (two rounds of the "lowbias32" mixer around a 64-bit key). A mask is never
+/// stored: <see cref="Apply"/> recomputes it wherever it is needed (forward, and twice in backward) from the key, which
+/// is 8 bytes, and writes src ⊙ mask / (1 − p) straight into its destination, 8 or 16 entries per vector step. Because the decision depends only on (key, e), any split into row blocks
+/// gives the same mask. The key comes from libtorch's global generator (<see cref="NewKey"/>), so <c>manual_seed</c> and
+/// checkpointed RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on non-Intel CPUs, and a
+/// stored mask would cost memory and an unpack pass.)
 /// </summary>
 internal static class DropoutMask
 {
-    private static readonly byte[] BitValues = { 1, 2, 4, 8, 16, 32, 64, 128 };
+    /// <summary>A fresh key from libtorch's global generator.</summary>
+    public static ulong NewKey() => (ulong)randint(0, long.MaxValue, new long[] { 1 }, dtype: ScalarType.Int64).item<long>();
 
-    /// <summary>A fresh (rows, ⌈width/8⌉) packed mask whose entries are kept with probability 1 − <paramref name="p"/>.</summary>
-    public static Tensor Draw(long rows, long width, double p)
-    {
-        long key = randint(0, long.MaxValue, new long[] { 1 }, dtype: ScalarType.Int64).item<long>();
-        return Draw(rows, width, p, (ulong)key);
-    }
-
-    /// <summary>The packed mask for an explicit <paramref name="key"/> (see <see cref="Draw(long, long, double)"/>).</summary>
-    public static Tensor Draw(long rows, long width, double p, ulong key)
+    /// <summary>
+    /// dst[i, j] = src[i, j] / (1 − p) when entry (firstRow + i)·width + j is kept, else 0. <paramref name="src"/> and
+    /// <paramref name="dst"/> are contiguous float32 (rows, width) tensors of the same shape, possibly the same tensor.
+    /// </summary>
+    public static unsafe void Apply(Tensor src, Tensor dst, long firstRow, double p, ulong key)
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1).");
-        if (rows * width > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(rows), $"a dropout draw covers at most 2³² entries, got {rows}×{width}.");
-        long bytesPerRow = (width + 7) / 8;
-        var packed = new byte[rows * bytesPerRow];
+        if (src.dtype != ScalarType.Float32 || dst.dtype != ScalarType.Float32 || src.dim() != 2 || !src.shape.SequenceEqual(dst.shape))
+            throw new ArgumentException($"dropout needs two float32 (rows, width) tensors of one shape, got {src.dtype} {Shape(src)} and {dst.dtype} {Shape(dst)}.");
+        long rows = src.shape[0], width = src.shape[1];
+        if ((firstRow + rows) * width > (1L << 32))
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"a dropout key covers at most 2³² entries, got {firstRow + rows}×{width}.");
+        if (rows == 0 || width == 0) return;
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0)); // p · 2³²
-        uint k0 = (uint)key, k1 = (uint)(key >> 32);
-        for (long i = 0; i < rows; i++)
-            FillRow(packed.AsSpan((int)(i * bytesPerRow), (int)bytesPerRow), (uint)(i * width), width, threshold, k0, k1);
-        return tensor(packed, new[] { rows, bytesPerRow }, ScalarType.Byte);
+        float scale = (float)(1.0 / (1.0 - p));
+        // On the caller's thread: split across .NET threads it ran slower, the cores being held by libtorch's OpenMP
+        // workers, which spin for a while after each parallel region.
+        fixed (byte* s = src.bytes, d = dst.bytes)
+            Rows((float*)s, (float*)d, 0, rows, firstRow, width, threshold, scale, key);
     }
 
-    private static void FillRow(Span<byte> row, uint first, long width, uint threshold, uint k0, uint k1)
+    private static unsafe void Rows(float* src, float* dst, long r0, long r1, long firstRow, long width, uint threshold, float scale, ulong key)
     {
-        long full = width / 8;
-        var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
-        var key0 = Vector256.Create(k0);
-        var key1 = Vector256.Create(k1);
-        var flip = Vector256.Create(0x80000000u);
-        var limit = Vector256.Create(threshold ^ 0x80000000u).AsInt32(); // unsigned ≥ through a signed compare
-        for (long j = 0; j < full; j++)
+        uint k0 = (uint)key, k1 = (uint)(key >> 32);
+        for (long i = r0; i < r1; i++)
         {
-            var z = Mix(Mix(Vector256.Create(first + (uint)(j * 8)) + lanes + key0) ^ key1);
-            var keep = Vector256.GreaterThanOrEqual((z ^ flip).AsInt32(), limit);
-            row[(int)j] = (byte)Vector256.ExtractMostSignificantBits(keep); // lane k → bit k
-        }
-        if (full < row.Length)
-        {
-            int b = 0;
-            for (long c = full * 8; c < width; c++)
-                if (Mix(Mix(first + (uint)c + k0) ^ k1) >= threshold) b |= 1 << (int)(c - full * 8);
-            row[(int)full] = (byte)b;
+            uint first = (uint)((firstRow + i) * width); // entry index of the row's first element (< 2³², checked)
+            float* s = src + i * width, d = dst + i * width;
+            long j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                for (; j + 16 <= width; j += 16)
+                {
+                    var z = Mix(Mix(Vector512.Create(first + (uint)j + k0) + lanes) ^ Vector512.Create(k1));
+                    var keep = Vector512.GreaterThanOrEqual(z, Vector512.Create(threshold)).AsSingle();
+                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep), d + j);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+                for (; j + 8 <= width; j += 8)
+                {
+                    var z = Mix(Mix(Vector256.Create(first + (uint)j + k0) + lanes) ^ Vector256.Create(k1));
+                    var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(threshold)).AsSingle();
+                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep), d + j);
+                }
+            }
+            for (; j < width; j++)
+                d[j] = Mix(Mix(first + (uint)j + k0) ^ k1) >= threshold ? s[j] * scale : 0f;
         }
     }
 
@@ -80,13 +91,14 @@ internal static class DropoutMask
         return x ^ Vector256.ShiftRightLogical(x, 16);
     }
 
-    /// <summary>Unpacks a (rows, ⌈width/8⌉) packed mask into a (rows, width) bool tensor.</summary>
-    public static Tensor UnpackRows(Tensor packed, long width)
+    private static Vector512<uint> Mix(Vector512<uint> x)
     {
-        using var scope = NewDisposeScope();
-        long rows = packed.shape[0];
-        var bits = tensor(BitValues, ScalarType.Byte); // (8)
-        var flat = packed.unsqueeze(2).bitwise_and(bits).ne(0).view(rows, -1); // (rows, ⌈width/8⌉, 8) -> (rows, 8⌈width/8⌉)
-        return flat.narrow(1, 0, width).MoveToOuterDisposeScope(); // (rows, width)
+        x ^= Vector512.ShiftRightLogical(x, 16);
+        x *= 0x7feb352dU;
+        x ^= Vector512.ShiftRightLogical(x, 15);
+        x *= 0x846ca68bU;
+        return x ^ Vector512.ShiftRightLogical(x, 16);
     }
+
+    private static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
 }

@@ -6,11 +6,11 @@ namespace LoraLab.Peft;
 
 /// <summary>
 /// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward only x (usually shared with its sibling
-/// projections, so q/k/v or gate/up keep one copy between them), the r-wide product u = dropout(x) Aᵀ, and the dropout
-/// mask packed eight entries to a byte. Autograd's own graph would keep, per module, the dropped copy of x and a
-/// float mask — 8 bytes per input element instead of 1/8. Same values and gradients as the composed operations
-/// (PEFT's LoRA forward); the mask is Bernoulli(1 − p) per entry, drawn by <see cref="DropoutMask.Draw(long, long, double)"/>
-/// from a seed taken from the global generator.
+/// projections, so q/k/v or gate/up keep one copy between them) and the dropout mask's 8-byte key; the r-wide
+/// u = dropout(x) Aᵀ is recomputed in backward. Autograd's own graph would keep, per module, the dropped copy of x and a float mask — 8 bytes per
+/// input element. Same values and gradients as the composed operations
+/// (PEFT's LoRA forward); the mask is Bernoulli(1 − p) per entry, a counter-based draw (<see cref="DropoutMask"/>) whose
+/// 8-byte key, taken from the global generator, is all that is saved of it.
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
 internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLinearFunction>
@@ -25,31 +25,31 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         using var scope = NewDisposeScope();
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
         var y = x2.matmul(w.t()); // (N, out)
-        Tensor? packed = null;
+        ulong? key = p > 0 ? DropoutMask.NewKey() : null;
         Tensor u;
-        if (p > 0)
+        if (key is { } k)
         {
-            // Rows a block at a time so the dropout temporaries stay small (whole-size ones fragment the heap); the
-            // long-lived outputs are allocated first.
-            long n = x2.shape[0], width = x2.shape[1];
-            packed = DropoutMask.Draw(n, width, p); // (N, ⌈in/8⌉)
+            // Rows a block at a time so the dropped copy of x is one small reused buffer (whole-size temporaries fragment
+            // the heap); u is written in place, block by block.
+            long n = x2.shape[0];
             u = empty(n, a.shape[0], dtype: x2.dtype); // (N, r)
-            long rows = RowsPerBlock(width);
-            for (long r0 = 0; r0 < n; r0 += rows)
+            var buffer = new DropBuffer(x2, p, k);
+            for (long r0 = 0; r0 < n; r0 += buffer.Rows)
             {
                 using var block = NewDisposeScope();
-                long len = Math.Min(rows, n - r0);
-                var keep = DropoutMask.UnpackRows(packed.narrow(0, r0, len), width); // (R, in) bool
-                u.narrow(0, r0, len).copy_((x2.narrow(0, r0, len) * keep).matmul(a.t())); // (R, r)
+                long len = Math.Min(buffer.Rows, n - r0);
+                u.narrow(0, r0, len).addmm_(buffer.Dropped(x2, r0, len), a.t(), beta: 0f, alpha: 1f); // (R, r)
             }
-            u.div_(1 - p);
         }
         else u = x2.matmul(a.t()); // (N, r)
         y.addmm_(u, b.t(), beta: 1f, alpha: (float)s);
-        // Saved tensors must outlive this scope: TorchSharp commits them once forward has returned.
-        ctx.save_for_backward(new List<Tensor> { x, w, a, b, u.MoveToOuterDisposeScope(), packed?.MoveToOuterDisposeScope()! });
+        // Saved tensors must outlive this scope: TorchSharp commits them once forward has returned. u is not saved:
+        // backward recomputes it block by block from the dropped rows of x it needs anyway for ∂L/∂A (small long-lived
+        // tensors between the activations fragmented the heap).
+        ctx.save_for_backward(new List<Tensor> { x, w, a, b });
         ctx.save_data("s", s);
         ctx.save_data("p", p);
+        ctx.save_data("key", key);
         ctx.save_data("needs", new[] { x.requires_grad, w.requires_grad, a.requires_grad, b.requires_grad });
         ctx.set_materialize_grads(false);
         var shape = x.shape.ToArray();
@@ -64,41 +64,87 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         if (gradOutput is null || gradOutput.IsInvalid) return grads;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
-        var (x, w, a, b, u, packed) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]);
+        var (x, w, a, b) = (saved[0], saved[1], saved[2], saved[3]);
         double s = (double)ctx.get_data("s"), p = (double)ctx.get_data("p");
+        var key = (ulong?)ctx.get_data("key");
         var needs = (bool[])ctx.get_data("needs");
         var g = gradOutput.reshape(-1, w.shape[0]); // (N, out)
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
-        double scale = packed is null ? 1.0 : 1.0 / (1 - p); // inverted dropout: kept entries are scaled by 1/(1−p)
         var gu = g.matmul(b).mul_(s); // (N, r): ∂L/∂u
-        if (needs[3]) grads[3] = g.t().matmul(u).mul_(s); // (out, r)
         if (needs[1]) grads[1] = g.t().matmul(x2); // (out, in)
-        Tensor? gx = needs[0] ? g.matmul(w) : null; // (N, in)
-        if (packed is null)
+        var gx = needs[0] ? g.matmul(w) : null; // (N, in)
+        var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
+        var gradB = needs[3] ? zeros_like(b) : null; // (out, r)
+        // By row blocks, with d = dropout(x) recomputed from the key (or x itself without dropout):
+        // u = d Aᵀ, ∂L/∂B = s gᵀ u, ∂L/∂A = guᵀ d, ∂L/∂x += dropout(gu A) (same mask and scale).
+        var buffer = key is { } k ? new DropBuffer(x2, p, k) : null;
+        long n = x2.shape[0], rows = buffer?.Rows ?? n;
+        for (long r0 = 0; r0 < n; r0 += rows)
         {
-            if (needs[2]) grads[2] = gu.t().matmul(x2); // (r, in)
-            gx?.add_(gu.matmul(a)); // ∂L/∂dropout(x) = ∂L/∂x through the LoRA branch
-        }
-        else
-        {
-            var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
-            long n = x2.shape[0], rows = RowsPerBlock(x2.shape[1]);
-            for (long r0 = 0; r0 < n; r0 += rows)
+            using var block = NewDisposeScope();
+            long len = Math.Min(rows, n - r0);
+            var gub = gu.narrow(0, r0, len); // (R, r)
+            if (gradA is not null || gradB is not null)
             {
-                using var block = NewDisposeScope();
-                long len = Math.Min(rows, n - r0);
-                var keep = DropoutMask.UnpackRows(packed.narrow(0, r0, len), x2.shape[1]); // (R, in) bool
-                var gub = gu.narrow(0, r0, len); // (R, r)
-                gradA?.addmm_(gub.t(), x2.narrow(0, r0, len) * keep, beta: 1f, alpha: (float)scale);
-                gx?.narrow(0, r0, len).add_(gub.matmul(a).mul_(keep), alpha: scale);
+                var d = buffer is null ? x2.narrow(0, r0, len) : buffer.Dropped(x2, r0, len); // (R, in)
+                gradB?.addmm_(g.narrow(0, r0, len).t(), d.matmul(a.t()), beta: 1f, alpha: (float)s);
+                gradA?.addmm_(gub.t(), d, beta: 1f, alpha: 1f);
             }
-            grads[2] = gradA!;
+            if (gx is not null)
+            {
+                var back = gub.matmul(a); // (R, in)
+                gx.narrow(0, r0, len).add_(buffer is null ? back : buffer.Dropped(back, r0));
+            }
         }
+        grads[2] = gradA!;
+        grads[3] = gradB!;
         if (gx is not null) grads[0] = gx.view(x.shape); // (…, in)
         gradOutput.Dispose();
         return GradientHandoff.Return(grads);
     }
 
-    /// <summary>Rows per dropout block: about 256 K elements (a 1 MB float temporary).</summary>
-    private static long RowsPerBlock(long width) => Math.Max(1, (256L << 10) / width);
+    /// <summary>
+    /// A float32 row block (about 1 MB) that receives dropout(rows of a tensor), one per thread and reused by every call:
+    /// a fresh 1 MB buffer per call, allocated between saved activations, left holes in glibc's heap worth ~60 MB of
+    /// peak RSS at the small benchmark shape. Blocks of another dtype (bf16) are computed in float32 and cast back.
+    /// </summary>
+    private sealed class DropBuffer
+    {
+        private const long Elements = 256L << 10;
+        [ThreadStatic] private static Tensor? shared;
+        private readonly Tensor block;
+        private readonly double p;
+        private readonly ulong key;
+
+        public DropBuffer(Tensor x2, double p, ulong key)
+        {
+            (this.p, this.key) = (p, key);
+            long width = x2.shape[1];
+            if (shared is null || shared.numel() < Math.Max(Elements, width))
+            {
+                shared?.Dispose();
+                shared = empty(Math.Max(Elements, width), dtype: ScalarType.Float32).DetachFromDisposeScope();
+            }
+            Rows = Math.Min(x2.shape[0], Math.Max(1, Elements / width));
+            block = shared.narrow(0, 0, Rows * width).view(Rows, width); // (R, in)
+        }
+
+        public long Rows { get; }
+
+        /// <summary>dropout(x2[r0 : r0 + len]) in x2's dtype; valid until the next call on this thread.</summary>
+        public Tensor Dropped(Tensor x, long r0, long len) => Dropped(x.narrow(0, r0, len), r0);
+
+        /// <summary>dropout(rows) for rows that sit at row <paramref name="r0"/> of the node's input; valid until the next call.</summary>
+        public Tensor Dropped(Tensor rows, long r0)
+        {
+            var target = block.narrow(0, 0, rows.shape[0]); // (R, in)
+            if (rows.dtype == ScalarType.Float32) DropoutMask.Apply(rows.contiguous(), target, r0, p, key);
+            else
+            {
+                target.copy_(rows);
+                DropoutMask.Apply(target, target, r0, p, key);
+            }
+            return rows.dtype == ScalarType.Float32 ? target : target.to_type(rows.dtype);
+        }
+    }
 }

@@ -37,6 +37,9 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         var loss = zeros(Array.Empty<long>(), ScalarType.Float32); // scalar
         var gradH = grad && h.requires_grad ? empty_like(h) : null; // (N, C)
         var gradW = grad && w.requires_grad ? zeros_like(w) : null; // (V, C)
+        // float32 logits go to one buffer reused by every chunk (one large allocation per call instead of one per chunk,
+        // which left the heap to grow by a chunk now and then).
+        var buffer = w.dtype == ScalarType.Float32 ? empty(Math.Min(chunk, n), w.shape[0], dtype: ScalarType.Float32) : null; // (chunk, V)
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
@@ -45,7 +48,9 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             var lc = labels.narrow(0, start, len); // (n)
             var valid = lc.ne(IgnoreIndex); // (n)
             var index = lc.masked_fill(valid.logical_not(), 0).unsqueeze(1); // (n, 1): ignored rows point at class 0
-            var logits = hc.matmul(w.t()).to_type(ScalarType.Float32); // (n, V)
+            var logits = buffer is null
+                ? hc.matmul(w.t()).to_type(ScalarType.Float32) // (n, V)
+                : buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f); // (n, V), into the buffer
             var target = logits.gather(1, index); // (n, 1)
             var max = logits.amax(new long[] { 1 }, keepdim: true); // (n, 1)
             var e = logits.sub_(max).clamp_min_(ExpFloor).exp_(); // (n, V): exp(max(logit − max, floor)), in place

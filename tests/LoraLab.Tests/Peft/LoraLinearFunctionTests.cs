@@ -39,7 +39,9 @@ public class LoraLinearFunctionTests
         if (p > 0)
         {
             manual_seed(99);
-            mask = DropoutMask.UnpackRows(DropoutMask.Draw(10, 6, p), 6).to_type(ScalarType.Float32).div_(1 - p).view(2, 5, 6);
+            mask = empty(10, 6);
+            DropoutMask.Apply(ones(10, 6), mask, 0, p, DropoutMask.NewKey()); // {0, 1/(1 − p)} per entry
+            mask = mask.view(2, 5, 6);
             Assert.True(mask.eq(0).any().item<bool>(), "the test needs some dropped entries");
         }
         var (yRef, gRef) = Reference(x, w, a, b, 1.5, mask, gy);
@@ -100,38 +102,23 @@ public class LoraLinearFunctionTests
         Assert.True((mean - clean).abs().mean().item<float>() < 0.15 * clean.abs().mean().item<float>());
     }
 
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(3, 8)]
-    [InlineData(5, 13)]
-    [InlineData(64, 768)]
-    public void PackedMaskRoundTrips(int rows, int width)
+    /// <summary>The keep decisions of a (rows, width) application: 1 where kept, 0 where dropped.</summary>
+    private static Tensor Keep(long rows, long width, double p, ulong key, long firstRow = 0)
     {
-        using var scope = NewDisposeScope();
-        var keep = empty(rows, width).bernoulli_(0.5).to_type(ScalarType.Bool);
-        var packed = PackRows(keep);
-        Assert.Equal(new long[] { rows, (width + 7) / 8 }, packed.shape);
-        Assert.True(DropoutMask.UnpackRows(packed, width).equal(keep).all().item<bool>());
-    }
-
-    [Fact]
-    public void PackedMaskUsesNumpyLittleBitOrder()
-    {
-        using var scope = NewDisposeScope();
-        // numpy.packbits([1,0,1,1,0,0,0,1, 1], bitorder="little") == [0b10001101, 0b00000001] == [141, 1]
-        var keep = tensor(new float[] { 1, 0, 1, 1, 0, 0, 0, 1, 1 }).reshape(1, 9);
-        Assert.Equal(new byte[] { 141, 1 }, PackRows(keep).data<byte>().ToArray());
+        var m = empty(rows, width);
+        DropoutMask.Apply(ones(rows, width), m, firstRow, p, key);
+        return m.ne(0).to_type(ScalarType.Float64);
     }
 
     [Theory]
     [InlineData(0.05)]
     [InlineData(0.3)]
     [InlineData(0.9)]
-    public void DrawnMasksKeepOneMinusPOfEntriesIndependently(double p)
+    public void MasksKeepOneMinusPOfEntriesIndependently(double p)
     {
         using var scope = NewDisposeScope();
         const int rows = 200, width = 1000; // 200,000 entries
-        var keep = DropoutMask.UnpackRows(DropoutMask.Draw(rows, width, p, 42UL), width).to_type(ScalarType.Float64);
+        var keep = Keep(rows, width, p, 42UL);
         double kept = keep.mean().item<double>();
         double sigma = Math.Sqrt(p * (1 - p) / (rows * width));
         Assert.InRange(kept, 1 - p - 5 * sigma, 1 - p + 5 * sigma);
@@ -139,24 +126,54 @@ public class LoraLinearFunctionTests
         double both = (keep.narrow(1, 0, width - 1) * keep.narrow(1, 1, width - 1)).mean().item<double>();
         double sigma2 = Math.Sqrt((1 - p) * (1 - p) * (1 - (1 - p) * (1 - p)) / (rows * (width - 1)));
         Assert.InRange(both, (1 - p) * (1 - p) - 6 * sigma2, (1 - p) * (1 - p) + 6 * sigma2);
-        // The same seed repeats the draw; another seed does not; p = 0 keeps everything.
-        Assert.True(DropoutMask.Draw(rows, width, p, 42UL).equal(DropoutMask.Draw(rows, width, p, 42UL)).all().item<bool>());
-        Assert.False(DropoutMask.Draw(rows, width, p, 42UL).equal(DropoutMask.Draw(rows, width, p, 43UL)).all().item<bool>());
-        Assert.True(DropoutMask.UnpackRows(DropoutMask.Draw(3, 11, 0.0, 7UL), 11).all().item<bool>());
-        // Rows are slices of one row-major stream: a 1×(2·width) draw is the 2×width draw's rows side by side
-        // (exercises the vector body and the scalar tail, width 13 = 8 + 5).
-        var wide = DropoutMask.UnpackRows(DropoutMask.Draw(1, 26, p, 9UL), 26).view(2, 13);
-        Assert.True(wide.equal(DropoutMask.UnpackRows(DropoutMask.Draw(2, 13, p, 9UL), 13)).all().item<bool>());
+        // The same key repeats the draw; another key does not; p = 0 keeps everything.
+        Assert.True(keep.equal(Keep(rows, width, p, 42UL)).all().item<bool>());
+        Assert.False(keep.equal(Keep(rows, width, p, 43UL)).all().item<bool>());
+        Assert.True(Keep(3, 11, 0.0, 7UL).eq(1).all().item<bool>());
     }
 
-    /// <summary>Packs each row of a 0/1 (rows, width) tensor on its own, LSB first: (rows, ⌈width/8⌉) uint8.</summary>
-    private static Tensor PackRows(Tensor keep)
+    [Theory]
+    [InlineData(1, 45)] // one row: two 16-wide (or five 8-wide) vector steps and a scalar tail
+    [InlineData(7, 13)]
+    [InlineData(300, 288)] // large enough to be split across threads
+    public void KeptEntriesFollowTheHashFormulaEntryByEntry(int rows, int width)
+    {
+        // Independent scalar restatement of the rule: entry e = row·width + col is kept iff
+        // lowbias32(lowbias32(e + k0) ^ k1) ≥ round(p·2³²), with k0/k1 the key's low/high 32 bits.
+        using var scope = NewDisposeScope();
+        const double p = 0.4;
+        const ulong key = 0x0123456789ABCDEFUL;
+        static uint LowBias32(uint x)
+        {
+            x ^= x >> 16; x *= 0x7feb352dU; x ^= x >> 15; x *= 0x846ca68bU; return x ^ (x >> 16);
+        }
+        var expected = new double[rows * width];
+        uint threshold = (uint)Math.Round(p * 4294967296.0);
+        for (int e = 0; e < expected.Length; e++)
+            expected[e] = LowBias32(LowBias32((uint)e + unchecked((uint)key)) ^ (uint)(key >> 32)) >= threshold ? 1 : 0;
+        Assert.Equal(expected, Keep(rows, width, p, key).data<double>().ToArray());
+    }
+
+    [Fact]
+    public void RowBlocksSeeTheMaskOfTheWholeAndValuesAreScaled()
     {
         using var scope = NewDisposeScope();
-        long rows = keep.shape[0], width = keep.shape[1], pad = (8 - width % 8) % 8;
-        var k = keep.to_type(ScalarType.Byte); // (rows, width)
-        if (pad > 0) k = cat(new[] { k, zeros(rows, pad, dtype: ScalarType.Byte) }, 1); // (rows, width + pad)
-        var bits = tensor(new byte[] { 1, 2, 4, 8, 16, 32, 64, 128 }, ScalarType.Byte); // (8)
-        return k.view(rows, -1, 8).mul(bits).sum(2, type: ScalarType.Byte).MoveToOuterDisposeScope(); // (rows, ⌈width/8⌉)
+        const double p = 0.25;
+        var x = randn(50, 37);
+        var whole = empty(50, 37);
+        DropoutMask.Apply(x, whole, 0, p, 5UL);
+        // Rows [20, 33) applied alone, as the node's row blocks are, give the same rows of the whole.
+        var part = empty(13, 37);
+        DropoutMask.Apply(x.narrow(0, 20, 13), part, 20, p, 5UL);
+        Assert.True(part.equal(whole.narrow(0, 20, 13)).all().item<bool>());
+        // Kept entries are x / (1 − p), dropped ones exactly 0; in place gives the same.
+        var kept = whole.ne(0);
+        Assert.True(whole.masked_select(kept).allclose(x.masked_select(kept) / (1 - p), rtol: 1e-6, atol: 0));
+        var inPlace = x.clone();
+        DropoutMask.Apply(inPlace, inPlace, 0, p, 5UL);
+        Assert.True(inPlace.equal(whole).all().item<bool>());
+        // Wrong dtype or mismatched shapes are refused.
+        Assert.Throws<ArgumentException>(() => DropoutMask.Apply(x.to_type(ScalarType.Float64), whole, 0, p, 5UL));
+        Assert.Throws<ArgumentException>(() => DropoutMask.Apply(x, part, 0, p, 5UL));
     }
 }
