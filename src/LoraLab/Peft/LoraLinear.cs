@@ -57,7 +57,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             var y = nn.functional.linear(x, weight) + lora_B.call(lora_A.call(h)) * Scaling; // (…, out)
             return y.MoveToOuterDisposeScope();
         }
-        // One autograd node that saves x and a bit-packed dropout mask instead of the dropped copy of x.
+        // One autograd node that saves x and an 8-byte dropout key instead of the dropped copy of x and its mask.
         return LoraLinearFunction.apply(x, weight, LoraA, LoraB, Scaling, p).MoveToOuterDisposeScope(); // (…, out)
     }
 
