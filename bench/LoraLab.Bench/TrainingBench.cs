@@ -86,7 +86,7 @@ public static class TrainingBench
                 optimizer.ZeroGrad();
                 loss = l.item<float>();
                 if (debug) // BENCH_DEBUG=1: per-step phase times and resident memory (MB) on stderr
-                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss/peak MB after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s rss {PeakRssMb():F0} | {Rss("VmRSS:")}");
+                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss/peak MB after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s peak {PeakRssMb():F0} | now {StatusMb("VmRSS:"):F0}");
             }
             Trainer.ReleaseFinalizableNativeMemory(); // as the trainer does after every step
             sw.Stop();
@@ -148,14 +148,15 @@ public static class TrainingBench
         }
     }
 
-    private static string Mem() => $"{Rss("VmRSS:")}/{Rss("VmHWM:")}";
+    private static string Mem() => $"{StatusMb("VmRSS:"):F0}/{StatusMb("VmHWM:"):F0}";
 
-    private static string Rss(string key) => File.ReadLines("/proc/self/status").First(l => l.StartsWith(key)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1][..^3];
+    private static double PeakRssMb() => StatusMb("VmHWM:");
 
-    private static double PeakRssMb()
+    /// <summary>A /proc/self/status memory line ("VmRSS:", "VmHWM:", given in kB) in MB.</summary>
+    private static double StatusMb(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(key, StringComparison.Ordinal))
                 return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
         return double.NaN;
     }

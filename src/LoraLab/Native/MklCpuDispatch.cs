@@ -30,11 +30,8 @@ public static partial class MklCpuDispatch
     private static readonly byte[] ReturnOne = [0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3]; // mov eax, 1; ret
     private static readonly Lock Gate = new();
 
-    /// <summary>What <see cref="Apply"/> did: "applied", or why not (reported by the CLI and the benchmark).</summary>
+    /// <summary>What <see cref="Apply"/> did: "applied", or why not (the benchmark prints it).</summary>
     public static string Status { get; private set; } = "not run";
-
-    /// <summary>True when MKL's vendor check now passes on this non-Intel CPU.</summary>
-    public static bool Applied => Status == "applied";
 
     /// <summary>Idempotent; never throws.</summary>
     public static void Apply()
@@ -65,22 +62,25 @@ public static partial class MklCpuDispatch
     /// <summary>Calls libtorch's <c>mkl_serv_intel_cpu_true</c> as MKL does (for tests); -1 when it cannot be found.</summary>
     internal static unsafe int CallVendorCheck()
     {
-        var handle = DlOpen(Library, RtldNow | RtldNoLoad);
-        var function = handle == IntPtr.Zero ? IntPtr.Zero : DlSym(handle, Symbol);
+        var function = FindVendorCheck();
         return function == IntPtr.Zero ? -1 : ((delegate* unmanaged<int>)function)();
+    }
+
+    /// <summary>The address of <c>mkl_serv_intel_cpu_true</c> in the libtorch TorchSharp loaded (never a second copy), or zero.</summary>
+    private static IntPtr FindVendorCheck()
+    {
+        var handle = DlOpen(Library, RtldNow | RtldNoLoad);
+        return handle == IntPtr.Zero ? IntPtr.Zero : DlSym(handle, Symbol);
     }
 
     private static string TryPatch()
     {
         if (Environment.GetEnvironmentVariable(DisableVariable) == "0") return $"off ({DisableVariable}=0)";
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return "not needed (not Linux x64)";
-        var vendor = CpuVendor();
-        if (vendor == "GenuineIntel") return "not needed (Intel CPU)";
+        if (CpuVendor() == "GenuineIntel") return "not needed (Intel CPU)";
         _ = TorchSharp.torch.get_num_threads(); // loads libtorch without any MKL math call
-        var handle = DlOpen(Library, RtldNow | RtldNoLoad); // the copy TorchSharp loaded; never a second one
-        if (handle == IntPtr.Zero) return $"not applied: {Library} is not loaded";
-        var function = DlSym(handle, Symbol);
-        if (function == IntPtr.Zero) return $"not applied: {Library} has no {Symbol} (not an MKL build)";
+        var function = FindVendorCheck();
+        if (function == IntPtr.Zero) return $"not applied: no {Symbol} in a loaded {Library} (not an MKL build?)";
         long pageSize = Environment.SystemPageSize;
         long first = function.ToInt64() & ~(pageSize - 1);
         long end = (function.ToInt64() + ReturnOne.Length + pageSize - 1) & ~(pageSize - 1);

@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Peft;
@@ -8,8 +7,8 @@ namespace LoraLab.Peft;
 /// Counter-based dropout: entry e (the row-major index into the layer's whole (N, in) input) is kept when H(e) ≥ p·2³²,
 /// where H is a keyed 32-bit integer hash (two rounds of the "lowbias32" mixer around a 64-bit key). A mask is never
 /// stored: <see cref="Apply"/> recomputes it wherever it is needed (forward, and twice in backward) from the key, which
-/// is 8 bytes, and writes src ⊙ mask / (1 − p) straight into its destination, 8 or 16 entries per vector step. Because the decision depends only on (key, e), any split into row blocks
-/// gives the same mask. The key comes from libtorch's global generator (<see cref="NewKey"/>), so <c>manual_seed</c> and
+/// is 8 bytes, and writes src ⊙ mask / (1 − p) straight into its destination, 8 or 16 entries per vector step. Because
+/// the decision depends only on (key, e), any split into row blocks gives the same mask. The key comes from libtorch's global generator (<see cref="NewKey"/>), so <c>manual_seed</c> and
 /// checkpointed RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on non-Intel CPUs, and a
 /// stored mask would cost memory and an unpack pass.)
 /// </summary>
@@ -72,7 +71,8 @@ internal static class DropoutMask
         }
     }
 
-    // "lowbias32" (C. Wellons' hash prospector): a bijective 32-bit mixer with low bias.
+    // "lowbias32" (C. Wellons' hash prospector): a bijective 32-bit mixer with low bias. Written once per width:
+    // Vector256/Vector512 expose no shared generic interface to write it against.
     private static uint Mix(uint x)
     {
         x ^= x >> 16;

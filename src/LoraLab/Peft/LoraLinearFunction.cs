@@ -6,11 +6,10 @@ namespace LoraLab.Peft;
 
 /// <summary>
 /// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward only x (usually shared with its sibling
-/// projections, so q/k/v or gate/up keep one copy between them) and the dropout mask's 8-byte key; the r-wide
-/// u = dropout(x) Aᵀ is recomputed in backward. Autograd's own graph would keep, per module, the dropped copy of x and a float mask — 8 bytes per
-/// input element. Same values and gradients as the composed operations
-/// (PEFT's LoRA forward); the mask is Bernoulli(1 − p) per entry, a counter-based draw (<see cref="DropoutMask"/>) whose
-/// 8-byte key, taken from the global generator, is all that is saved of it.
+/// projections, so q/k/v or gate/up keep one copy between them) and the 8-byte key of its dropout mask, a counter-based
+/// Bernoulli(1 − p) draw (<see cref="DropoutMask"/>) keyed from the global generator; the r-wide u = dropout(x) Aᵀ is
+/// recomputed in backward. Autograd's own graph would keep, per module, the dropped copy of x and a float mask.
+/// Same values and gradients as the composed operations (PEFT's LoRA forward).
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
 internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLinearFunction>
@@ -138,13 +137,14 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         public Tensor Dropped(Tensor rows, long r0)
         {
             var target = block.narrow(0, 0, rows.shape[0]); // (R, in)
-            if (rows.dtype == ScalarType.Float32) DropoutMask.Apply(rows.contiguous(), target, r0, p, key);
-            else
+            if (rows.dtype == ScalarType.Float32)
             {
-                target.copy_(rows);
-                DropoutMask.Apply(target, target, r0, p, key);
+                DropoutMask.Apply(rows.contiguous(), target, r0, p, key);
+                return target;
             }
-            return rows.dtype == ScalarType.Float32 ? target : target.to_type(rows.dtype);
+            target.copy_(rows);
+            DropoutMask.Apply(target, target, r0, p, key);
+            return target.to_type(rows.dtype);
         }
     }
 }
