@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 //   (no mode)                      generation tokens/s (KV cache, greedy, batch 1 and 8) and the fp32 GEMM ceiling
 //   --training [--medium] [--repeats N]  training tokens/s and peak memory, LoRA and full, side by side with the PyTorch peer
 //   --eval                         multiple-choice scoring (shared context vs per pair) and HumanEval sandbox executions/s
-LoraLab.Native.MklCpuDispatch.Apply(); // before any libtorch math (it also runs when LoraLab.Core is first used)
+LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
 if (args.Length >= 3 && args[0] == "--train-one")
 {
@@ -19,7 +19,7 @@ if (args.Length >= 3 && args[0] == "--train-one")
 }
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
 if (BenchArgs.Value(args, "--threads") is string threads) set_num_threads(int.Parse(threads)); // e.g. 1 on a busy machine
-Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}, MKL vendor check patch: {LoraLab.Native.MklCpuDispatch.Status}");
+Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}, MKL vendor check patch: {LoraLab.Kernels.MklCpuDispatch.Status}");
 if (args.Contains("--training"))
 {
     TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));

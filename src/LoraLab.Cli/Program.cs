@@ -8,6 +8,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        Kernels.MklCpuDispatch.Apply(); // before any libtorch math: MKL fixes its kernel choice at its first call
         // `sweep run` trains and evaluates each grid point (tests may have registered a fake runner first).
         Experiments.SweepRunners.Default ??= _ => new Experiments.TrainEvalPointRunner();
         return BuildRoot().Parse(args).Invoke();

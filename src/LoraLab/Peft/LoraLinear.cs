@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -50,15 +51,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         if (Merged) return nn.functional.linear(x, weight).MoveToOuterDisposeScope(); // (…, out)
         double p = training ? dropout : 0.0;
-        bool tracked = is_grad_enabled() && (x.requires_grad || weight.requires_grad || LoraA.requires_grad || LoraB.requires_grad);
-        if (!tracked)
-        {
-            var h = p > 0 ? nn.functional.dropout(x, p, true) : x;
-            var y = nn.functional.linear(x, weight) + lora_B.call(lora_A.call(h)) * Scaling; // (…, out)
-            return y.MoveToOuterDisposeScope();
-        }
-        // One autograd node that saves x and an 8-byte dropout key instead of the dropped copy of x and its mask.
-        return LoraLinearFunction.apply(x, weight, LoraA, LoraB, Scaling, p).MoveToOuterDisposeScope(); // (…, out)
+        return LoraLinearKernel.Forward(x, weight, LoraA, LoraB, Scaling, p).MoveToOuterDisposeScope(); // (…, out)
     }
 
     /// <summary>ΔW = s · B A, shape (out, in), in float32.</summary>

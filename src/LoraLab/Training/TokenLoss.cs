@@ -1,4 +1,5 @@
 using LoraLab.Data;
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using TorchSharp;
 using static TorchSharp.torch;

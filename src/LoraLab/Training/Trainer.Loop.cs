@@ -68,7 +68,7 @@ public sealed partial class Trainer
             }
             Optimizer.Step();
             Optimizer.ZeroGrad();
-            ReleaseFinalizableNativeMemory();
+            Kernels.StepMemory.ReleaseAfterStep();
             Step = number;
             TokensSeen += realTokens;
             LastLoss = loss;
@@ -81,14 +81,6 @@ public sealed partial class Trainer
             foreach (var b in batches) b.Dispose();
         }
     }
-
-    /// <summary>
-    /// A generation-0 collection after every step. Some TorchSharp objects that hold native memory are released only by
-    /// their finalizers; the managed heap grows so little per step (≈0.2 MB) that no collection would otherwise run, and
-    /// the process's resident memory climbed by 50–100 MB per step on the small benchmark shape. Costs well under a
-    /// millisecond.
-    /// </summary>
-    public static void ReleaseFinalizableNativeMemory() => GC.Collect(0);
 
     /// <summary>
     /// The global L2 norm of the gradients (the norm of the per-parameter norms, as torch.nn.utils.clip_grad_norm_);

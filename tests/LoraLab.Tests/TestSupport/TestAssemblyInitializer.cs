@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using LoraLab.Native;
+using LoraLab.Kernels;
 
 namespace LoraLab.Tests.TestSupport;
 

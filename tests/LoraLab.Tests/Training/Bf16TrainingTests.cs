@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;

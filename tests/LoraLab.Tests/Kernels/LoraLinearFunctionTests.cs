@@ -1,8 +1,9 @@
+using LoraLab.Kernels;
 using LoraLab.Peft;
 using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace LoraLab.Tests.Peft;
+namespace LoraLab.Tests.Kernels;
 
 /// <summary>
 /// The memory-saving LoRA node against libtorch's own autograd of the composed operations

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using LoraLab.Native;
+using LoraLab.Kernels;
 using static TorchSharp.torch;
 
-namespace LoraLab.Tests.Native;
+namespace LoraLab.Tests.Kernels;
 
 public class MklCpuDispatchTests
 {

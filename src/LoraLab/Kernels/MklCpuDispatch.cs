@@ -2,14 +2,14 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
 
-namespace LoraLab.Native;
+namespace LoraLab.Kernels;
 
 /// <summary>
 /// Lets the MKL inside TorchSharp's libtorch use its fast kernels on non-Intel x86 CPUs.
 /// <para>
 /// MKL chooses its code path through <c>mkl_serv_intel_cpu_true</c>: on any CPU whose vendor is not "GenuineIntel" it
-/// returns 0 and MKL falls back to generic kernels, whatever instruction sets the CPU reports (on this project's AMD
-/// EPYC with AVX-512: fp32 GEMM at ~175 instead of ~355 GFLOP/s, vector exp 3× slower). The documented switch for that
+/// returns 0 and MKL falls back to generic kernels, whatever instruction sets the CPU reports (measured on an AMD EPYC
+/// with AVX-512: fp32 GEMM at ~175 instead of ~355 GFLOP/s, vector exp 3× slower). The documented switch for that
 /// (MKL_DEBUG_CPU_TYPE) was removed from MKL in 2020. Same mathematics, different kernels: MKL still picks among its
 /// kernels by the CPU's reported features (cpuid), so it never runs an instruction the CPU lacks.
 /// </para>
@@ -17,7 +17,9 @@ namespace LoraLab.Native;
 /// What it does: before the first MKL call, overwrites the first six bytes of libtorch_cpu's exported
 /// <c>mkl_serv_intel_cpu_true</c> in this process's memory with <c>mov eax, 1; ret</c> (the text page is made writable,
 /// patched, and made read-only again; the file on disk is not touched). MKL caches its CPU decision at its first call,
-/// so this must run before any GEMM: <see cref="LibraryInitializer"/> runs it when LoraLab.Core is first used.
+/// so this must run before any GEMM. The library never applies it on its own: each entry point (the CLI's Main, the
+/// benchmark, the test assembly's initializer) calls <see cref="Apply"/> first thing; a host that skips it gets
+/// MKL's generic kernels (correct, slower).
 /// Only on Linux x64 with a non-Intel vendor; <c>LORALAB_MKL_VENDOR_PATCH=0</c> turns it off. Any failure leaves MKL
 /// as it was (slower, still correct) and is reported in <see cref="Status"/>.
 /// </para>
@@ -40,7 +42,7 @@ public static partial class MklCpuDispatch
         {
             if (Status != "not run") return;
             try { Status = TryPatch(); }
-            catch (Exception e) // runs from a module initializer: a throw here would make every LoraLab type unusable
+            catch (Exception e) // entry points call this before anything else: a failure must not stop the program
             {
                 Status = $"not applied: {e.GetType().Name}: {e.Message}";
             }

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace LoraLab.Autograd;
+namespace LoraLab.Kernels;
 
 /// <summary>
 /// Lifetime bookkeeping for tensors that a custom autograd function's backward hands to libtorch.

@@ -1,15 +1,15 @@
-using LoraLab.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LoraLab.Training;
+namespace LoraLab.Kernels;
 
 /// <summary>
 /// Σ cross-entropy(h Wᵀ, labels) over labels ≠ -100 as one autograd node that never holds the (N, V) logits whole:
 /// it walks the tokens in chunks, and for each chunk computes the logits, their log-sum-exp, the loss and — when a
 /// gradient will be needed — the gradient softmax − onehot, multiplied straight into ∂L/∂h (N, C) and ∂L/∂W (V, C)
 /// (Liger-Kernel's fused linear cross-entropy, on the CPU).
-/// Backward only scales those by the incoming gradient. Same FLOPs as logits + cross_entropy + their backward, but the
+/// Backward only scales those by the incoming gradient and returns them to autograd (libtorch's AccumulateGrad copies
+/// ∂L/∂W once into a leaf's empty .grad, because TorchSharp's wrapper still references the returned tensor). Same FLOPs as logits + cross_entropy + their backward, but the
 /// largest temporary is one chunk's logits instead of several (N, V) tensors.
 /// Arguments: h (N, C), W (V, C), labels (N) int64, chunk (int, tokens per chunk), grad (bool: compute gradients).
 /// </summary>
@@ -78,7 +78,6 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         }
         ctx.set_materialize_grads(false);
         ctx.save_data("grads", new PendingGradients(gradH?.DetachFromDisposeScope(), gradW?.DetachFromDisposeScope()));
-        ctx.save_for_backward(new List<Tensor> { w });
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -96,19 +95,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         }
         using var scope = NewDisposeScope();
         if (gradH is not null) result[0] = gradH.mul_(gradOutput.to_type(gradH.dtype));
-        if (gradW is not null)
-        {
-            gradW.mul_(gradOutput.to_type(gradW.dtype));
-            var w = ctx.get_saved_variables()[0];
-            if (w.is_leaf)
-            {
-                // Accumulate into the parameter's .grad directly (what libtorch's AccumulateGrad does): a tensor handed
-                // back through TorchSharp's managed bridge is still referenced by its wrapper, so libtorch would copy it.
-                if (w.grad is { } existing) { existing.add_(gradW); gradW.Dispose(); }
-                else w.grad = gradW;
-            }
-            else result[1] = gradW;
-        }
+        if (gradW is not null) result[1] = gradW.mul_(gradOutput.to_type(gradW.dtype));
         gradOutput.Dispose();
         return GradientHandoff.Return(result);
     }

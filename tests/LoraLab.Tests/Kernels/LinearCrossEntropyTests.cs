@@ -1,7 +1,7 @@
-using LoraLab.Training;
+using LoraLab.Kernels;
 using static TorchSharp.torch;
 
-namespace LoraLab.Tests.Training;
+namespace LoraLab.Tests.Kernels;
 
 /// <summary>The chunked linear + cross-entropy node against libtorch's linear → cross_entropy(sum) and its autograd.</summary>
 public class LinearCrossEntropyTests

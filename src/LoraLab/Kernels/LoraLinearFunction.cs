@@ -1,8 +1,7 @@
-using LoraLab.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LoraLab.Peft;
+namespace LoraLab.Kernels;
 
 /// <summary>
 /// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward only x (usually shared with its sibling

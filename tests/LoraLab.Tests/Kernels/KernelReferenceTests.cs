@@ -1,0 +1,113 @@
+using LoraLab.Kernels;
+using LoraLab.Models.Llama;
+using LoraLab.Peft;
+using LoraLab.Tests.Models.Llama;
+using LoraLab.Tests.TestSupport;
+using static TorchSharp.torch;
+
+namespace LoraLab.Tests.Kernels;
+
+/// <summary>
+/// Each fused CPU kernel against its device-generic reference (plain TorchSharp operations, libtorch's autograd):
+/// same values, same gradients, same dropout masks. The class reseeds the global generator, so it runs serially.
+/// </summary>
+[Collection(GlobalTorchRngCollection.Name)]
+public class KernelReferenceTests
+{
+    [Theory]
+    [InlineData(ScalarType.Float32, 0.3, 0L)]
+    [InlineData(ScalarType.Float32, 0.05, 17L)] // a row block that starts inside the masked input
+    [InlineData(ScalarType.BFloat16, 0.5, 3L)]
+    public void DropoutReferenceGivesTheFusedMaskAndValues(ScalarType dtype, double p, long firstRow)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var x = randn(23, 45).to_type(dtype); // (rows, width): vector steps and a scalar tail
+        const ulong key = 0xFEDCBA9876543210UL;
+        var fused = empty(23, 45);
+        DropoutMask.Apply(x.to_type(ScalarType.Float32), fused, firstRow, p, key);
+        var reference = DropoutMask.Reference(x, firstRow, p, key);
+        Assert.Equal(dtype, reference.dtype);
+        Assert.True(reference.to_type(ScalarType.Float32).equal(fused.to_type(dtype).to_type(ScalarType.Float32)).all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    public void LoraLinearFusedEqualsReference(double p)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var inputs = new[] { randn(2, 5, 6), randn(4, 6), randn(3, 6), randn(4, 3) }; // x (B, T, in), W, A, B
+        var gy = randn(2, 5, 4);
+        (Tensor Y, Tensor[] Grads) Run(bool reference)
+        {
+            var leaves = inputs.Select(t => t.detach().requires_grad_(true)).ToArray();
+            manual_seed(99); // the same dropout key on both paths
+            using var choice = KernelSwitch.UseReference(reference);
+            var y = LoraLinearKernel.Forward(leaves[0], leaves[1], leaves[2], leaves[3], 1.5, p);
+            y.backward(new[] { gy });
+            return (y.detach(), leaves.Select(l => l.grad!).ToArray());
+        }
+        var (yFused, gFused) = Run(false);
+        var (yRef, gRef) = Run(true);
+        Assert.True(yFused.allclose(yRef, rtol: 1e-5, atol: 1e-5));
+        for (int i = 0; i < 4; i++) Assert.True(gFused[i].allclose(gRef[i], rtol: 1e-4, atol: 1e-5), $"gradient {i} differs");
+    }
+
+    [Fact]
+    public void LinearCrossEntropyFusedEqualsReference()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        var h0 = randn(37, 8);
+        var w0 = randn(50, 8) * 0.5;
+        var labels = randint(0, 50, new long[] { 37 });
+        labels[4] = tensor(-100L);
+        (Tensor Loss, Tensor Gh, Tensor Gw) Run(bool reference)
+        {
+            var h = h0.clone().requires_grad_(true);
+            var w = w0.clone().requires_grad_(true);
+            using var choice = KernelSwitch.UseReference(reference);
+            var loss = LinearCrossEntropy.Sum(h, w, labels, chunkTokens: 6);
+            (loss * 0.5).backward();
+            return (loss.detach(), h.grad!, w.grad!);
+        }
+        var fused = Run(false);
+        var reference = Run(true);
+        Assert.Equal(reference.Loss.item<float>(), fused.Loss.item<float>(), 3);
+        Assert.True(fused.Gh.allclose(reference.Gh, rtol: 1e-4, atol: 1e-6), "∂L/∂h differs");
+        Assert.True(fused.Gw.allclose(reference.Gw, rtol: 1e-4, atol: 1e-6), "∂L/∂W differs");
+    }
+
+    [Fact]
+    public void ALoraTrainingStepWithDropoutIsTheSameOnEitherPath()
+    {
+        // The whole model: every LoRA projection (dropout on) and the loss, fused vs reference, from one seed.
+        using var scope = NewDisposeScope();
+        var config = LlamaConfigTests.TinyConfig();
+        manual_seed(1);
+        using var model = new LlamaForCausalLM(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.2));
+        using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("lora_B")) p.normal_(0, 0.1);
+        model.train();
+        var ids = randint(0, config.VocabSize, new long[] { 2, 12 });
+        (double Loss, Dictionary<string, Tensor> Grads) Step(bool reference)
+        {
+            model.zero_grad();
+            manual_seed(42);
+            using var choice = KernelSwitch.UseReference(reference);
+            var loss = LinearCrossEntropy.Sum(model.Model.Forward(ids), model.OutputWeight, ids);
+            loss.backward();
+            var grads = model.named_parameters().Where(np => np.parameter.grad is not null)
+                .ToDictionary(np => np.name, np => np.parameter.grad!.clone());
+            return (loss.item<float>(), grads);
+        }
+        var fused = Step(false);
+        var reference = Step(true);
+        Assert.Equal(reference.Loss, fused.Loss, 4);
+        Assert.Equal(reference.Grads.Keys.Order(), fused.Grads.Keys.Order());
+        Assert.NotEmpty(fused.Grads);
+        foreach (var (name, g) in fused.Grads)
+            Assert.True(g.allclose(reference.Grads[name], rtol: 1e-3, atol: 1e-6), $"{name}: gradient differs");
+    }
+}
