@@ -23,7 +23,7 @@ public sealed partial class Trainer
         Tokenizer = _options.Tokenizer ?? BaseModel.LoadTokenizer(Config.Model, Model.Config.VocabSize);
         _padId = Model.Config.PadTokenId ?? Tokenizer.EosId ?? 0;
         string cacheDir = Path.Combine(RunDirectory, "token_cache");
-        _train = TrainingData.Open(Config.Data, Tokenizer, cacheDir, "data");
+        _train = _options.TrainSource is { } given ? TrainingData.FromSource(given, "data") : TrainingData.Open(Config.Data, Tokenizer, cacheDir, "data");
         if (Config.EvalData != null) _eval = TrainingData.Open(Config.EvalData, Tokenizer, cacheDir, "eval_data");
         BuildLoopSettings();
         _optimizer = Config.Optimizer.Build(_trainable, Config.EffectiveWeightDecay);
@@ -64,6 +64,7 @@ public sealed partial class Trainer
         if (Config.Method == FinetuneMethod.Lora)
             lora = new LoraConfig(Config.Lora.R, Config.Lora.ResolveTargetModules(out _)!, Config.Lora.EffectiveAlpha, Config.Lora.LoraDropout, Config.Lora.UseRslora);
         _model = BaseModel.Load(Config.Model, dtype, lora, Config.Method == FinetuneMethod.Full ? Config.Full.Dropout : 0.0);
+        _options.ModelLoaded?.Invoke(_model);
         if (lora == null)
             foreach (var p in _model.parameters()) p.requires_grad = true;
         _model.train();

@@ -26,6 +26,10 @@ public sealed class TrainingData : IDisposable
     /// <summary>One line for the log.</summary>
     public string Summary { get; }
 
+    /// <summary>Samples a program gives directly (<see cref="TrainerOptions.TrainSource"/>), with no files behind them.</summary>
+    public static TrainingData FromSource(ITokenSampleSource source, string name) =>
+        new(source, null, $"{name}: {source.Count} samples given by the caller (the section's files are not read)");
+
     /// <param name="name">"data" or "eval_data" (for messages and the cache file name).</param>
     public static TrainingData Open(DataSection section, ITokenizer tokenizer, string defaultCacheDir, string name)
     {
