@@ -23,7 +23,9 @@ public sealed partial class Trainer
         Tokenizer = _options.Tokenizer ?? BaseModel.LoadTokenizer(Config.Model, Model.Config.VocabSize);
         _padId = Model.Config.PadTokenId ?? Tokenizer.EosId ?? 0;
         string cacheDir = Path.Combine(RunDirectory, "token_cache");
-        _train = _options.TrainSource is { } given ? TrainingData.FromSource(given, "data") : TrainingData.Open(Config.Data, Tokenizer, cacheDir, "data");
+        _train = _options.TrainSource is { } given
+            ? TrainingData.FromSource(given, "data")
+            : TrainingData.Open(Config.Data, Tokenizer, cacheDir, "data");
         if (Config.EvalData != null) _eval = TrainingData.Open(Config.EvalData, Tokenizer, cacheDir, "eval_data");
         BuildLoopSettings();
         _optimizer = Config.Optimizer.Build(_trainable, Config.EffectiveWeightDecay);
