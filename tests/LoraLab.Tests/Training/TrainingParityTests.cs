@@ -82,7 +82,7 @@ public class TrainingParityTests(ITestOutputHelper output)
         string optimizer = g.GetProperty("optimizer").GetString()!;
         string eps = optimizer == "adamw" ? $"\n  eps: {Num("eps")}" : "";
         string method = g.GetProperty("method").GetString()!;
-        string targets = string.Join(", ", g.GetProperty("target_modules").EnumerateArray().Select(t => t.GetString()));
+        string targets = g.TryGetProperty("target_modules", out var t) ? string.Join(", ", t.EnumerateArray().Select(m => m.GetString())) : "";
         string lora = method == "lora"
             ? $"lora:\n  r: {g.GetProperty("r").GetInt32()}\n  lora_alpha: {Num("lora_alpha")}\n  lora_dropout: {Num("lora_dropout")}\n"
               + $"  target_modules: [{targets}]\n"
