@@ -1,4 +1,5 @@
 using LoraLab.Checkpoints;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Models.Llama;
 using LoraLab.Training;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Training.Config;
 
 namespace LoraLab.Experiments.Demo;

@@ -1,4 +1,5 @@
 using LoraLab.Evaluation;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Models.Llama;
 using LoraLab.Tokenization;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LoraLab.Analysis;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Reports;
 using LoraLab.Tokenization;
 using LoraLab.Training;

@@ -1,3 +1,5 @@
+using LoraLab.Experiments.Demo.Data;
+
 namespace LoraLab.Experiments.Demo;
 
 /// <summary>The sizes and the grid of one demo run, chosen by <see cref="DemoOptions.Quick"/>.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LoraLab.Analysis;
 using LoraLab.Checkpoints;
 using LoraLab.Evaluation;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Generation;
 using LoraLab.Models.Llama;
 using LoraLab.Tokenization;

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// A multiple-choice cloze question about a world fact: the model scores " " + each choice after

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using LoraLab.Data;
 using LoraLab.Evaluation.Tasks;
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Tests.TestSupport;
 using LoraLab.Tokenization;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 public class DemoDataTests
 {

@@ -1,6 +1,6 @@
 using LoraLab.Evaluation.Tasks;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// The cheap target-domain metric (no generation): for each problem the model scores the worked solution ending in the

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// One word-problem pattern: its operations, how its operands are drawn (always giving a positive result), the question

@@ -1,6 +1,6 @@
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 /// <summary>
 /// The demo world's facts written out by hand, independently of <see cref="WorldFacts"/>: the reference the tests hold

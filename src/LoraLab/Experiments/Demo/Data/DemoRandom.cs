@@ -1,6 +1,6 @@
 using LoraLab.Data;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// The demo generators' deterministic randomness: a <see cref="SplitMix64"/> stream per generated item, seeded from

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LoraLab.Evaluation;
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Tests.Evaluation;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 public class ArithmeticChoiceTaskTests
 {

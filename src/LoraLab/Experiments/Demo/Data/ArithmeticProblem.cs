@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// A GSM8K-style word problem with its structure: the result is <c>Operands[0]</c> combined left to right with

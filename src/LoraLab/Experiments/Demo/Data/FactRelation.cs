@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>The kinds of world knowledge the demo's stories teach and the cloze test asks about.</summary>
 public enum FactRelation

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>A story character: the name used in text ("Lily", "Mom"), what they are ("girl", "mom") and their pronouns.</summary>
 internal sealed record StoryCharacter(string Name, string Kind, bool IsFemale)

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using LoraLab.Data;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// Generates and writes everything the built-in demo needs, with nothing downloaded: the source domain (stories for

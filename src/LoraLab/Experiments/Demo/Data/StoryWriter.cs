@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// Writes one story (4–8 sentences) from a random stream: an opening that introduces a child, an optional toy, a trip

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>The paths of the files <see cref="DemoData.Write"/> produced.</summary>
 /// <param name="Directory">The output directory.</param>

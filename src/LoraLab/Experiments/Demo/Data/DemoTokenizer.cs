@@ -1,7 +1,7 @@
 using System.Text;
 using LoraLab.Tokenization;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// The demo's character-level tokenizer: UNK = 0 "&lt;unk&gt;", BOS = 1 "&lt;s&gt;", EOS = 2 "&lt;/s&gt;", 3 = "\n",

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// The demo's source domain: procedurally generated TinyStories-like English (4–8 sentences a story) about children,

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using LoraLab.Evaluation.Data;
 using LoraLab.Evaluation.Tasks;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// The demo's target domain: GSM8K-style word problems with small numbers and one or two steps (add, subtract,

@@ -3,11 +3,11 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LoraLab.Evaluation;
 using LoraLab.Evaluation.Tasks;
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Tests.Evaluation;
 using LoraLab.Tests.TestSupport;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 public class ArithmeticProblemsTests
 {

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>Sizes and seed of the demo data; the defaults suit a ~10-minute CPU demo.</summary>
 public sealed record DemoDataOptions

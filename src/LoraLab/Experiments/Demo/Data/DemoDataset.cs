@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>The demo data in memory (see <see cref="DemoData.Generate"/>).</summary>
 public sealed record DemoDataset(

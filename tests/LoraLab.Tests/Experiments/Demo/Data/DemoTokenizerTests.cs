@@ -1,8 +1,8 @@
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Tests.TestSupport;
 using LoraLab.Tokenization;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 public class DemoTokenizerTests
 {

@@ -1,4 +1,4 @@
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// The demo world's facts: animals' sounds, homes and foods, the colours of things and the tastes of foods. Stories state

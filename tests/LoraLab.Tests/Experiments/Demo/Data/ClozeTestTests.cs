@@ -1,9 +1,9 @@
 using LoraLab.Evaluation;
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Tests.Evaluation;
 using LoraLab.Tests.TestSupport;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 public class ClozeTestTests
 {

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 
-namespace LoraLab.Tests.Experiments.Demo;
+namespace LoraLab.Tests.Experiments.Demo.Data;
 
 public class StoryCorpusTests
 {

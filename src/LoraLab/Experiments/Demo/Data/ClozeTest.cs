@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using LoraLab.Evaluation.Data;
 using LoraLab.Evaluation.Tasks;
 
-namespace LoraLab.Experiments.Demo;
+namespace LoraLab.Experiments.Demo.Data;
 
 /// <summary>
 /// Source-domain knowledge test: cloze items built from <see cref="WorldFacts"/>, scored like lm-eval's multiple-choice
