@@ -26,7 +26,7 @@ public static class MergeCommand
             int copied = 0;
             AtomicDirectory.Write(output, tmp =>
             {
-                LlamaCheckpoint.Save(merged, tmp); // a LoRA model is exported merged
+                LoraModel.SaveMerged(merged, tmp);
                 copied = BaseModel.CopyTokenizerFiles(baseDir, tmp);
             });
             Console.Error.WriteLine($"wrote {output}: merged {LoraModules.Find(merged).Count} adapted layers; {copied} tokenizer file(s) copied");

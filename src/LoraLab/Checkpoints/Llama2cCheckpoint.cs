@@ -70,18 +70,21 @@ public static class Llama2cCheckpoint
     }
 
     /// <summary>
-    /// Loads a llama2.c checkpoint into a model (converted to <paramref name="dtype"/>; with fresh LoRA adapters when
-    /// <paramref name="lora"/> is given; <paramref name="residualDropout"/> set in its config). The caller owns the model.
+    /// Loads a llama2.c checkpoint into a model (converted to <paramref name="dtype"/>; <paramref name="residualDropout"/>
+    /// set in its config; built by <paramref name="build"/> when given, whose extra keys <paramref name="optional"/> names).
+    /// The caller owns the model.
     /// </summary>
-    public static LlamaForCausalLM LoadModel(string path, ScalarType dtype = ScalarType.Float32, Peft.LoraConfig? lora = null, double residualDropout = 0)
+    public static LlamaForCausalLM LoadModel(string path, ScalarType dtype = ScalarType.Float32, double residualDropout = 0,
+        Func<LlamaConfig, LlamaForCausalLM>? build = null, Func<string, bool>? optional = null)
     {
         var (config, weights) = Load(path);
         try
         {
-            var model = new LlamaForCausalLM(config with { ResidualDropout = residualDropout }, dtype, lora);
+            var withDropout = config with { ResidualDropout = residualDropout };
+            var model = build?.Invoke(withDropout) ?? new LlamaForCausalLM(withDropout, dtype);
             try
             {
-                StateDictLoader.Load(model, weights.Keys, n => weights[n], path, optional: Peft.LoraModules.IsLoraParameter);
+                StateDictLoader.Load(model, weights.Keys, n => weights[n], path, optional: optional);
             }
             catch
             {

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using LoraLab.Models.Llama;
-using LoraLab.Peft;
 using static TorchSharp.torch;
 
 namespace LoraLab.Checkpoints;
@@ -18,20 +17,22 @@ public static class LlamaCheckpoint
     /// Loads a model directory. Weights are converted to <paramref name="dtype"/> (default float32, the CPU default;
     /// bfloat16 keeps memory low but is slow on CPUs without bf16 hardware).
     /// </summary>
-    /// <param name="lora">Build the model with these LoRA adapters (fresh: A random, B zero) around the loaded base weights.</param>
     /// <param name="residualDropout">Dropout on attention and MLP outputs (full finetuning's regulariser; 0 for inference).</param>
-    public static LlamaForCausalLM Load(string dir, ScalarType dtype = ScalarType.Float32, LoraConfig? lora = null, double residualDropout = 0)
+    /// <param name="build">Builds the model from the config (default: a plain model), e.g. with adapters.</param>
+    /// <param name="optional">Model keys the directory may lack (those parameters keep their built values).</param>
+    public static LlamaForCausalLM Load(string dir, ScalarType dtype = ScalarType.Float32, double residualDropout = 0,
+        Func<LlamaConfig, LlamaForCausalLM>? build = null, Func<string, bool>? optional = null)
     {
         if (!Directory.Exists(dir))
             throw new LoraLabException($"{dir}: model directory not found. Give a Hugging Face model directory (config.json + model.safetensors), e.g. one written by 'loralab convert'.");
         var config = LlamaConfig.Load(Path.Combine(dir, "config.json")) with { ResidualDropout = residualDropout };
         using var weights = SafetensorsCheckpoint.Open(dir);
-        var model = new LlamaForCausalLM(config, dtype, lora);
+        var model = build?.Invoke(config) ?? new LlamaForCausalLM(config, dtype);
         try
         {
             StateDictLoader.Load(model, weights.TensorNames, n => weights.ReadTensor(n, dtype), weights.Path,
                 ignore: n => n.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && n == "lm_head.weight"),
-                optional: LoraModules.IsLoraParameter);
+                optional: optional);
         }
         catch
         {
@@ -43,27 +44,35 @@ public static class LlamaCheckpoint
     }
 
     /// <summary>
-    /// Saves the model as a Hugging Face directory: config.json (torch_dtype = the saved dtype), generation_config.json
+    /// Saves a plain model as a Hugging Face directory: config.json (torch_dtype = the saved dtype), generation_config.json
     /// and safetensors weights (sharded above <paramref name="maxShardBytes"/>). Every file is written atomically.
-    /// A LoRA model is exported merged (W + s·B·A under the plain keys, no adapter keys), without changing the model.
+    /// A model with other layer types (LoRA) is refused: export its merged state dict through the overload below.
     /// </summary>
     public static void Save(LlamaForCausalLM model, string dir, ScalarType? saveDtype = null, long maxShardBytes = DefaultMaxShardBytes)
     {
-        Directory.CreateDirectory(dir);
-        var dtype = saveDtype ?? model.DType;
+        foreach (var (name, module) in model.named_modules())
+        {
+            string ns = module.GetType().Namespace ?? "";
+            if (ns != typeof(LlamaForCausalLM).Namespace && ns != typeof(TorchSharp.Modules.Linear).Namespace)
+                throw new LoraLabException($"cannot save '{name}' ({module.GetType().Name}) as a plain Llama weight; export the model merged (LoraModel.SaveMerged) or save its adapter.");
+        }
         using var scope = NewDisposeScope();
-        var loraLayers = LoraModules.Find(model).ToDictionary(l => l.Name + ".weight", l => l.Layer);
-        Tensor Export(string key, Tensor value) =>
-            loraLayers.TryGetValue(key, out var layer) && !layer.Merged ? value.detach() + layer.DeltaWeight() : value.detach();
-        var tensors = model.state_dict()
-            .Where(kv => !LoraModules.IsLoraParameter(kv.Key))
-            .Select(kv => new KeyValuePair<string, Tensor>(kv.Key, Export(kv.Key, kv.Value).to_type(dtype).contiguous()))
-            .ToList();
-        SafetensorsCheckpoint.WriteSharded(dir, tensors, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
-        (model.Config with { TorchDtype = DtypeName(dtype) }).Save(Path.Combine(dir, "config.json"));
+        Save(model.Config, model.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.detach())), dir,
+            saveDtype ?? model.DType, maxShardBytes);
+    }
+
+    /// <summary>Saves <paramref name="tensors"/> (a plain Llama's state-dict keys) with <paramref name="config"/>, as above.</summary>
+    public static void Save(LlamaConfig config, IEnumerable<KeyValuePair<string, Tensor>> tensors, string dir, ScalarType dtype,
+        long maxShardBytes = DefaultMaxShardBytes)
+    {
+        Directory.CreateDirectory(dir);
+        using var scope = NewDisposeScope();
+        var converted = tensors.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to_type(dtype).contiguous())).ToList();
+        SafetensorsCheckpoint.WriteSharded(dir, converted, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
+        (config with { TorchDtype = DtypeName(dtype) }).Save(Path.Combine(dir, "config.json"));
         var generation = new JsonObject { ["_from_model_config"] = true };
-        if (model.Config.BosTokenId is int b) generation["bos_token_id"] = b;
-        if (model.Config.EosTokenId is int e) generation["eos_token_id"] = e;
+        if (config.BosTokenId is int b) generation["bos_token_id"] = b;
+        if (config.EosTokenId is int e) generation["eos_token_id"] = e;
         AtomicFile.WriteAllText(Path.Combine(dir, "generation_config.json"), generation.ToJsonString(new() { WriteIndented = true }));
     }
 

@@ -28,14 +28,16 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         lora_B = nn.Linear(config.R, outFeatures, hasBias: false, dtype: dtype);
         nn.init.zeros_(lora_B.weight!);
         dropout = config.Dropout;
-        Scaling = config.Scaling;
-        Rank = config.R;
+        Config = config;
         RegisterComponents();
     }
 
-    public double Scaling { get; }
+    /// <summary>The LoRA settings this layer was built with.</summary>
+    public LoraConfig Config { get; }
 
-    public int Rank { get; }
+    public double Scaling => Config.Scaling;
+
+    public int Rank => Config.R;
 
     /// <summary>True when s·B·A has been added into the base weight (the LoRA branch is then skipped).</summary>
     public bool Merged { get; private set; }

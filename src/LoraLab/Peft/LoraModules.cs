@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace LoraLab.Peft;
 
-/// <summary>Finds the LoRA layers of a model and acts on all of them (merge, unmerge, ΔW).</summary>
+/// <summary>Finds the LoRA layers of a model and tells adapter keys from base keys.</summary>
 public static class LoraModules
 {
     /// <summary>True for state-dict keys of adapter weights ("….lora_A.weight", "….lora_B.weight").</summary>
@@ -11,14 +11,4 @@ public static class LoraModules
     /// <summary>Every LoRA layer with its module path ("model.layers.0.self_attn.q_proj").</summary>
     public static IReadOnlyList<(string Name, LoraLinear Layer)> Find(nn.Module model) =>
         model.named_modules().Where(m => m.module is LoraLinear).Select(m => (m.name, (LoraLinear)m.module)).ToList();
-
-    public static void MergeAll(nn.Module model)
-    {
-        foreach (var (_, layer) in Find(model)) layer.Merge();
-    }
-
-    public static void UnmergeAll(nn.Module model)
-    {
-        foreach (var (_, layer) in Find(model)) layer.Unmerge();
-    }
 }

@@ -1,13 +1,15 @@
+using LoraLab.Models.Llama;
+
 namespace LoraLab.Peft;
 
-/// <summary>The seven Llama projections LoRA can adapt, and the presets "attention", "mlp" and "all".</summary>
+/// <summary>The seven Llama projections LoRA can adapt, and the presets "attention", "mlp" and "all" (alias "all-linear").</summary>
 public static class LoraTargets
 {
-    public static readonly IReadOnlyList<string> Attention = new[] { "q_proj", "k_proj", "v_proj", "o_proj" };
+    public static IReadOnlyList<string> Attention => LlamaProjections.Attention;
 
-    public static readonly IReadOnlyList<string> Mlp = new[] { "gate_proj", "up_proj", "down_proj" };
+    public static IReadOnlyList<string> Mlp => LlamaProjections.Mlp;
 
-    public static readonly IReadOnlyList<string> All = Attention.Concat(Mlp).ToArray();
+    public static IReadOnlyList<string> All => LlamaProjections.All;
 
     /// <summary>Expands presets and checks names; returns the distinct names in canonical order.</summary>
     public static IReadOnlyList<string> Expand(IEnumerable<string> names)

@@ -19,7 +19,7 @@ public static class PeftAdapter
     /// <summary>Writes the model's adapters (config + weights), each file atomically.</summary>
     public static void Save(LlamaForCausalLM model, string dir, string baseModelNameOrPath)
     {
-        var lora = model.Lora ?? throw new LoraLabException("this model has no LoRA adapters to save; build it with a LoRA config.");
+        var lora = LoraModel.ConfigOf(model) ?? throw new LoraLabException("this model has no LoRA adapters to save; build it with a LoRA config.");
         Directory.CreateDirectory(dir);
         using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
@@ -118,7 +118,7 @@ public static class PeftAdapter
     public static LlamaForCausalLM LoadWithBase(string baseDir, string adapterDir, ScalarType dtype = ScalarType.Float32)
     {
         var (config, _) = ReadConfig(adapterDir);
-        var model = LlamaCheckpoint.Load(baseDir, dtype, config);
+        var model = LoraModel.Load(baseDir, dtype, config);
         try
         {
             LoadWeights(model, adapterDir);
@@ -134,7 +134,7 @@ public static class PeftAdapter
     // PEFT also accepts a regex string (re.fullmatch on module paths); we take the projection names it can match.
     private static IEnumerable<string> TargetsFromPattern(string pattern, string path)
     {
-        var found = LoraTargets.All.Where(t => System.Text.RegularExpressions.Regex.IsMatch($"model.layers.0.self_attn.{t}", $"^(?:{pattern})$")
+        var found = LlamaProjections.All.Where(t => System.Text.RegularExpressions.Regex.IsMatch($"model.layers.0.self_attn.{t}", $"^(?:{pattern})$")
             || System.Text.RegularExpressions.Regex.IsMatch($"model.layers.0.mlp.{t}", $"^(?:{pattern})$") || t == pattern).ToList();
         if (found.Count == 0) throw new LoraLabException($"{path}: 'target_modules' pattern \"{pattern}\" matches no Llama projection.");
         return found;

@@ -28,10 +28,10 @@ public static class BaseModel
         string path = section.Path ?? throw new LoraLabException("model.path is required");
         if (IsLlama2cFile(path))
         {
-            return Llama2cCheckpoint.LoadModel(path, dtype, lora, residualDropout);
+            return LoraModel.LoadLlama2c(path, dtype, lora, residualDropout);
         }
         if (!Directory.Exists(path)) throw new LoraLabException($"model.path {path}: not found; give a Hugging Face model directory or a llama2.c .bin file");
-        return LlamaCheckpoint.Load(path, dtype, lora, residualDropout);
+        return LoraModel.Load(path, dtype, lora, residualDropout);
     }
 
 

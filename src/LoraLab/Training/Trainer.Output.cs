@@ -64,7 +64,8 @@ public sealed partial class Trainer
 
     private void SaveModelDirectory(string dir)
     {
-        LlamaCheckpoint.Save(Model, dir);
+        if (Config.Method == FinetuneMethod.Lora) LoraModel.SaveMerged(Model, dir);
+        else LlamaCheckpoint.Save(Model, dir);
         if (!BaseModel.WriteTokenizerFiles(Config.Model, dir, Model.Config.VocabSize))
             _metrics?.Info($"note: no tokenizer files to copy into {dir}");
     }

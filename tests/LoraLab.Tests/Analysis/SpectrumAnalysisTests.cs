@@ -18,7 +18,7 @@ public class SpectrumAnalysisTests
         using var dir = new TempDir();
         manual_seed(11);
         var config = LlamaConfigTests.TinyConfig();
-        using var model = new LlamaForCausalLM(config, lora: new LoraConfig(3, new[] { "attention", "down_proj" }));
+        using var model = LoraModel.Create(config, ScalarType.Float32, new LoraConfig(3, new[] { "attention", "down_proj" }));
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
         using (var plain = new LlamaForCausalLM(config))
@@ -27,7 +27,7 @@ public class SpectrumAnalysisTests
                 foreach (var (name, p) in plain.state_dict()) p.copy_(model.state_dict()[name]);
             LlamaCheckpoint.Save(plain, dir.File("base"));
         }
-        LlamaCheckpoint.Save(model, dir.File("merged"));
+        LoraModel.SaveMerged(model, dir.File("merged"));
         PeftAdapter.Save(model, dir.File("adapter"), "base");
 
         var analysis = new SpectrumAnalysis();
@@ -96,10 +96,10 @@ public class SpectrumAnalysisTests
         RequireFonts.Check();
         using var dir = new TempDir();
         manual_seed(14);
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig(), lora: new LoraConfig(2, new[] { "attention" }));
+        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, new LoraConfig(2, new[] { "attention" }));
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
-        LlamaCheckpoint.Save(model, dir.File("base")); // merged: fine as a base, the adapter is what is analysed
+        LoraModel.SaveMerged(model, dir.File("base")); // merged: fine as a base, the adapter is what is analysed
         PeftAdapter.Save(model, dir.File("adapter"), "base");
         var run = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("out"), "--curves-layer", "0");
         Assert.True(run.ExitCode == 0, run.StdErr);

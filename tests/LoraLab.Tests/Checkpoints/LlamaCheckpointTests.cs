@@ -74,10 +74,11 @@ public class LlamaCheckpointTests
         using var dir = new TempDir();
         manual_seed(4);
         var lora = new LoraConfig(2, new[] { "all" });
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig(), lora: lora);
+        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, lora);
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
-        LlamaCheckpoint.Save(model, dir.Path);
+        Assert.Contains("merged", Assert.Throws<LoraLabException>(() => LlamaCheckpoint.Save(model, dir.Path)).Message);
+        LoraModel.SaveMerged(model, dir.Path);
         using var st = SafetensorsCheckpoint.Open(dir.Path);
         Assert.DoesNotContain(st.TensorNames, n => n.Contains("lora"));
         using var merged = LlamaCheckpoint.Load(dir.Path);

@@ -82,7 +82,7 @@ public class LoraLinearTests
     public void ModelKeysFollowHuggingFaceAndOnlyAdaptersTrain()
     {
         var lora = new LoraConfig(4, new[] { "attention", "down_proj" });
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig(), lora: lora);
+        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, lora);
         var keys = model.state_dict().Keys.ToHashSet();
         Assert.Contains("model.layers.0.self_attn.q_proj.weight", keys);
         Assert.Contains("model.layers.0.self_attn.q_proj.lora_A.weight", keys);

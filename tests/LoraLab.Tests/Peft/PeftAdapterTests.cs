@@ -58,10 +58,10 @@ public class PeftAdapterTests
         using var dir = new TempDir();
         manual_seed(5);
         var lora = new LoraConfig(4, new[] { "attention", "mlp" }, alpha: 16, dropout: 0.05, useRslora: true);
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig(), lora: lora);
+        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, lora);
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
-        LlamaCheckpoint.Save(model, dir.File("merged"));
+        LoraModel.SaveMerged(model, dir.File("merged"));
         // the base is what the adapter was trained on: save the un-adapted weights as the base
         using (var plain = new LlamaForCausalLM(model.Config))
         {

@@ -23,8 +23,8 @@ public class Bf16TrainingTests
         var config = LlamaConfigTests.TinyConfig();
         var loraConfig = lora ? new LoraConfig(4, LoraTargets.All, dropout: 0.0) : null;
         manual_seed(5);
-        using var fp32 = new LlamaForCausalLM(config, ScalarType.Float32, loraConfig);
-        using var bf16 = new LlamaForCausalLM(config, ScalarType.BFloat16, loraConfig);
+        using var fp32 = LoraModel.Create(config, ScalarType.Float32, loraConfig);
+        using var bf16 = LoraModel.Create(config, ScalarType.BFloat16, loraConfig);
         using (no_grad())
         {
             foreach (var (name, p) in fp32.named_parameters())

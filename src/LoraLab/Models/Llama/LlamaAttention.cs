@@ -21,17 +21,18 @@ public sealed class LlamaAttention : nn.Module
     private readonly int layerIndex;
     private readonly double attentionDropout;
 
-    public LlamaAttention(LlamaConfig config, int layerIndex, ScalarType dtype, Peft.LoraConfig? lora = null) : base(nameof(LlamaAttention))
+    public LlamaAttention(LlamaConfig config, int layerIndex, ScalarType dtype, ProjectionFactory? projections = null) : base(nameof(LlamaAttention))
     {
         numHeads = config.NumAttentionHeads;
         numKvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
         this.layerIndex = layerIndex;
         attentionDropout = config.AttentionDropout;
-        q_proj = Projection.Create(config.HiddenSize, numHeads * headDim, "q_proj", dtype, lora);
-        k_proj = Projection.Create(config.HiddenSize, numKvHeads * headDim, "k_proj", dtype, lora);
-        v_proj = Projection.Create(config.HiddenSize, numKvHeads * headDim, "v_proj", dtype, lora);
-        o_proj = Projection.Create(numHeads * headDim, config.HiddenSize, "o_proj", dtype, lora);
+        projections ??= LlamaProjections.Plain;
+        q_proj = projections("q_proj", config.HiddenSize, numHeads * headDim, dtype);
+        k_proj = projections("k_proj", config.HiddenSize, numKvHeads * headDim, dtype);
+        v_proj = projections("v_proj", config.HiddenSize, numKvHeads * headDim, dtype);
+        o_proj = projections("o_proj", numHeads * headDim, config.HiddenSize, dtype);
         RegisterComponents();
     }
 

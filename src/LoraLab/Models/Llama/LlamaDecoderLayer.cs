@@ -14,10 +14,10 @@ public sealed class LlamaDecoderLayer : nn.Module
 #pragma warning restore IDE1006
     private readonly double residualDropout;
 
-    public LlamaDecoderLayer(LlamaConfig config, int layerIndex, ScalarType dtype, Peft.LoraConfig? lora = null) : base(nameof(LlamaDecoderLayer))
+    public LlamaDecoderLayer(LlamaConfig config, int layerIndex, ScalarType dtype, ProjectionFactory? projections = null) : base(nameof(LlamaDecoderLayer))
     {
-        self_attn = new LlamaAttention(config, layerIndex, dtype, lora);
-        mlp = new LlamaMLP(config, dtype, lora);
+        self_attn = new LlamaAttention(config, layerIndex, dtype, projections);
+        mlp = new LlamaMLP(config, dtype, projections);
         input_layernorm = new LlamaRMSNorm(config.HiddenSize, config.RmsNormEps, dtype);
         post_attention_layernorm = new LlamaRMSNorm(config.HiddenSize, config.RmsNormEps, dtype);
         residualDropout = config.ResidualDropout;

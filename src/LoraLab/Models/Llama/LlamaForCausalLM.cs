@@ -1,4 +1,3 @@
-using LoraLab.Peft;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,24 +19,17 @@ public sealed class LlamaForCausalLM : nn.Module
     internal readonly Linear? lm_head;
 #pragma warning restore IDE1006
 
-    public LlamaForCausalLM(LlamaConfig config, ScalarType dtype = ScalarType.Float32, LoraConfig? lora = null) : base(nameof(LlamaForCausalLM))
+    /// <param name="projections">Builds the seven projections of every block (default: plain linears).</param>
+    public LlamaForCausalLM(LlamaConfig config, ScalarType dtype = ScalarType.Float32, ProjectionFactory? projections = null)
+        : base(nameof(LlamaForCausalLM))
     {
         config.Validate();
         Config = config;
         DType = dtype;
-        model = new LlamaModel(config, dtype, lora);
-        Lora = lora;
+        model = new LlamaModel(config, dtype, projections);
         if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype: dtype);
         RegisterComponents();
-        if (lora is not null)
-        {
-            // LoRA trains only the adapters: every other parameter (embeddings, norms, base weights) is frozen.
-            foreach (var (name, p) in named_parameters()) p.requires_grad = LoraModules.IsLoraParameter(name);
-        }
     }
-
-    /// <summary>The LoRA settings this model was built with, or null for a plain (full-finetuning) model.</summary>
-    public LoraConfig? Lora { get; }
 
     public LlamaConfig Config { get; }
 

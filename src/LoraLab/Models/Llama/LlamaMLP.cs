@@ -12,11 +12,12 @@ public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
     internal nn.Module<Tensor, Tensor> down_proj;
 #pragma warning restore IDE1006
 
-    public LlamaMLP(LlamaConfig config, ScalarType dtype, Peft.LoraConfig? lora = null) : base(nameof(LlamaMLP))
+    public LlamaMLP(LlamaConfig config, ScalarType dtype, ProjectionFactory? projections = null) : base(nameof(LlamaMLP))
     {
-        gate_proj = Projection.Create(config.HiddenSize, config.IntermediateSize, "gate_proj", dtype, lora);
-        up_proj = Projection.Create(config.HiddenSize, config.IntermediateSize, "up_proj", dtype, lora);
-        down_proj = Projection.Create(config.IntermediateSize, config.HiddenSize, "down_proj", dtype, lora);
+        projections ??= LlamaProjections.Plain;
+        gate_proj = projections("gate_proj", config.HiddenSize, config.IntermediateSize, dtype);
+        up_proj = projections("up_proj", config.HiddenSize, config.IntermediateSize, dtype);
+        down_proj = projections("down_proj", config.IntermediateSize, config.HiddenSize, dtype);
         RegisterComponents();
     }
 

@@ -14,11 +14,11 @@ public sealed class LlamaModel : nn.Module
 #pragma warning restore IDE1006
     private readonly Tensor invFreq; // (D/2) float32, not a parameter
 
-    public LlamaModel(LlamaConfig config, ScalarType dtype, Peft.LoraConfig? lora = null) : base(nameof(LlamaModel))
+    public LlamaModel(LlamaConfig config, ScalarType dtype, ProjectionFactory? projections = null) : base(nameof(LlamaModel))
     {
         Config = config;
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, dtype: dtype);
-        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, dtype, lora)).ToArray());
+        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, dtype, projections)).ToArray());
         norm = new LlamaRMSNorm(config.HiddenSize, config.RmsNormEps, dtype);
         RegisterComponents();
         var inv = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);

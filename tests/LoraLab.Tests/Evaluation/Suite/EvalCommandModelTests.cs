@@ -71,7 +71,7 @@ public class EvalCommandModelTests
         string model = dir.File("model");
         Llama2cConverter.Convert(SharedFiles.Require(SharedFiles.Stories260KBin), SharedFiles.Require(SharedFiles.Tok512Model), model, ScalarType.Float32);
         string adapter = dir.File("adapter");
-        using (var lora = LlamaCheckpoint.Load(model, ScalarType.Float32, new LoraConfig(4, LoraTargets.All)))
+        using (var lora = LoraModel.Load(model, ScalarType.Float32, new LoraConfig(4, LoraTargets.All)))
         {
             using (no_grad()) foreach (var (_, layer) in LoraModules.Find(lora)) layer.LoraB.zero_();
             PeftAdapter.Save(lora, adapter, model);

@@ -49,7 +49,7 @@ public class MemoryTests
     {
         // LoraLinearFunction (with dropout) and LinearCrossEntropy: what their backward hands libtorch is released.
         var config = LlamaConfigTests.TinyConfig();
-        using var model = new LlamaForCausalLM(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.1));
+        using var model = LoraModel.Create(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.1));
         model.train();
         using var ids = randint(0, config.VocabSize, new long[] { 2, 12 });
         void Step()
