@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LoraLab.Peft;
 using LoraLab.Training.Config;
 
 namespace LoraLab.Experiments;
@@ -30,9 +31,9 @@ public static class PointIds
     /// <summary>"all", "attention", "mlp", or the modules without "_proj" joined by '+' (q+v).</summary>
     public static string TargetsLabel(IReadOnlyList<string> modules)
     {
-        if (modules.SequenceEqual(LoraSection.AttentionModules.Concat(LoraSection.MlpModules))) return "all";
-        if (modules.SequenceEqual(LoraSection.AttentionModules)) return "attention";
-        if (modules.SequenceEqual(LoraSection.MlpModules)) return "mlp";
+        if (modules.SequenceEqual(LoraTargets.All)) return "all";
+        if (modules.SequenceEqual(LoraTargets.Attention)) return "attention";
+        if (modules.SequenceEqual(LoraTargets.Mlp)) return "mlp";
         return string.Join('+', modules.Select(m => m.EndsWith("_proj", StringComparison.Ordinal) ? m[..^5] : m));
     }
 

@@ -11,6 +11,12 @@ public static class LoraTargets
 
     public static IReadOnlyList<string> All => LlamaProjections.All;
 
+    /// <summary>The presets, each standing for a group of projections ("all-linear" is PEFT's name for "all").</summary>
+    public static readonly IReadOnlyList<string> Presets = ["attention", "mlp", "all", "all-linear"];
+
+    /// <summary>True for a projection name or a preset.</summary>
+    public static bool IsKnown(string name) => All.Contains(name.Trim()) || Presets.Contains(name.Trim());
+
     /// <summary>Expands presets and checks names; returns the distinct names in canonical order.</summary>
     public static IReadOnlyList<string> Expand(IEnumerable<string> names)
     {
@@ -25,7 +31,7 @@ public static class LoraTargets
                 case "all" or "all-linear": chosen.UnionWith(All); break;
                 default:
                     if (!All.Contains(name))
-                        throw new LoraLabException($"unknown LoRA target module '{name}'; use {string.Join(", ", All)} or a preset (attention, mlp, all).");
+                        throw new LoraLabException($"unknown LoRA target module '{name}'; use {string.Join(", ", All)} or a preset ({string.Join(", ", Presets)}).");
                     chosen.Add(name);
                     break;
             }

@@ -87,7 +87,7 @@ public class KernelReferenceTests
         using var scope = NewDisposeScope();
         var config = LlamaConfigTests.TinyConfig();
         manual_seed(1);
-        using var model = new LlamaForCausalLM(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.2));
+        using var model = LoraModel.Create(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.2));
         using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("lora_B")) p.normal_(0, 0.1);
         model.train();
         var ids = randint(0, config.VocabSize, new long[] { 2, 12 });

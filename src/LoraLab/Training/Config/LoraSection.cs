@@ -1,13 +1,10 @@
+using LoraLab.Peft;
+
 namespace LoraLab.Training.Config;
 
 /// <summary><c>lora:</c> PEFT-style LoRA settings (used when <c>method: lora</c>).</summary>
 public sealed class LoraSection
 {
-    /// <summary>The Llama linear layers LoRA may target.</summary>
-    public static readonly string[] AttentionModules = ["q_proj", "k_proj", "v_proj", "o_proj"];
-
-    public static readonly string[] MlpModules = ["gate_proj", "up_proj", "down_proj"];
-
     /// <summary><c>r</c>: the rank (default 16).</summary>
     public int R { get; set; } = 16;
 
@@ -19,7 +16,7 @@ public sealed class LoraSection
 
     /// <summary>
     /// <c>target_modules</c>: module names (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj) and/or presets
-    /// <c>attention</c> (q,k,v,o), <c>mlp</c> (gate, up, down), <c>all</c> (both). Default <c>all</c>.
+    /// <c>attention</c> (q,k,v,o), <c>mlp</c> (gate, up, down), <c>all</c> or <c>all-linear</c> (both), as <see cref="LoraTargets"/> expands them. Default <c>all</c>.
     /// </summary>
     public List<string> TargetModules { get; set; } = ["all"];
 
@@ -32,25 +29,11 @@ public sealed class LoraSection
     /// <summary>target_modules with presets expanded, in canonical order, without duplicates (null if a name is unknown).</summary>
     public string[]? ResolveTargetModules(out string? unknown)
     {
-        var set = new HashSet<string>();
-        unknown = null;
-        foreach (string name in TargetModules)
-        {
-            switch (name)
-            {
-                case "attention": set.UnionWith(AttentionModules); break;
-                case "mlp": set.UnionWith(MlpModules); break;
-                case "all": set.UnionWith(AttentionModules); set.UnionWith(MlpModules); break;
-                default:
-                    if (!AttentionModules.Contains(name) && !MlpModules.Contains(name))
-                    {
-                        unknown = name;
-                        return null;
-                    }
-                    set.Add(name);
-                    break;
-            }
-        }
-        return AttentionModules.Concat(MlpModules).Where(set.Contains).ToArray();
+        unknown = TargetModules.FirstOrDefault(n => !LoraTargets.IsKnown(n));
+        if (unknown != null) return null;
+        return TargetModules.Count == 0 ? [] : [.. LoraTargets.Expand(TargetModules)];
     }
+
+    /// <summary>The validated LoRA settings the model builder takes.</summary>
+    public LoraConfig ToLoraConfig() => new(R, TargetModules, EffectiveAlpha, LoraDropout, UseRslora);
 }

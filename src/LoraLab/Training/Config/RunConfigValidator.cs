@@ -1,3 +1,4 @@
+using LoraLab.Peft;
 using YamlDotNet.RepresentationModel;
 
 namespace LoraLab.Training.Config;
@@ -21,7 +22,7 @@ internal static class RunConfigValidator
         if (!(c.Lora.LoraDropout >= 0 && c.Lora.LoraDropout < 1)) Fail("lora.lora_dropout", $"must be in [0, 1), got {c.Lora.LoraDropout}");
         if (c.Lora.TargetModules.Count == 0) Fail("lora.target_modules", "is empty; list modules or use attention, mlp or all");
         if (c.Lora.ResolveTargetModules(out string? unknown) == null)
-            Fail("lora.target_modules", $"unknown target module '{unknown}'; use {string.Join(", ", LoraSection.AttentionModules.Concat(LoraSection.MlpModules))} or the presets attention, mlp, all");
+            Fail("lora.target_modules", $"unknown target module '{unknown}'; use {string.Join(", ", LoraTargets.All)} or the presets {string.Join(", ", LoraTargets.Presets)}");
 
         var o = c.Optimizer;
         if (!(o.Lr > 0) || !double.IsFinite(o.Lr)) Fail("optimizer.lr", $"must be a finite number > 0, got {o.Lr}");

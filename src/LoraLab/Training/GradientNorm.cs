@@ -1,0 +1,30 @@
+using LoraLab.Training.Config;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LoraLab.Training;
+
+/// <summary>Global-norm gradient clipping, as torch.nn.utils.clip_grad_norm_.</summary>
+public static class GradientNorm
+{
+    /// <summary>
+    /// The global L2 norm of the gradients (the norm of the per-parameter norms); when <paramref name="clip"/> is set,
+    /// every gradient is scaled by min(1, max_norm / (norm + 1e-6)). A non-finite norm leaves the gradients as they are.
+    /// </summary>
+    public static double Clip(IReadOnlyList<Parameter> parameters, GradientClippingSection? clip)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0) return 0.0;
+        var norms = stack(grads.Select(g => linalg.vector_norm(g.to_type(ScalarType.Float32), 2)).ToArray()); // (P)
+        var total = linalg.vector_norm(norms, 2); // ()
+        double norm = total.item<float>();
+        if (clip is not null && double.IsFinite(norm))
+        {
+            var coef = (clip.MaxNorm / (total + 1e-6)).clamp_max(1.0); // ()
+            foreach (var g in grads) g.mul_(coef.to_type(g.dtype));
+        }
+        return norm;
+    }
+}
