@@ -28,6 +28,8 @@ public sealed record LlamaConfig
     public int? PadTokenId { get; init; }
     public string TorchDtype { get; init; } = "float32";
     public double AttentionDropout { get; init; }
+    /// <summary>Standard deviation of the normal init of linear and embedding weights (transformers' <c>initializer_range</c>).</summary>
+    public double InitializerRange { get; init; } = 0.02;
     /// <summary>Dropout on the attention and MLP outputs (a full-finetuning regulariser; 0 for inference).</summary>
     public double ResidualDropout { get; init; }
 
@@ -57,17 +59,19 @@ public sealed record LlamaConfig
         if (!(RmsNormEps > 0)) throw new LoraLabException($"{source}: 'rms_norm_eps' must be > 0, got {RmsNormEps}.");
         if (!(RopeTheta > 0)) throw new LoraLabException($"{source}: 'rope_theta' must be > 0, got {RopeTheta}.");
         if (TorchDtype is not ("float32" or "bfloat16" or "float16"))
-            throw new LoraLabException($"{source}: 'torch_dtype' \"{TorchDtype}\" is not supported; use float32, bfloat16 or float16.");
+            throw new LoraLabException($"{source}: 'dtype'/'torch_dtype' \"{TorchDtype}\" is not supported; use float32, bfloat16 or float16.");
+        if (!(InitializerRange > 0) || double.IsInfinity(InitializerRange))
+            throw new LoraLabException($"{source}: 'initializer_range' must be a positive number, got {InitializerRange}.");
         foreach (int id in new[] { BosTokenId, EosTokenId, PadTokenId }.OfType<int>().Concat(ExtraEosTokenIds))
             if (id < 0 || id >= VocabSize)
                 throw new LoraLabException($"{source}: special token id {id} is outside the vocabulary (vocab_size {VocabSize}).");
         if (RopeScaling is { } rs)
         {
             if (!RopeScaling.SupportedTypes.Contains(rs.RopeType))
-                throw new LoraLabException($"{source}: 'rope_scaling.rope_type' \"{rs.RopeType}\" is not supported; supported: {string.Join(", ", RopeScaling.SupportedTypes)}.");
-            if (!(rs.Factor > 0)) throw new LoraLabException($"{source}: 'rope_scaling.factor' must be > 0.");
+                throw new LoraLabException($"{source}: 'rope_parameters.rope_type' \"{rs.RopeType}\" is not supported; supported: {string.Join(", ", RopeScaling.SupportedTypes)}.");
+            if (!(rs.Factor > 0)) throw new LoraLabException($"{source}: 'rope_parameters.factor' must be > 0.");
             if (rs.RopeType == "llama3" && !(rs.HighFreqFactor > rs.LowFreqFactor))
-                throw new LoraLabException($"{source}: 'rope_scaling.high_freq_factor' must exceed 'low_freq_factor'.");
+                throw new LoraLabException($"{source}: 'rope_parameters.high_freq_factor' must exceed 'low_freq_factor'.");
         }
         return this;
     }

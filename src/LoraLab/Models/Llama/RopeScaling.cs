@@ -1,8 +1,9 @@
 namespace LoraLab.Models.Llama;
 
 /// <summary>
-/// The <c>rope_scaling</c> block of a Hugging Face Llama config. Supported types: "default" (none), "linear"
-/// (positions divided by <see cref="Factor"/>) and "llama3" (Llama-3.1's frequency-band rescaling).
+/// RoPE scaling from a Hugging Face Llama config (<c>rope_scaling</c> in transformers 4, <c>rope_parameters</c> in 5;
+/// read by <see cref="RopeConfigJson"/>). Supported types: "default" (none), "linear" (positions divided by
+/// <see cref="Factor"/>) and "llama3" (Llama-3.1's frequency-band rescaling; the last three fields are its own).
 /// </summary>
 public sealed record RopeScaling(
     string RopeType,
