@@ -57,6 +57,7 @@ var shape15M = new LlamaConfig
 manual_seed(0);
 using (var random15M = new LlamaForCausalLM(shape15M))
 {
+    LlamaInit.Apply(random15M); // transformers' init: N(0, 0.02) weights, unit norms
     foreach (int batch in new[] { 1, 8 }) rows.Add(GenerationRow("stories15M shape (random)", random15M, batch, quick ? 64 : 200));
 }
 

@@ -61,6 +61,7 @@ public static class TrainingBench
         manual_seed(1234);
         var lora = mode == "lora" ? new LoraConfig(16, LoraTargets.All, alpha: 32, dropout: 0.05) : null;
         using var model = LoraModel.Create(config, ScalarType.Float32, lora);
+        LlamaInit.Apply(model); // transformers' init, so the random model starts near ln(vocab), not at loss ~276
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = new AdamWOptimizer(trainable, lr: mode == "lora" ? 1e-3 : 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0);

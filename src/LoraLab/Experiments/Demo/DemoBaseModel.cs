@@ -53,7 +53,7 @@ public sealed class DemoBaseModel
         manual_seed(options.Seed);
         using (var model = new LlamaForCausalLM(Architecture(vocab, plan.SeqLen + 64)))
         {
-            InitialiseLikeGpt(model);
+            LlamaInit.Apply(model);
             LlamaCheckpoint.Save(model, init);
         }
         foreach (var f in tokenizerFiles) AtomicFile.Copy(f, Path.Combine(init, Path.GetFileName(f)));
@@ -63,13 +63,5 @@ public sealed class DemoBaseModel
         trainer.Setup();
         trainer.Train();
         return trainer.SaveFinal();
-    }
-
-    // Small normal weights (std 0.02) as GPT-2/Llama pretraining does; TorchSharp's default kaiming init is tuned for ReLU MLPs.
-    private static void InitialiseLikeGpt(LlamaForCausalLM model)
-    {
-        using var _ = no_grad();
-        foreach (var (name, p) in model.named_parameters())
-            if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.normal_(0, 0.02);
     }
 }
