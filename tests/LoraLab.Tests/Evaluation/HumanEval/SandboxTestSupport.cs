@@ -4,6 +4,9 @@ namespace LoraLab.Tests.Evaluation.HumanEval;
 
 internal static class SandboxTestSupport
 {
+    /// <summary>Classes that run sandboxes share one collection: runs are sequential, so the leftover-process check sees only its own.</summary>
+    public const string Collection = "HumanEval sandbox";
+
     /// <summary>A sandbox with short limits, or a visible skip where Linux or python3 is missing.</summary>
     public static PythonSandbox Create(double timeoutSeconds = 2.0)
     {
