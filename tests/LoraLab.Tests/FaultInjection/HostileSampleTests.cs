@@ -119,6 +119,40 @@ public class HostileSampleTests
         Assert.Equal(0.25, report.PassAtK[1], 12);
     }
 
+    [SkippableFact]
+    public void WritingPastTheTotalDiskBudgetFails()
+    {
+        // Each file stays under the per-file cap (8 MiB < 16 MiB); together they pass the 32 MiB budget.
+        var sandbox = SandboxTestSupport.Create(timeoutSeconds: 10, maxFileBytes: 16L << 20, diskBytes: 32L << 20);
+        const string flood = """
+            chunk = b"x" * (1 << 20)
+            for i in range(12):
+                with open("f%d.bin" % i, "wb") as f:
+                    for _ in range(8):
+                        f.write(chunk)
+            """;
+        var result = sandbox.Run(flood);
+        Assert.Equal(ExecutionOutcome.Failed, result.Outcome);
+        Assert.Contains("disk budget", result.Error);
+    }
+
+    [SkippableFact]
+    public void ManySmallFilesCountAgainstTheBudget()
+    {
+        var sandbox = SandboxTestSupport.Create(timeoutSeconds: 10);
+        var result = sandbox.Run("import os\nos.mkdir('d')\nfor i in range(30000):\n    open('d/%d' % i, 'w').close()\n");
+        Assert.Equal(ExecutionOutcome.Failed, result.Outcome);
+        Assert.Contains("disk budget", result.Error);
+    }
+
+    [SkippableFact]
+    public void WritingWithinTheBudgetPasses()
+    {
+        var sandbox = SandboxTestSupport.Create(timeoutSeconds: 10, maxFileBytes: 16L << 20, diskBytes: 32L << 20);
+        var result = sandbox.Run("with open('a.bin', 'wb') as f:\n    f.write(b'x' * (4 << 20))\nassert open('a.bin', 'rb').read(1) == b'x'\n");
+        Assert.True(result.Passed, result.Describe());
+    }
+
     private static ExecutionResult RunAddCompletion(string completion)
     {
         var sandbox = SandboxTestSupport.Create();

@@ -124,14 +124,17 @@ public sealed class PythonSandbox
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        bool exited = process.WaitForExit(TimeSpan.FromSeconds(options.TimeoutSeconds));
+        var (exited, overBudget) = WaitWithinBudget(process, dir, options, clock);
         if (!exited)
         {
             // The launcher made itself a session and process-group leader; kill every process in that group, then the tree.
             PosixSignals.KillGroup(process.Id);
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             process.WaitForExit(5000);
-            return (new ExecutionResult(ExecutionOutcome.TimedOut, "timed out", clock.Elapsed.TotalSeconds), stdout.ToString());
+            var ended = overBudget is null
+                ? new ExecutionResult(ExecutionOutcome.TimedOut, "timed out", clock.Elapsed.TotalSeconds)
+                : new ExecutionResult(ExecutionOutcome.Failed, overBudget, clock.Elapsed.TotalSeconds);
+            return (ended, stdout.ToString());
         }
         // Wait for the output pipes to close (WaitForExit() without a timeout also drains the async readers); a leftover
         // process still holding them is killed with the group. A busy machine can take seconds here.
@@ -141,7 +144,21 @@ public sealed class PythonSandbox
             Task.Run(() => process.WaitForExit()).Wait(5_000);
         }
         double seconds = clock.Elapsed.TotalSeconds;
+        if (DiskBudget.Exceeded(dir, options) is { } over) return (new ExecutionResult(ExecutionOutcome.Failed, over, seconds), stdout.ToString());
         return (Classify(Volatile.Read(ref marker), process.ExitCode, stderr.ToString(), seconds), stdout.ToString());
+    }
+
+    /// <summary>Waits for the exit until the timeout, measuring the disk budget meanwhile; (false, why) when it was exceeded.</summary>
+    private static (bool Exited, string? OverBudget) WaitWithinBudget(Process process, string dir, SandboxOptions options, Stopwatch clock)
+    {
+        var deadline = TimeSpan.FromSeconds(options.TimeoutSeconds);
+        while (true)
+        {
+            var left = deadline - clock.Elapsed;
+            if (left <= TimeSpan.Zero) return (process.WaitForExit(0), null);
+            if (process.WaitForExit(left < DiskBudget.PollInterval ? left : DiskBudget.PollInterval)) return (true, null);
+            if (DiskBudget.Exceeded(dir, options) is { } over) return (false, over);
+        }
     }
 
     /// <summary>
