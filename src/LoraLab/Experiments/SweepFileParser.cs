@@ -84,15 +84,7 @@ internal static partial class SweepFileParser
 
     private static YamlMappingNode ParseRoot(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new LoraLabException($"{source}:{e.Start.Line}: invalid YAML: {e.Message}");
-        }
+        var stream = YamlText.Load(yaml, source);
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode m)
             throw new LoraLabException($"{source}: a sweep file must be a mapping with run_root, base or base_config, and grid");
         return m;
@@ -134,15 +126,7 @@ internal static partial class SweepFileParser
 
     private static string? BaseMethodOf(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new LoraLabException($"{source}:{e.Start.Line}: invalid YAML: {e.Message}");
-        }
+        var stream = YamlText.Load(yaml, source);
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode m) return null;
         return m.Children.TryGetValue(new YamlScalarNode("method"), out var v) && v is YamlScalarNode s ? s.Value : null;
     }

@@ -1,4 +1,3 @@
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace LoraLab.Training.Config;
@@ -32,15 +31,7 @@ public static class RunConfigLoader
 
     private static YamlMappingNode ParseYaml(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new LoraLabException($"{source}:{e.Start.Line}: invalid YAML: {e.Message}");
-        }
+        var stream = YamlText.Load(yaml, source);
         if (stream.Documents.Count == 0) return new YamlMappingNode();
         return stream.Documents[0].RootNode switch
         {
@@ -85,16 +76,16 @@ public static class RunConfigLoader
 
     private static YamlNode ParseFlow(string raw, string text, string source)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(raw));
+            stream = YamlText.Load(raw, "value");
         }
-        catch (YamlException e)
+        catch (LoraLabException e)
         {
             throw new LoraLabException($"{source}: override '{text}': invalid YAML value ({e.Message})");
         }
-        return stream.Documents[0].RootNode;
+        return stream.Documents.Count > 0 ? stream.Documents[0].RootNode : new YamlScalarNode("");
     }
 
     private static void Mark(YamlNode node, string text, Dictionary<YamlNode, string> origins)
