@@ -131,6 +131,7 @@ public sealed class PythonSandbox
             PosixSignals.KillGroup(process.Id);
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             process.WaitForExit(5000);
+            overBudget ??= DiskBudget.Exceeded(dir, options);
             var ended = overBudget is null
                 ? new ExecutionResult(ExecutionOutcome.TimedOut, "timed out", clock.Elapsed.TotalSeconds)
                 : new ExecutionResult(ExecutionOutcome.Failed, overBudget, clock.Elapsed.TotalSeconds);

@@ -4,6 +4,7 @@ using LoraLab.Tests.TestSupport;
 namespace LoraLab.Tests.Evaluation.HumanEval;
 
 /// <summary><c>loralab eval humaneval</c> end to end on the hand-written fixture.</summary>
+[Collection(LoraLab.Tests.Evaluation.HumanEval.SandboxTestSupport.Collection)]
 public class EvalHumanEvalCommandTests
 {
     [SkippableFact]

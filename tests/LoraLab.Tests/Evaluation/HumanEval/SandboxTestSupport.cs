@@ -8,13 +8,14 @@ internal static class SandboxTestSupport
     public const string Collection = "HumanEval sandbox";
 
     /// <summary>A sandbox with short limits, or a visible skip where Linux or python3 is missing.</summary>
-    public static PythonSandbox Create(double timeoutSeconds = 2.0, long maxFileBytes = 64L << 20, long diskBytes = 128L << 20)
+    public static PythonSandbox Create(double timeoutSeconds = 2.0, long maxFileBytes = 64L << 20, long diskBytes = 128L << 20,
+        int maxEntries = 10_000)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the HumanEval sandbox runs on Linux only");
         try
         {
             return new PythonSandbox(new SandboxOptions(TimeoutSeconds: timeoutSeconds, MemoryBytes: 1L << 30, MaxFileBytes: maxFileBytes, Workers: 2,
-                DiskBytes: diskBytes));
+                DiskBytes: diskBytes, MaxEntries: maxEntries));
         }
         catch (LoraLabException e) when (e.Message.Contains("not found on PATH"))
         {

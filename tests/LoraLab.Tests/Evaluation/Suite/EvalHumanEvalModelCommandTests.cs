@@ -11,6 +11,7 @@ namespace LoraLab.Tests.Evaluation.Suite;
 /// execution → pass@k. A story model writes no working Python, so only the structure and the counts are checked here;
 /// <see cref="HumanEvalModelRunTests"/> proves passes are counted.
 /// </summary>
+[Collection(LoraLab.Tests.Evaluation.HumanEval.SandboxTestSupport.Collection)]
 public class EvalHumanEvalModelCommandTests
 {
     private static string[] Args(string model, string problems, string outPath, params string[] extra) =>

@@ -10,6 +10,7 @@ namespace LoraLab.Tests.Evaluation.Suite;
 /// <see cref="HumanEvalModelRun"/> with scripted completions: proves the model path counts passes (not only failures)
 /// and that the requests carry the problem prompt, the Codex stops and the sampling settings.
 /// </summary>
+[Collection(LoraLab.Tests.Evaluation.HumanEval.SandboxTestSupport.Collection)]
 public class HumanEvalModelRunTests
 {
     /// <summary>The fixture's canonical solutions (hand-written in <see cref="HumanEvalFixture"/>).</summary>
