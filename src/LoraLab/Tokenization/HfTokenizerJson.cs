@@ -108,6 +108,9 @@ public sealed class HfTokenizerJson : ITokenizer
         return ids.ToArray();
     }
 
+    public string IdToPiece(int id) =>
+        IdToToken(id) ?? throw new LoraLabException($"token id {id} is not in tokenizer {Source} (vocabulary 0..{VocabSize - 1})");
+
     public string Decode(IReadOnlyList<int> ids)
     {
         var tokens = new List<string>(ids.Count);

@@ -18,6 +18,12 @@ public interface ITokenizer
     /// <summary>Encodes text; prepends BOS / appends EOS when asked (and when the tokenizer has them).</summary>
     int[] Encode(string text, bool addBos = true, bool addEos = false);
 
+    /// <summary>
+    /// The vocabulary entry of <paramref name="id"/>, spelled as the tokenizer file stores it ("▁the" and "&lt;0x0A&gt;" in
+    /// SentencePiece vocabularies, "Ġthe" in byte-level ones, " the" in llama2.c's); an id outside the vocabulary is an error.
+    /// </summary>
+    string IdToPiece(int id);
+
     /// <summary>Decodes ids to text; special tokens (BOS, EOS, …) are dropped.</summary>
     string Decode(IReadOnlyList<int> ids);
 }

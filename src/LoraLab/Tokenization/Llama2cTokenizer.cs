@@ -125,6 +125,9 @@ public sealed class Llama2cTokenizer : ITokenizer
         return output.ToArray();
     }
 
+    public string IdToPiece(int id) => (uint)id < (uint)_pieces.Length ? _pieces[id]
+        : throw new LoraLabException($"token id {id} is outside tokenizer {Source}'s vocabulary 0..{_pieces.Length - 1}");
+
     public string Decode(IReadOnlyList<int> ids)
     {
         var bytes = new List<byte>();

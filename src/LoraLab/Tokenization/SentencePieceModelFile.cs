@@ -3,11 +3,12 @@ using System.Text;
 namespace LoraLab.Tokenization;
 
 /// <summary>
-/// The parts of a SentencePiece ModelProto (<c>tokenizer.model</c>) needed to write a tokenizer.json: pieces with
-/// score and type, the trainer's model type, byte_fallback and special ids, and the normalizer's add_dummy_prefix.
-/// Protobuf field numbers from sentencepiece_model.proto: ModelProto 1=pieces (1 piece, 2 score, 3 type),
-/// 2=trainer_spec (3 model_type, 35 byte_fallback, 40..43 unk/bos/eos/pad id), 3=normalizer_spec (3 add_dummy_prefix,
-/// 4 remove_extra_whitespaces).
+/// The parts of a SentencePiece ModelProto (<c>tokenizer.model</c>) that encoding, decoding and conversion to
+/// tokenizer.json use: pieces with score and type, the trainer's settings that act at encode/decode time, and the
+/// normalizer's. Protobuf field numbers from sentencepiece_model.proto: ModelProto 1=pieces (1 piece, 2 score, 3 type),
+/// 2=trainer_spec (3 model_type, 24 treat_whitespace_as_suffix, 35 byte_fallback, 40..43 unk/bos/eos/pad id,
+/// 44 unk_surface, 45..47 unk/bos/eos piece), 3=normalizer_spec (1 name, 2 precompiled_charsmap, 3 add_dummy_prefix,
+/// 4 remove_extra_whitespaces, 5 escape_whitespaces), 5=denormalizer_spec (same fields).
 /// </summary>
 internal sealed class SentencePieceModelFile
 {
@@ -21,6 +22,18 @@ internal sealed class SentencePieceModelFile
     public bool ByteFallback { get; private set; }
     public bool AddDummyPrefix { get; private set; } = true;
     public bool RemoveExtraWhitespaces { get; private set; } = true;
+    public bool EscapeWhitespaces { get; private set; } = true;
+    public bool TreatWhitespaceAsSuffix { get; private set; }
+    /// <summary>The normalization rule's name ("identity", "nmt_nfkc", …); empty when the file names none.</summary>
+    public string NormalizerName { get; private set; } = "";
+    /// <summary>Bytes of the normalizer's compiled character map (0: no character rewriting, i.e. identity).</summary>
+    public int PrecompiledCharsmapLength { get; private set; }
+    /// <summary>Bytes of the denormalizer's compiled character map (0: decoding rewrites nothing).</summary>
+    public int DenormalizerCharsmapLength { get; private set; }
+    /// <summary>What an unknown piece decodes to (sentencepiece's default " ⁇ ").</summary>
+    public string UnkSurface { get; private set; } = " \u2047 ";
+    public string BosPiece { get; private set; } = "<s>";
+    public string EosPiece { get; private set; } = "</s>";
     public int UnkId { get; private set; }
     public int BosId { get; private set; } = 1;
     public int EosId { get; private set; } = 2;
@@ -37,6 +50,7 @@ internal sealed class SentencePieceModelFile
                 if (field == 1) m.ReadPiece(bytes);
                 else if (field == 2) m.ReadTrainer(bytes);
                 else if (field == 3) m.ReadNormalizer(bytes);
+                else if (field == 5) m.ReadDenormalizer(bytes);
             }
         }
         catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or FormatException or OverflowException)
@@ -54,7 +68,7 @@ internal sealed class SentencePieceModelFile
         int type = TypeNormal;
         foreach (var (f, v, b) in Fields(bytes))
         {
-            if (f == 1) piece = new UTF8Encoding(false, true).GetString(b);
+            if (f == 1) piece = Utf8(b);
             else if (f == 2) score = BitConverter.ToSingle(b);
             else if (f == 3) type = (int)v;
         }
@@ -65,11 +79,15 @@ internal sealed class SentencePieceModelFile
 
     private void ReadTrainer(byte[] bytes)
     {
-        foreach (var (f, v, _) in Fields(bytes))
+        foreach (var (f, v, b) in Fields(bytes))
         {
             switch (f)
             {
                 case 3: ModelType = (int)v; break;
+                case 24: TreatWhitespaceAsSuffix = v != 0; break;
+                case 44: UnkSurface = Utf8(b); break;
+                case 46 when b.Length > 0: BosPiece = Utf8(b); break;
+                case 47 when b.Length > 0: EosPiece = Utf8(b); break;
                 case 35: ByteFallback = v != 0; break;
                 case 40: UnkId = (int)v; break;
                 case 41: BosId = (int)v; break;
@@ -81,12 +99,28 @@ internal sealed class SentencePieceModelFile
 
     private void ReadNormalizer(byte[] bytes)
     {
-        foreach (var (f, v, _) in Fields(bytes))
+        foreach (var (f, v, b) in Fields(bytes))
         {
-            if (f == 3) AddDummyPrefix = v != 0;
-            else if (f == 4) RemoveExtraWhitespaces = v != 0;
+            switch (f)
+            {
+                case 1: NormalizerName = Utf8(b); break;
+                case 2: PrecompiledCharsmapLength = b.Length; break;
+                case 3: AddDummyPrefix = v != 0; break;
+                case 4: RemoveExtraWhitespaces = v != 0; break;
+                case 5: EscapeWhitespaces = v != 0; break;
+            }
         }
     }
+
+    private void ReadDenormalizer(byte[] bytes)
+    {
+        foreach (var (f, _, b) in Fields(bytes))
+        {
+            if (f == 2) DenormalizerCharsmapLength = b.Length;
+        }
+    }
+
+    private static string Utf8(byte[] b) => new UTF8Encoding(false, true).GetString(b);
 
     /// <summary>Top-level fields of a protobuf message: (number, varint value, bytes of a length-delimited or fixed field).</summary>
     private static IEnumerable<(int Field, ulong Varint, byte[] Bytes)> Fields(byte[] data)

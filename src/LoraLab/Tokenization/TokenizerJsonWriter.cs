@@ -10,7 +10,8 @@ namespace LoraLab.Tokenization;
 /// LlamaConverter does: BPE with byte_fallback, normalizer Prepend("▁") + Replace(" " → "▁"), decoder
 /// Replace("▁" → " ") / ByteFallback / Fuse / Strip(1 leading space), BOS added by a TemplateProcessing post-processor.
 /// Merges are derived from the vocab: for each piece, best score first, every split into two vocab pieces, ordered
-/// by (left id, right id).
+/// by (left id, right id). Pieces of equal score (Llama-2's whitespace runs all score -1e9) go longest first: then a run
+/// of spaces grows from its left end up to the longest piece, as sentencepiece's leftmost-first tie-breaking does.
 /// </summary>
 public static class TokenizerJsonWriter
 {
@@ -41,9 +42,16 @@ public static class TokenizerJsonWriter
     {
         if (model.ModelType != SentencePieceModelFile.ModelBpe)
             throw new LoraLabException($"tokenizer {source} is a SentencePiece {(model.ModelType == 1 ? "Unigram" : $"type-{model.ModelType}")} model; only BPE models (Llama style) can be converted to tokenizer.json");
+        if (!model.EscapeWhitespaces)
+            throw new LoraLabException($"tokenizer {source} sets normalizer_spec.escape_whitespaces=false; "
+                + "only models that spell spaces '▁' can be converted to tokenizer.json");
+        var userDefined = Enumerable.Range(0, model.Pieces.Count).Where(i => model.Types[i] == TypeUserDefined).Select(i => model.Pieces[i]).ToList();
+        if (userDefined.Count > 0)
+            throw new LoraLabException($"tokenizer {source} has {userDefined.Count} user-defined pieces (\"{string.Join("\", \"", userDefined.Take(3))}\"…); "
+                + "converting them to tokenizer.json is not implemented (sentencepiece matches them after normalization, inside BPE); use the .model itself");
         int? Valid(int id) => id >= 0 && id < model.Pieces.Count ? id : null;
         WriteLlama2Style(outDir, model.Pieces, model.Scores, model.Types, model.UnkId, Valid(model.BosId), Valid(model.EosId),
-            model.AddDummyPrefix);
+            model.AddDummyPrefix, model.RemoveExtraWhitespaces);
     }
 
     /// <summary>HF's SentencePiece merge derivation (see the class summary). Only normal / user-defined pieces take part.</summary>
@@ -55,7 +63,7 @@ public static class TokenizerJsonWriter
             if (types[i] is TypeNormal or TypeUserDefined) ids.TryAdd(pieces[i], i);
         }
         var order = Enumerable.Range(0, pieces.Count).Where(i => ids.GetValueOrDefault(pieces[i], -1) == i)
-            .OrderByDescending(i => scores[i]).ThenBy(i => i); // stable: ties keep id order
+            .OrderByDescending(i => scores[i]).ThenByDescending(i => pieces[i].Length).ThenBy(i => i);
         var merges = new List<(string, string)>();
         foreach (int id in order)
         {
@@ -72,7 +80,7 @@ public static class TokenizerJsonWriter
     }
 
     internal static void WriteLlama2Style(string outDir, IReadOnlyList<string> pieces, IReadOnlyList<float> scores,
-        IReadOnlyList<int> types, int unkId, int? bosId, int? eosId, bool addDummyPrefix)
+        IReadOnlyList<int> types, int unkId, int? bosId, int? eosId, bool addDummyPrefix, bool removeExtraWhitespaces = false)
     {
         // Control/unknown pieces are special added tokens; user-defined pieces are non-special added tokens (SentencePiece
         // matches them anywhere in the input, as Hugging Face does with added tokens).
@@ -92,6 +100,12 @@ public static class TokenizerJsonWriter
             w.WriteStartObject("normalizer");
             w.WriteString("type", "Sequence");
             w.WriteStartArray("normalizers");
+            if (removeExtraWhitespaces)
+            {
+                // sentencepiece's remove_extra_whitespaces: no leading or trailing spaces, one space of each run (U+0020 only).
+                Raw(w, """{"type": "Replace", "pattern": {"Regex": "\\A +| +\\z"}, "content": ""}""");
+                Raw(w, """{"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}""");
+            }
             if (addDummyPrefix) Raw(w, """{"type": "Prepend", "prepend": "▁"}""");
             Raw(w, """{"type": "Replace", "pattern": {"String": " "}, "content": "▁"}""");
             w.WriteEndArray();

@@ -24,5 +24,14 @@ public sealed class ByteTestTokenizer : ITokenizer
         return ids.ToArray();
     }
 
+    public string IdToPiece(int id) => id switch
+    {
+        0 => "<unk>",
+        1 => "<s>",
+        2 => "</s>",
+        >= 3 and < 259 => $"<0x{id - 3:X2}>",
+        _ => throw new LoraLabException($"token id {id} is outside the test tokenizer's vocabulary 0..258"),
+    };
+
     public string Decode(IReadOnlyList<int> ids) => Encoding.UTF8.GetString(ids.Where(i => i >= 3).Select(i => (byte)(i - 3)).ToArray());
 }

@@ -18,6 +18,14 @@ public static class SharedFiles
 
     public static string Tok512Model => Path.Combine(Stories260KDir, "tok512.model");
 
+    public static string Llama2TokenizerDir => Path.Combine(Root, "models", "llama2-tokenizer");
+
+    /// <summary>Meta's Llama-2 tokenizer.model (SentencePiece BPE, 32,000 pieces).</summary>
+    public static string Llama2TokenizerModel => Path.Combine(Llama2TokenizerDir, "tokenizer.model");
+
+    /// <summary>llama2.c's export of the same vocabulary.</summary>
+    public static string Llama2TokenizerBin => Path.Combine(Llama2TokenizerDir, "tokenizer.bin");
+
     public static string TinyStories => Path.Combine(Root, "data", "tinystories", "TinyStories-valid-reduced.txt");
 
     public static string Gsm8kTrain => Path.Combine(Root, "data", "gsm8k", "train.jsonl");

@@ -82,6 +82,9 @@ public sealed class DemoTokenizer : ITokenizer
         return ids.ToArray();
     }
 
+    public string IdToPiece(int id) => (uint)id < (uint)_pieces.Length ? _pieces[id]
+        : throw new LoraLabException($"token id {id} is outside the demo tokenizer's vocabulary 0..{_pieces.Length - 1}");
+
     public string Decode(IReadOnlyList<int> ids)
     {
         var text = new StringBuilder(ids.Count);
