@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LoraLab.Analysis;
+using LoraLab.Checkpoints;
 using LoraLab.Reports;
 
 namespace LoraLab.Cli.Commands;
@@ -16,29 +17,47 @@ public static class AnalyzeCommand
 
     private static Command CreateSpectrum()
     {
-        var baseDir = new Option<DirectoryInfo>("--base") { Description = "the base model directory", Required = true };
-        var finetuned = new Option<DirectoryInfo?>("--finetuned") { Description = "a fully finetuned model directory (ΔW = W_finetuned − W_base)" };
+        var baseDir = new Option<DirectoryInfo>("--base") { Description = "the base model directory (not needed for a run's checkpoint or final/: the run's config names it)" };
+        var finetuned = new Option<DirectoryInfo?>("--finetuned") { Description = "a fully finetuned model directory (ΔW = W_finetuned − W_base), or a run's checkpoints/step-N or final/" };
         var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "a PEFT LoRA adapter directory (ΔW = s·B·A, from its factors)" };
-        var outDir = new Option<DirectoryInfo>("--out") { Description = "output directory for spectrum.csv, spectrum.json, spectrum_curves.png and spectrum_heatmap.png", Required = true };
+        var run = new Option<DirectoryInfo?>("--run") { Description = "a run directory: ΔW at every kept checkpoint (spectrum_run.csv/json with a step column, spectrum_rank_vs_tokens.png)" };
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "output directory for spectrum.csv, spectrum.json, spectrum_curves.png and spectrum_heatmap.png (with --run: default RUN/spectrum)" };
         var threshold = new Option<double>("--threshold") { Description = "share of variance the rank must explain", DefaultValueFactory = _ => 0.9 };
         var seed = new Option<long>("--seed") { Description = "seed of the random-matrix baseline", DefaultValueFactory = _ => 0L };
         var curvesLayer = new Option<int?>("--curves-layer") { Description = "layer whose modules spectrum_curves.png shows (default: the middle layer)" };
         var noPlots = new Option<bool>("--no-plots") { Description = "write only the CSV and JSON (the plots need a system font)" };
         var command = new Command("spectrum", "Singular values of ΔW per layer and module, the rank needed for 90% of its variance, and a random-matrix baseline.")
         {
-            baseDir, finetuned, adapter, outDir, threshold, seed, curvesLayer, noPlots,
+            baseDir, finetuned, adapter, run, outDir, threshold, seed, curvesLayer, noPlots,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var ft = parse.GetValue(finetuned);
             var ad = parse.GetValue(adapter);
-            if ((ft is null) == (ad is null)) throw new LoraLabException("give exactly one of --finetuned DIR or --adapter DIR.");
+            var runDir = parse.GetValue(run);
             bool plots = !parse.GetValue(noPlots);
             if (plots) PlotFont.Require(); // before the SVDs, not after
             var analysis = new SpectrumAnalysis(parse.GetValue(threshold), parse.GetValue(seed));
-            string b = parse.GetValue(baseDir)!.FullName;
-            var results = ft is not null ? analysis.CompareModels(b, ft.FullName) : analysis.AnalyseAdapter(b, ad!.FullName);
-            string o = parse.GetValue(outDir)!.FullName;
+            string? b = parse.GetValue(baseDir)?.FullName;
+            if (runDir is not null)
+            {
+                if (ft is not null || ad is not null || b is not null) throw new LoraLabException("--run takes the base and the checkpoints from the run; drop --base, --finetuned and --adapter.");
+                return RunSpectrumOf(runDir.FullName, parse.GetValue(outDir)?.FullName, analysis, plots);
+            }
+            if ((ft is null) == (ad is null)) throw new LoraLabException("give exactly one of --finetuned DIR, --adapter DIR or --run RUN_DIR.");
+            string o = parse.GetValue(outDir)?.FullName ?? throw new LoraLabException("--out DIR is required");
+            IReadOnlyList<LoraLab.Analysis.ModuleSpectrum> results;
+            if (ft is not null && b is null)
+            {
+                var source = ModelSource.Resolve(ft.FullName);
+                if (source.Kind == ModelSourceKind.Model) throw new LoraLabException($"{ft.FullName}: a plain model directory needs --base DIR to compare against.");
+                results = analysis.Analyse(source);
+            }
+            else
+            {
+                if (b is null) throw new LoraLabException("--adapter needs --base DIR (the model the adapter was trained on).");
+                results = ft is not null ? analysis.CompareModels(b, ft.FullName) : analysis.AnalyseAdapter(b, ad!.FullName);
+            }
             SpectrumAnalysis.Write(results, o, analysis.Threshold);
             if (plots) SpectrumPlots.Write(results, o, analysis.Threshold, analysis.Seed, parse.GetValue(curvesLayer));
             Console.Out.WriteLine("layer  module     shape        ΔW rank  W rank  random  MP");
@@ -49,5 +68,22 @@ public static class AnalyzeCommand
             return 0;
         }));
         return command;
+    }
+
+    private static int RunSpectrumOf(string runDir, string? outDir, SpectrumAnalysis analysis, bool plots)
+    {
+        var results = RunSpectrum.Analyse(runDir, analysis, Console.Error);
+        string o = outDir ?? Path.Combine(Path.GetFullPath(runDir), RunSpectrum.DefaultDirName);
+        RunSpectrum.Write(results, o, analysis.Threshold);
+        if (plots) SpectrumOverTrainingPlot.Write(results, o, analysis.Threshold);
+        var modules = results[0].MeanRankByModule().Select(m => m.Module).ToList();
+        Console.Out.WriteLine("step      tokens  " + string.Join("  ", modules.Select(m => $"{m,9}")) + "   (mean ΔW rank over layers)");
+        foreach (var c in results)
+        {
+            var ranks = c.MeanRankByModule().ToDictionary(m => m.Module, m => m.MeanRank);
+            Console.Out.WriteLine($"{c.Step,6}  {c.Tokens,10}  " + string.Join("  ", modules.Select(m => ranks.TryGetValue(m, out var r) ? $"{r,9:F2}" : $"{"-",9}")));
+        }
+        Console.Error.WriteLine($"wrote {Path.Combine(o, RunSpectrum.CsvFile)}, {RunSpectrum.JsonFile}" + (plots ? $" and {SpectrumOverTrainingPlot.File}" : ""));
+        return 0;
     }
 }

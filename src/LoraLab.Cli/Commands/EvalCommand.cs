@@ -4,8 +4,6 @@ using LoraLab.Checkpoints;
 using LoraLab.Evaluation.HumanEval;
 using LoraLab.Evaluation.Suite;
 using LoraLab.Models.Llama;
-using LoraLab.Peft;
-using LoraLab.Tokenization;
 
 namespace LoraLab.Cli.Commands;
 
@@ -27,11 +25,65 @@ public static class EvalCommand
 
     private static int RunModel(ParseResult parse, EvalModelOptions o)
     {
-        string modelDir = parse.GetValue(o.Model)?.FullName ?? throw new LoraLabException("--model DIR is required (or use `loralab eval humaneval` for precomputed samples)");
-        string outPath = parse.GetValue(o.Out)?.FullName ?? throw new LoraLabException("--out results.json is required");
+        string? runDir = parse.GetValue(o.Run)?.FullName;
+        string? modelDir = parse.GetValue(o.Model)?.FullName;
+        if (runDir != null && (modelDir != null || parse.GetValue(o.Adapter) != null))
+            throw new LoraLabException("--run evaluates a run's own checkpoints; drop --model and --adapter");
+        if (runDir == null && parse.GetValue(o.Checkpoints) != null) throw new LoraLabException("--checkpoints applies only with --run RUN_DIR");
         string tasks = parse.GetValue(o.Tasks) ?? throw new LoraLabException("--tasks is required, e.g. --tasks gsm8k,hellaswag,arc_challenge,winogrande");
+        var options = Options(parse, o, tasks);
+        if (runDir != null) return RunCheckpoints(parse, o, runDir, options);
+        if (modelDir == null) throw new LoraLabException("--model DIR or --run RUN_DIR is required (or use `loralab eval humaneval` for precomputed samples)");
+        string outPath = parse.GetValue(o.Out)?.FullName ?? throw new LoraLabException("--out results.json is required");
         string? adapterDir = parse.GetValue(o.Adapter)?.FullName;
-        var options = new EvalSuiteOptions
+        options.Validate(); // before the model loads: an unknown task fails fast
+        string dtypeName = parse.GetValue(o.Dtype)!;
+        var dtype = LlamaCheckpoint.ParseDtype(dtypeName);
+        var source = ModelSource.Resolve(modelDir, adapterDir);
+        using LlamaForCausalLM model = source.Load(dtype);
+        var tokenizer = source.LoadTokenizer(model.Config.VocabSize);
+        var (modelId, weightsId) = source.Identity();
+        var results = EvalSuite.Run(model, tokenizer, modelId, weightsId, dtypeName, options, outPath,
+            task => Console.Error.WriteLine($"eval {task}"));
+        foreach (var (task, metrics) in results["results"]!.AsObject())
+        {
+            var shown = metrics!.AsObject().Where(p => p.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double _) && p.Key != "seconds")
+                .Select(p => $"{p.Key}={p.Value!.GetValue<double>().ToString("G5", CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"{task}: {string.Join(" ", shown)}");
+        }
+        foreach (var key in new[] { "forgetting_score", "target_score" })
+            if (results[key] is System.Text.Json.Nodes.JsonObject score)
+                Console.WriteLine($"{key}: {score["value"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"results: {outPath}; per-sample log: {EvalSuite.SamplesLogPath(outPath)}");
+        return 0;
+    }
+
+    private static int RunCheckpoints(ParseResult parse, EvalModelOptions o, string runDir, EvalSuiteOptions options)
+    {
+        var settings = new RunEvaluationOptions
+        {
+            Selection = parse.GetValue(o.Checkpoints) is string sel ? CheckpointSelection.Parse(sel, "--checkpoints") : CheckpointSelection.All,
+            Dtype = parse.GetValue(o.Dtype)!,
+            OutDir = parse.GetValue(o.Out)?.FullName,
+            Progress = Console.Error,
+        };
+        LlamaCheckpoint.ParseDtype(settings.Dtype);
+        var rows = RunEvaluation.EvaluateCheckpoints(runDir, options, settings);
+        Console.WriteLine("step      tokens  forgetting  target   checkpoint");
+        foreach (var row in rows)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{row["step"],6}  {row["tokens"],10}  {Num(row["forgetting_score"]),10}  {Num(row["target_score"]),7}  {row["checkpoint"]}"));
+        string outDir = settings.OutDir ?? Path.Combine(runDir, RunEvaluation.EvalDirName);
+        Console.WriteLine($"curve: {Path.Combine(outDir, RunEvaluation.CurveFile)} ({rows.Count} checkpoints)");
+        return 0;
+    }
+
+    private static string Num(System.Text.Json.Nodes.JsonNode? n) =>
+        n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double d) ? d.ToString("F4", CultureInfo.InvariantCulture) : "-";
+
+    private static EvalSuiteOptions Options(ParseResult parse, EvalModelOptions o, string tasks)
+    {
+        return new EvalSuiteOptions
         {
             Tasks = tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             DataDir = parse.GetValue(o.Data)?.FullName,
@@ -53,23 +105,6 @@ public static class EvalCommand
             PerplexityStride = parse.GetValue(o.PplStride),
             PerplexitySeparator = parse.GetValue(o.PplSeparator)!,
         };
-        options.Validate(); // before the model loads: an unknown task fails fast
-        string dtypeName = parse.GetValue(o.Dtype)!;
-        var dtype = LlamaCheckpoint.ParseDtype(dtypeName);
-        using LlamaForCausalLM model = adapterDir is null ? LlamaCheckpoint.Load(modelDir, dtype) : PeftAdapter.LoadWithBase(modelDir, adapterDir, dtype);
-        var tokenizer = TokenizerLoader.LoadFromDirectory(modelDir, model.Config.VocabSize);
-        var results = EvalSuite.Run(model, tokenizer, modelDir, adapterDir, dtypeName, options, outPath);
-        foreach (var (task, metrics) in results["results"]!.AsObject())
-        {
-            var shown = metrics!.AsObject().Where(p => p.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double _) && p.Key != "seconds")
-                .Select(p => $"{p.Key}={p.Value!.GetValue<double>().ToString("G5", CultureInfo.InvariantCulture)}");
-            Console.WriteLine($"{task}: {string.Join(" ", shown)}");
-        }
-        foreach (var key in new[] { "forgetting_score", "target_score" })
-            if (results[key] is System.Text.Json.Nodes.JsonObject score)
-                Console.WriteLine($"{key}: {score["value"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture)}");
-        Console.WriteLine($"results: {outPath}; per-sample log: {EvalSuite.SamplesLogPath(outPath)}");
-        return 0;
     }
 
     private static Command CreateHumanEval()

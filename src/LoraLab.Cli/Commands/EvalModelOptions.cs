@@ -5,7 +5,9 @@ namespace LoraLab.Cli.Commands;
 /// <summary>The options of <c>loralab eval --model DIR --tasks …</c> (a model run; see <see cref="EvalCommand"/>).</summary>
 internal sealed class EvalModelOptions
 {
-    public readonly Option<DirectoryInfo> Model = new("--model") { Description = "Hugging Face model directory (config.json, *.safetensors, tokenizer)." };
+    public readonly Option<DirectoryInfo> Model = new("--model") { Description = "Hugging Face model directory, a run's checkpoints/step-N (base from the run's config), or a LoRA run's final/." };
+    public readonly Option<DirectoryInfo> Run = new("--run") { Description = "A run directory: evaluate every kept checkpoint into RUN/eval/step-N.json and RUN/eval/curve.jsonl (resumable)." };
+    public readonly Option<string> Checkpoints = new("--checkpoints") { Description = "With --run: all (default), final, or \"every N\" (steps that are multiples of N, plus the final one)." };
     public readonly Option<DirectoryInfo> Adapter = new("--adapter") { Description = "PEFT LoRA adapter directory applied to --model." };
     public readonly Option<string> Tasks = new("--tasks") { Description = "Comma-separated: gsm8k, humaneval, hellaswag, arc_challenge, arc_easy, winogrande, perplexity." };
     public readonly Option<DirectoryInfo> Data = new("--data") { Description = "Directory holding task files by conventional names (gsm8k/test.jsonl, hellaswag/hellaswag_val.jsonl, arc/ARC-Challenge-Test.jsonl, winogrande/dev.jsonl, humaneval/HumanEval.jsonl.gz, perplexity/*.txt; few-shot: gsm8k/train.jsonl, arc/ARC-Challenge-Train.jsonl, …)." };
@@ -27,9 +29,9 @@ internal sealed class EvalModelOptions
     public readonly Option<int> Workers = new("--workers") { Description = "HumanEval: programs run at once (0 = min(cores, 8)).", DefaultValueFactory = _ => 0 };
     public readonly Option<int?> PplStride = new("--ppl-stride") { Description = "Perplexity: new tokens per window (default window − 1)." };
     public readonly Option<string> PplSeparator = new("--ppl-separator") { Description = "Perplexity: document separator in the text file.", DefaultValueFactory = _ => "<|endoftext|>" };
-    public readonly Option<FileInfo> Out = new("--out") { Description = "Results JSON; the per-sample log is written beside it (.samples.jsonl)." };
+    public readonly Option<FileInfo> Out = new("--out") { Description = "Results JSON; the per-sample log is written beside it (.samples.jsonl). With --run: the output directory (default RUN/eval)." };
 
-    public IEnumerable<Option> All => [Model, Adapter, Tasks, Data, TaskFile, FewShotFile, Limit, NumFewShot, BatchSize, Seed, MaxGenTokens,
+    public IEnumerable<Option> All => [Model, Run, Checkpoints, Adapter, Tasks, Data, TaskFile, FewShotFile, Limit, NumFewShot, BatchSize, Seed, MaxGenTokens,
         NoShareContext, Dtype, N, Temperature, TopP, Greedy, HumanEvalMaxNew, Timeout, Workers, PplStride, PplSeparator, Out];
 
     /// <summary>Parses repeated TASK=PATH values.</summary>

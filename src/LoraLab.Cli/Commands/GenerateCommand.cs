@@ -12,7 +12,7 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face model directory (config.json, *.safetensors, tokenizer)", Required = true };
+        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face model directory, a run's checkpoints/step-N, or a LoRA run's final/", Required = true };
         var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT LoRA adapter directory applied to --model" };
         var prompt = new Option<string>("--prompt") { Description = "prompt text (BOS is prepended); empty = start from BOS alone", DefaultValueFactory = _ => "" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "maximum number of tokens to generate", DefaultValueFactory = _ => 256 };
@@ -38,8 +38,9 @@ public static class GenerateCommand
             options.Validate();
             var computeDtype = LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!);
             string? adapterDir = parse.GetValue(adapter)?.FullName;
-            using LlamaForCausalLM llama = adapterDir is null ? LlamaCheckpoint.Load(dir, computeDtype) : PeftAdapter.LoadWithBase(dir, adapterDir, computeDtype);
-            var tokenizer = TokenizerLoader.LoadFromDirectory(dir, llama.Config.VocabSize);
+            var source = ModelSource.Resolve(dir, adapterDir);
+            using LlamaForCausalLM llama = source.Load(computeDtype);
+            var tokenizer = source.LoadTokenizer(llama.Config.VocabSize);
             var started = DateTime.UtcNow;
             var result = new LlamaGenerator(llama, tokenizer).Generate(new[] { parse.GetValue(prompt)! }, options)[0];
             Console.Out.Write(result.FullText);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using LoraLab.Checkpoints;
 using LoraLab.Peft;
-using LoraLab.Training;
 
 namespace LoraLab.Cli.Commands;
 
@@ -10,8 +9,8 @@ public static class MergeCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "base Hugging Face model directory", Required = true };
-        var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors), e.g. a run's final/", Required = true };
+        var model = new Option<DirectoryInfo>("--model") { Description = "base Hugging Face model directory, or a run's checkpoints/step-N or LoRA final/ (then no --adapter)", Required = true };
+        var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors) applied to a base --model" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output model directory (replaced atomically if it exists)", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "dtype to merge and save in: fp32 (default), bf16 or fp16", DefaultValueFactory = _ => "fp32" };
         var command = new Command("merge", "Merge a LoRA adapter into its base model (W + s·B·A) and write a Hugging Face model directory with the tokenizer files.")
@@ -20,16 +19,19 @@ public static class MergeCommand
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            string baseDir = parse.GetValue(model)!.FullName;
             string output = parse.GetValue(outDir)!.FullName;
-            using var merged = PeftAdapter.LoadWithBase(baseDir, parse.GetValue(adapter)!.FullName, LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!));
-            int copied = 0;
+            var source = ModelSource.Resolve(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName);
+            if (source.Method == "base")
+                throw new LoraLabException($"{source.Path}: nothing to merge; give --adapter DIR, or a run's checkpoints/step-N or final/ as --model.");
+            using var merged = source.Load(LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!));
+            bool tokenizer = false;
             AtomicDirectory.Write(output, tmp =>
             {
                 LoraModel.SaveMerged(merged, tmp);
-                copied = BaseModel.CopyTokenizerFiles(baseDir, tmp);
+                tokenizer = source.WriteTokenizerFiles(tmp, merged.Config.VocabSize);
             });
-            Console.Error.WriteLine($"wrote {output}: merged {LoraModules.Find(merged).Count} adapted layers; {copied} tokenizer file(s) copied");
+            Console.Error.WriteLine($"wrote {output}: {source.Method}, {LoraModules.Find(merged).Count} adapted layers merged; " +
+                (tokenizer ? "tokenizer files written" : "no tokenizer files to copy"));
             return 0;
         }));
         return command;

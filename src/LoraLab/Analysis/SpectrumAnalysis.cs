@@ -34,46 +34,78 @@ public sealed class SpectrumAnalysis
     /// <summary>ΔW between two Hugging Face model directories of the same architecture.</summary>
     public IReadOnlyList<ModuleSpectrum> CompareModels(string baseDir, string finetunedDir)
     {
-        using var baseW = SafetensorsCheckpoint.Open(RequireDir(baseDir));
-        using var ftW = SafetensorsCheckpoint.Open(RequireDir(finetunedDir));
-        var results = new List<ModuleSpectrum>();
-        foreach (var (layer, prefix, module) in Enumerate(baseW))
-        {
-            string key = $"model.layers.{layer}.{prefix}.{module}.weight";
-            if (!ftW.Contains(key)) throw new LoraLabException($"{finetunedDir}: tensor '{key}' is missing; both models must have the same architecture.");
-            using var scope = NewDisposeScope();
-            var w = baseW.ReadTensor(key, ScalarType.Float64);
-            var delta = ftW.ReadTensor(key, ScalarType.Float64) - w; // (out, in)
-            if (!delta.shape.SequenceEqual(w.shape)) throw new LoraLabException($"{finetunedDir}: tensor '{key}' has another shape than in {baseDir}.");
-            results.Add(Summarise(layer, module, w, Spectrum.SingularValues(delta)));
-        }
-        return results;
+        using var baseW = NamedWeights.Open(RequireDir(baseDir));
+        using var ftW = NamedWeights.Open(RequireDir(finetunedDir));
+        return Compare(baseW, ftW);
     }
 
     /// <summary>ΔW = s·B·A of a PEFT adapter, computed from its factors; the base supplies W and the shapes.</summary>
     public IReadOnlyList<ModuleSpectrum> AnalyseAdapter(string baseDir, string adapterDir)
     {
         var (config, _) = PeftAdapter.ReadConfig(adapterDir);
-        using var baseW = SafetensorsCheckpoint.Open(RequireDir(baseDir));
-        using var adapter = SafetensorsReader.Open(Path.Combine(adapterDir, PeftAdapter.WeightsFile));
+        using var baseW = NamedWeights.Open(RequireDir(baseDir));
+        using var adapter = NamedWeights.OpenRenamed(Path.Combine(adapterDir, PeftAdapter.WeightsFile), ModelSource.AdapterKey);
+        return Factors(baseW, adapter, config);
+    }
+
+    /// <summary>
+    /// ΔW of whatever <paramref name="source"/> names against its base: a LoRA checkpoint or adapter from its factors,
+    /// a full-finetuning checkpoint as W_checkpoint − W_base.
+    /// </summary>
+    public IReadOnlyList<ModuleSpectrum> Analyse(ModelSource source)
+    {
+        using var own = source.OpenOwnWeights()
+            ?? throw new LoraLabException($"{source.Path}: a base model has no weight change to analyse; give a finetuned model, a checkpoint or an adapter.");
+        using var baseW = source.OpenBaseWeights();
+        return source.Lora is { } lora ? Factors(baseW, own, lora) : Compare(baseW, own);
+    }
+
+    /// <summary>ΔW = W_finetuned − W_base for every layer × projection.</summary>
+    public IReadOnlyList<ModuleSpectrum> Compare(NamedWeights baseW, NamedWeights ftW)
+    {
+        var results = new List<ModuleSpectrum>();
+        foreach (var (layer, prefix, module) in Enumerate(baseW))
+        {
+            string key = $"model.layers.{layer}.{prefix}.{module}.weight";
+            if (!ftW.Contains(key)) throw new LoraLabException($"{ftW.Path}: tensor '{key}' is missing; both models must have the same architecture.");
+            using var scope = NewDisposeScope();
+            var w = baseW.Read(key, ScalarType.Float64);
+            var ft = ftW.Read(key, ScalarType.Float64);
+            if (!ft.shape.SequenceEqual(w.shape)) throw new LoraLabException($"{ftW.Path}: tensor '{key}' has another shape than in {baseW.Path}.");
+            var delta = ft - w; // (out, in)
+            results.Add(Summarise(layer, module, key, baseW, w, Spectrum.SingularValues(delta)));
+        }
+        return results;
+    }
+
+    /// <summary>ΔW = s·B·A from adapter factors under model keys ("{module}.lora_A.weight": (r, in), "lora_B": (out, r)).</summary>
+    public IReadOnlyList<ModuleSpectrum> Factors(NamedWeights baseW, NamedWeights adapter, LoraConfig config)
+    {
         var results = new List<ModuleSpectrum>();
         foreach (var (layer, prefix, module) in Enumerate(baseW))
         {
             if (!config.Targets(module)) continue;
             string path = $"model.layers.{layer}.{prefix}.{module}";
+            foreach (var part in new[] { "lora_A", "lora_B" })
+                if (!adapter.Contains($"{path}.{part}.weight"))
+                    throw new LoraLabException($"{adapter.Path}: no {part} tensor for '{path}' although the adapter's config targets {module}.");
             using var scope = NewDisposeScope();
-            var a = adapter.ReadTensor(AdapterKey(adapter, path, "lora_A"), ScalarType.Float64); // (r, in)
-            var b = adapter.ReadTensor(AdapterKey(adapter, path, "lora_B"), ScalarType.Float64); // (out, r)
-            var w = baseW.ReadTensor(path + ".weight", ScalarType.Float64);
-            results.Add(Summarise(layer, module, w, Spectrum.LowRankSingularValues(b, a, config.Scaling)));
+            var a = adapter.Read(path + ".lora_A.weight", ScalarType.Float64); // (r, in)
+            var b = adapter.Read(path + ".lora_B.weight", ScalarType.Float64); // (out, r)
+            var w = baseW.Read(path + ".weight", ScalarType.Float64);
+            results.Add(Summarise(layer, module, path + ".weight", baseW, w, Spectrum.LowRankSingularValues(b, a, config.Scaling)));
         }
         return results;
     }
 
-    private ModuleSpectrum Summarise(int layer, string module, Tensor w, double[] deltaSv)
+    // the base's singular values are computed once per (base, key): a run's checkpoints share one base
+    private readonly Dictionary<(string, string), double[]> baseSingularValues = new();
+
+    private ModuleSpectrum Summarise(int layer, string module, string key, NamedWeights baseW, Tensor w, double[] deltaSv)
     {
         long rows = w.shape[0], cols = w.shape[1];
-        var baseSv = Spectrum.SingularValues(w);
+        if (!baseSingularValues.TryGetValue((baseW.Path, key), out var baseSv))
+            baseSingularValues[(baseW.Path, key)] = baseSv = Spectrum.SingularValues(w);
         double fro = Math.Sqrt(deltaSv.Sum(s => s * s));
         return new ModuleSpectrum(layer, module, rows, cols,
             Spectrum.RankForVariance(deltaSv, Threshold), Spectrum.RankForVariance(baseSv, Threshold),
@@ -89,18 +121,11 @@ public sealed class SpectrumAnalysis
         return r;
     }
 
-    private static IEnumerable<(int Layer, string Prefix, string Module)> Enumerate(SafetensorsCheckpoint weights)
+    private static IEnumerable<(int Layer, string Prefix, string Module)> Enumerate(NamedWeights weights)
     {
         for (int layer = 0; weights.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
             foreach (var (prefix, module) in Modules)
                 yield return (layer, prefix, module);
-    }
-
-    private static string AdapterKey(SafetensorsReader adapter, string path, string part)
-    {
-        foreach (var key in new[] { $"base_model.model.{path}.{part}.weight", $"base_model.model.{path}.{part}.default.weight" })
-            if (adapter.Contains(key)) return key;
-        throw new LoraLabException($"{adapter.Path}: no {part} tensor for '{path}' although adapter_config.json targets it.");
     }
 
     private static string RequireDir(string dir) =>

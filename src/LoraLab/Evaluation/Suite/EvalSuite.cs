@@ -13,7 +13,16 @@ namespace LoraLab.Evaluation.Suite;
 public static class EvalSuite
 {
     public static JsonObject Run(LlamaForCausalLM model, ITokenizer tokenizer, string modelDir, string? adapterDir, string dtype,
-        EvalSuiteOptions options, string outPath)
+        EvalSuiteOptions options, string outPath) =>
+        Run(model, tokenizer, ModelIdentity.Describe(modelDir), adapterDir is null ? null : ModelIdentity.Describe(adapterDir), dtype, options, outPath);
+
+    /// <summary>
+    /// Evaluates <paramref name="model"/>; <paramref name="modelIdentity"/> / <paramref name="adapterIdentity"/> (from
+    /// <see cref="ModelIdentity"/>) name what was evaluated in results.json ("adapter": the PEFT adapter or the training
+    /// checkpoint applied to the base). <paramref name="progress"/> is told each task's name before it runs.
+    /// </summary>
+    public static JsonObject Run(LlamaForCausalLM model, ITokenizer tokenizer, JsonObject modelIdentity, JsonObject? adapterIdentity, string dtype,
+        EvalSuiteOptions options, string outPath, Action<string>? progress = null)
     {
         options.Validate();
         var lm = new LlamaLanguageModel(model, tokenizer, new LlamaLanguageModelOptions(
@@ -28,6 +37,7 @@ public static class EvalSuite
             string path = TaskFileResolver.EvalFile(task, options.TaskFiles, options.DataDir);
             string? fewShot = TaskFileResolver.FewShotFile(task, options.FewShotFiles, options.DataDir);
             files[task] = new JsonObject { ["file"] = Path.GetFullPath(path), ["fewshot_file"] = fewShot is null ? null : Path.GetFullPath(fewShot) };
+            progress?.Invoke(task);
             var started = DateTime.UtcNow;
             JsonObject result;
             if (task == "perplexity")
@@ -71,8 +81,8 @@ public static class EvalSuite
             ["results"] = taskResults,
             ["forgetting_score"] = Forgetting(reports),
             ["target_score"] = Target(reports, humanEvalPass1),
-            ["model"] = ModelIdentity.Describe(modelDir),
-            ["adapter"] = adapterDir is null ? null : ModelIdentity.Describe(adapterDir),
+            ["model"] = modelIdentity.DeepClone(),
+            ["adapter"] = adapterIdentity?.DeepClone(),
             ["settings"] = Settings(options, dtype, lm.MaxLength, files),
             ["samples_log"] = Path.GetFileName(SamplesLogPath(outPath)),
         };

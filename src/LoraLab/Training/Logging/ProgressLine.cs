@@ -29,22 +29,42 @@ public sealed class ProgressLine
     public void Update(StepMetrics m)
     {
         if (_out == null) return;
+        Print(m.Step, eta => string.Create(CultureInfo.InvariantCulture,
+            $"step {m.Step}/{_total} | loss {m.Loss:F4} | lr {m.Lr:0.00e+00} | grad {m.GradNorm:F3} | {m.TokensPerSecond:F0} tok/s | {m.MemoryMb:F0} MB | ETA {eta}"));
+    }
+
+    /// <summary>
+    /// Progress of any other work counted in units (checkpoints × tasks, modules, sweep points): "{what} | {done}/{total}
+    /// {unit} | elapsed h:mm:ss | ETA h:mm:ss", the ETA from the mean time per unit done so far.
+    /// </summary>
+    public void Update(long done, string unit, string what)
+    {
+        if (_out == null) return;
+        Print(done, eta => string.Create(CultureInfo.InvariantCulture,
+            $"{what} | {done}/{_total} {unit} | elapsed {_clock.Elapsed:h\\:mm\\:ss} | ETA {eta}"), force: true);
+    }
+
+    private void Print(long done, Func<string, string> format, bool force = false)
+    {
         double now = _clock.Elapsed.TotalSeconds;
-        bool last = m.Step >= _total;
-        if (!_inPlace && !last && now - _lastPrint < 1.0) return;
+        bool last = done >= _total;
+        if (!force && !_inPlace && !last && now - _lastPrint < 1.0) return;
         _lastPrint = now;
-        double perStep = now / Math.Max(1, m.Step - _startStep);
-        var eta = TimeSpan.FromSeconds(Math.Max(0, (_total - m.Step) * perStep));
-        string line = string.Create(CultureInfo.InvariantCulture,
-            $"step {m.Step}/{_total} | loss {m.Loss:F4} | lr {m.Lr:0.00e+00} | grad {m.GradNorm:F3} | {m.TokensPerSecond:F0} tok/s | {m.MemoryMb:F0} MB | ETA {eta:h\\:mm\\:ss}");
+        string eta = "?";
+        if (done > _startStep)
+        {
+            double perUnit = now / (done - _startStep);
+            eta = TimeSpan.FromSeconds(Math.Max(0, (_total - done) * perUnit)).ToString("h\\:mm\\:ss", CultureInfo.InvariantCulture);
+        }
+        string line = format(eta);
         if (_inPlace)
         {
-            _out.Write("\r" + line.PadRight(100));
+            _out!.Write("\r" + line.PadRight(100));
             _pending = true;
         }
         else
         {
-            _out.WriteLine(line);
+            _out!.WriteLine(line);
         }
     }
 

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LoraLab.Checkpoints;
+using LoraLab.Models.Llama;
+using LoraLab.Training.Logging;
+
+namespace LoraLab.Evaluation.Suite;
+
+/// <summary>
+/// <c>loralab eval --run RUN_DIR</c>: evaluates a run's checkpoints (the newest is the final model) with
+/// <see cref="EvalSuite"/>, writing <c>RUN/eval/step-NNNNNN.json</c> (+ its per-sample log) per checkpoint and
+/// <c>RUN/eval/curve.jsonl</c>, one row per evaluated checkpoint in step order: <c>step</c>, <c>tokens</c> (seen up to
+/// that step), <c>checkpoint</c> (relative to the run), <c>method</c>, <c>results</c> (every numeric metric, named as in
+/// results.json), <c>forgetting_score</c> and <c>target_score</c> (values or null).
+/// <para>
+/// The base model is loaded once; each checkpoint's own weights (LoRA adapters, or every weight of a full finetune) are
+/// copied into it in turn. Resumable: a checkpoint whose step file exists, was made from the same checkpoint (its
+/// manifest's created_utc) and with the same evaluation request is not evaluated again; a file made with another
+/// request is refused rather than mixed into the curve.
+/// </para>
+/// </summary>
+public static class RunEvaluation
+{
+    public const string EvalDirName = "eval";
+    public const string CurveFile = "curve.jsonl";
+    private const string RunEvalKey = "run_eval";
+
+    /// <summary>The library entry point: evaluates the selected checkpoints of <paramref name="runDir"/>; returns the curve rows.</summary>
+    public static IReadOnlyList<JsonObject> EvaluateCheckpoints(string runDir, EvalSuiteOptions options, RunEvaluationOptions? settings = null)
+    {
+        settings ??= new RunEvaluationOptions();
+        options.Validate();
+        var all = ModelSource.RunCheckpoints(runDir);
+        runDir = all[0].RunDirectory!;
+        var steps = settings.Selection.Select(all.Select(c => c.Manifest!.Step).ToList());
+        var chosen = all.Where(c => steps.Contains(c.Manifest!.Step)).ToList();
+        string outDir = Path.GetFullPath(settings.OutDir ?? Path.Combine(runDir, EvalDirName));
+        Directory.CreateDirectory(outDir);
+        var request = Request(options, settings.Dtype);
+        var pending = chosen.Where(c => !IsDone(StepFile(outDir, c), c, request)).ToList();
+        var progress = new ProgressLine(settings.Progress, (long)pending.Count * options.Tasks.Distinct().Count(), 0);
+        if (chosen.Count > pending.Count)
+            progress.Message($"eval --run: {chosen.Count - pending.Count} of {chosen.Count} checkpoints already evaluated in {outDir}");
+        if (pending.Count > 0)
+        {
+            var dtype = Checkpoints.LlamaCheckpoint.ParseDtype(settings.Dtype);
+            using LlamaForCausalLM model = pending[0].LoadBase(dtype);
+            var tokenizer = settings.Tokenizer ?? pending[0].LoadTokenizer(model.Config.VocabSize);
+            var (baseId, _) = pending[0].Identity();
+            long done = 0;
+            for (int i = 0; i < pending.Count; i++)
+            {
+                var c = pending[i];
+                string name = Path.GetFileName(c.Path);
+                c.ApplyTo(model);
+                string outPath = StepFile(outDir, c);
+                var json = EvalSuite.Run(model, tokenizer, baseId, c.Identity().Weights, settings.Dtype, options, outPath,
+                    task => progress.Update(done++, "tasks", $"eval {name} ({i + 1}/{pending.Count}) {task}"));
+                json[RunEvalKey] = new JsonObject
+                {
+                    ["step"] = c.Manifest!.Step,
+                    ["tokens"] = c.Manifest.TokensSeen,
+                    ["checkpoint"] = Path.GetRelativePath(runDir, c.Path),
+                    ["checkpoint_created_utc"] = c.Manifest.CreatedUtc,
+                    ["method"] = c.Method,
+                    ["request"] = request.DeepClone(),
+                };
+                AtomicFile.WriteAllText(outPath, json.ToJsonString(EvalJson.Indented) + "\n");
+                WriteCurve(outDir);
+                settings.AfterCheckpoint?.Invoke(c);
+            }
+            progress.Update(done, "tasks", $"eval --run: {pending.Count} checkpoint(s) evaluated");
+            progress.Finish();
+        }
+        return WriteCurve(outDir);
+    }
+
+    /// <summary>RUN/eval/step-NNNNNN.json of a checkpoint.</summary>
+    public static string StepFile(string outDir, ModelSource checkpoint) => Path.Combine(outDir, Path.GetFileName(checkpoint.Path) + ".json");
+
+    /// <summary>Reads curve.jsonl rows (for reports and tests).</summary>
+    public static IReadOnlyList<JsonObject> ReadCurve(string path)
+    {
+        if (!File.Exists(path)) throw new LoraLabException($"{path}: not found; run `loralab eval --run RUN_DIR` first.");
+        var rows = new List<JsonObject>();
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            try
+            {
+                rows.Add(JsonNode.Parse(text) as JsonObject ?? throw new LoraLabException($"{path}:{line}: expected a JSON object per line"));
+            }
+            catch (JsonException e)
+            {
+                throw new LoraLabException($"{path}:{line}: invalid JSON ({e.Message})");
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Rebuilds curve.jsonl from every finished step file in <paramref name="outDir"/>, in step order.</summary>
+    private static List<JsonObject> WriteCurve(string outDir)
+    {
+        var rows = new List<JsonObject>();
+        foreach (var file in Directory.GetFiles(outDir, Training.Checkpointing.TrainingCheckpoint.DirPrefix + "*.json"))
+        {
+            if (file.EndsWith(".samples.jsonl", StringComparison.Ordinal)) continue;
+            if (ReadStep(file) is not { } json || json[RunEvalKey] is not JsonObject info) continue;
+            var row = new JsonObject
+            {
+                ["step"] = info["step"]!.DeepClone(),
+                ["tokens"] = info["tokens"]!.DeepClone(),
+                ["checkpoint"] = info["checkpoint"]!.DeepClone(),
+                ["method"] = info["method"]?.DeepClone(),
+                ["results"] = NumericResults(json["results"] as JsonObject),
+                ["forgetting_score"] = Score(json["forgetting_score"]),
+                ["target_score"] = Score(json["target_score"]),
+                ["target_metric"] = json["target_score"] is JsonObject t ? $"{t["task"]}/{t["metric"]}" : null,
+            };
+            rows.Add(row);
+        }
+        rows.Sort((a, b) => a["step"]!.GetValue<long>().CompareTo(b["step"]!.GetValue<long>()));
+        AtomicFile.WriteText(Path.Combine(outDir, CurveFile), w =>
+        {
+            foreach (var row in rows) w.WriteLine(row.ToJsonString(EvalJson.Compact));
+        });
+        return rows;
+    }
+
+    private static JsonObject NumericResults(JsonObject? results)
+    {
+        var o = new JsonObject();
+        foreach (var (task, metrics) in results ?? new JsonObject())
+        {
+            var m = new JsonObject();
+            foreach (var (name, value) in (metrics as JsonObject) ?? new JsonObject())
+                if (name != "seconds" && value is JsonValue v && v.GetValueKind() == JsonValueKind.Number) m[name] = v.DeepClone();
+            o[task] = m;
+        }
+        return o;
+    }
+
+    private static JsonNode? Score(JsonNode? score) => score is JsonObject o ? o["value"]?.DeepClone() : null;
+
+    private static JsonObject? ReadStep(string file)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            throw new LoraLabException($"{file}: invalid JSON ({e.Message}); delete it and run eval --run again");
+        }
+    }
+
+    private static bool IsDone(string file, ModelSource checkpoint, JsonObject request)
+    {
+        if (!File.Exists(file) || ReadStep(file) is not { } json || json[RunEvalKey] is not JsonObject info) return false;
+        if (info["checkpoint_created_utc"]?.ToString() != checkpoint.Manifest!.CreatedUtc) return false; // retrained since
+        if (!JsonNode.DeepEquals(info["request"], request))
+            throw new LoraLabException($"{file}: evaluated with other settings ({info["request"]?.ToJsonString(EvalJson.Compact)}); " +
+                "delete that eval directory or give --out DIR to evaluate this request separately");
+        return true;
+    }
+
+    /// <summary>The evaluation request as JSON (what must match for a step file to count as done).</summary>
+    private static JsonObject Request(EvalSuiteOptions o, string dtype)
+    {
+        var node = JsonSerializer.SerializeToNode(o, EvalJson.Compact)!.AsObject();
+        node["dtype"] = dtype;
+        node.Remove(nameof(EvalSuiteOptions.BatchSize)); // does not change the numbers
+        node.Remove(nameof(EvalSuiteOptions.HumanEvalWorkers));
+        return node;
+    }
+}
