@@ -199,7 +199,7 @@ public sealed class ModelSource
     public void ApplyTo(LlamaForCausalLM model)
     {
         if (WeightsFile is null) return;
-        if (Lora != null && model.Lora is null)
+        if (Lora != null && LoraModel.ConfigOf(model) is null)
             throw new InvalidOperationException("the model has no LoRA layers; build it with LoadBase of a LoRA source");
         using var weights = NamedWeights.OpenRenamed(WeightsFile, AdapterKey);
         Func<string, bool>? optional = Lora != null ? k => !LoraModules.IsLoraParameter(k) : null;
