@@ -75,14 +75,13 @@ public sealed class LlamaLanguageModel : ILanguageModel
         var outputs = new string[requests.Count];
         var generator = new LlamaGenerator(model, tokenizer);
         var bySettings = requests.Select((r, i) => (Request: r, Index: i))
-            .GroupBy(x => (MaxNew(x.Request), x.Request.Temperature, x.Request.TopP, x.Request.Seed, string.Join("\u0000", x.Request.StopSequences)));
+            .GroupBy(x => (MaxNew(x.Request), x.Request.Temperature, x.Request.TopP, string.Join("\u0000", x.Request.StopSequences)));
         WithEvalMode(() =>
         {
             foreach (var group in bySettings)
             {
                 var first = group.First().Request;
                 int maxNew = MaxNew(first);
-                int chunkIndex = 0;
                 foreach (var chunk in group.Chunk(Options.BatchSize))
                 {
                     var options = new GenerationOptions
@@ -90,13 +89,14 @@ public sealed class LlamaLanguageModel : ILanguageModel
                         MaxNewTokens = maxNew,
                         Temperature = first.Temperature,
                         TopP = first.TopP,
-                        // each chunk of a sampled group draws from its own stream, so n samples of one prompt differ
-                        Seed = first.Seed + 1_000_003L * chunkIndex++,
                         StopSequences = first.StopSequences,
                         StopAtEos = true,
                     };
                     var prompts = chunk.Select(x => PromptIds(x.Request.Prompt, maxNew)).ToList();
-                    var results = generator.Generate(prompts, options);
+                    // request i draws from its own generator, seeded from (its seed, i): its sample does not depend on the
+                    // batch size or on which requests share its batch, and n copies of one prompt differ
+                    var seeds = chunk.Select(x => GenerationOptions.RequestSeed(x.Request.Seed, x.Index)).ToArray();
+                    var results = generator.Generate(prompts, options, seeds);
                     for (int j = 0; j < chunk.Length; j++) outputs[chunk[j].Index] = results[j].Completion ?? "";
                 }
             }

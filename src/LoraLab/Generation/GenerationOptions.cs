@@ -10,11 +10,26 @@ public sealed record GenerationOptions
     public int TopK { get; init; }
     /// <summary>Nucleus sampling: keep the smallest set of tokens whose probability reaches p (1 = off).</summary>
     public double TopP { get; init; } = 1.0;
+    /// <summary>
+    /// The seed of a sampled call. Each request draws from its own generator, seeded with <see cref="RequestSeed"/>(Seed, i)
+    /// for the i-th prompt of the call unless the caller gives per-prompt seeds, so its tokens do not depend on the other
+    /// prompts of the batch.
+    /// </summary>
     public long Seed { get; init; }
     /// <summary>Text that ends a completion; the completion is cut before it.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = Array.Empty<string>();
     /// <summary>Stop at the model's EOS token(s).</summary>
     public bool StopAtEos { get; init; } = true;
+
+    /// <summary>
+    /// The generator seed of request <paramref name="index"/> under <paramref name="seed"/>: SplitMix64's output mix of
+    /// seed ⊕ (index + 1)·0x9E3779B97F4A7C15, so neighbouring requests and seeds get unrelated streams.
+    /// </summary>
+    public static long RequestSeed(long seed, long index)
+    {
+        ulong mixed = unchecked((ulong)seed ^ ((ulong)(index + 1) * 0x9E3779B97F4A7C15UL));
+        return unchecked((long)new Data.SplitMix64(mixed).NextUInt64());
+    }
 
     public void Validate()
     {

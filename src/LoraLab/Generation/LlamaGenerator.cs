@@ -20,18 +20,25 @@ public sealed class LlamaGenerator
     }
 
     /// <summary>Encodes each prompt (with BOS), generates, and decodes.</summary>
-    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, GenerationOptions options)
+    /// <param name="seeds">Per-prompt generator seeds; default <see cref="GenerationOptions.RequestSeed"/>(options.Seed, i).</param>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, GenerationOptions options, IReadOnlyList<long>? seeds = null)
     {
         var tok = tokenizer ?? throw new InvalidOperationException("text generation needs a tokenizer");
-        return Generate(prompts.Select(p => tok.Encode(p, addBos: true)).ToList(), options);
+        return Generate(prompts.Select(p => tok.Encode(p, addBos: true)).ToList(), options, seeds);
     }
 
-    /// <summary>Generates continuations of token-id prompts (each must be non-empty).</summary>
-    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options)
+    /// <summary>
+    /// Generates continuations of token-id prompts (each must be non-empty). When sampling, prompt i draws from its own
+    /// generator seeded with <paramref name="seeds"/>[i] (default <see cref="GenerationOptions.RequestSeed"/>(options.Seed, i)):
+    /// the same prompt with the same seed gives the same tokens alone or in any batch.
+    /// </summary>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, IReadOnlyList<long>? seeds = null)
     {
         options.Validate();
         if (prompts.Count == 0) return Array.Empty<GenerationResult>();
         if (prompts.Any(p => p.Length == 0)) throw new LoraLabException("a prompt must hold at least one token (e.g. BOS).");
+        if (seeds != null && seeds.Count != prompts.Count) throw new ArgumentException($"{seeds.Count} seeds for {prompts.Count} prompts", nameof(seeds));
+        seeds ??= Enumerable.Range(0, prompts.Count).Select(i => GenerationOptions.RequestSeed(options.Seed, i)).ToArray();
         int batch = prompts.Count;
         int maxPrompt = prompts.Max(p => p.Length);
         int limit = model.Config.MaxPositionEmbeddings;
@@ -46,8 +53,8 @@ public sealed class LlamaGenerator
 
         using (no_grad())
         using (var cache = new KvCache(model.Config, batch, maxPrompt + Math.Max(maxNew, 1), model.DType))
-        using (var sampler = new TokenSampler(options))
         {
+            var sampler = new TokenSampler(options, seeds);
             bool wasTraining = model.training;
             model.eval();
             var ids = new long[batch * maxPrompt];
@@ -71,8 +78,7 @@ public sealed class LlamaGenerator
                 long seen = cache.Length + input.shape[1];
                 var stepMask = padded ? fullMask.narrow(1, 0, seen) : null; // (B, S)
                 var logits = model.ForwardLast(input, stepMask, cache); // (B, V)
-                var chosen = sampler.Next(logits).to_type(ScalarType.Int64); // (B)
-                var chosenIds = chosen.data<long>().ToArray();
+                var chosenIds = sampler.Next(logits); // (B)
                 for (int b = 0; b < batch; b++)
                 {
                     if (done[b]) { chosenIds[b] = padId; continue; }

@@ -1,25 +1,50 @@
+using LoraLab.Data;
 using static TorchSharp.torch;
 
 namespace LoraLab.Generation;
 
-/// <summary>Chooses the next token from logits (B, V): greedy, or temperature / top-k / top-p sampling from a seeded generator.</summary>
-internal sealed class TokenSampler : IDisposable
+/// <summary>
+/// Chooses the next token of every row from logits (B, V): greedy (argmax) at temperature 0, else a draw from
+/// <see cref="Probabilities"/> with the row's OWN generator — a <see cref="SplitMix64"/> seeded with the row's request
+/// seed — so a request's samples depend only on its seed and its logits, never on the other rows of its batch.
+/// A draw is one uniform u = 53 bits / 2^53 and the first token whose running probability sum (in double) exceeds
+/// u × the row's total.
+/// </summary>
+internal sealed class TokenSampler
 {
     private readonly GenerationOptions options;
-    private readonly Generator? rng;
+    private readonly SplitMix64[]? rows;
 
-    public TokenSampler(GenerationOptions options)
+    /// <param name="seeds">One seed per row (see <see cref="GenerationOptions.RequestSeed"/>).</param>
+    public TokenSampler(GenerationOptions options, IReadOnlyList<long> seeds)
     {
         this.options = options;
-        if (options.Temperature > 0) rng = new Generator((ulong)options.Seed);
+        if (options.Temperature > 0) rows = seeds.Select(s => new SplitMix64(unchecked((ulong)s))).ToArray();
     }
 
-    /// <summary>Returns the chosen ids (B) as int64.</summary>
-    public Tensor Next(Tensor logits)
+    /// <summary>The chosen id of every row (B).</summary>
+    public long[] Next(Tensor logits)
     {
         using var scope = NewDisposeScope();
-        if (rng is null) return logits.argmax(-1).MoveToOuterDisposeScope(); // (B)
-        var scaled = logits / options.Temperature; // (B, V)
+        if (rows is null) return logits.argmax(-1).data<long>().ToArray(); // (B)
+        if (logits.shape[0] != rows.Length) throw new ArgumentException($"{logits.shape[0]} rows of logits for {rows.Length} generators");
+        int vocab = (int)logits.shape[1];
+        float[] probs = Probabilities(logits, options).contiguous().data<float>().ToArray(); // (B·V)
+        var ids = new long[rows.Length];
+        for (int b = 0; b < rows.Length; b++) ids[b] = Draw(rows[b], probs.AsSpan(b * vocab, vocab));
+        return ids;
+    }
+
+    /// <summary>
+    /// The sampling distribution (B, V), float32, in transformers' order: logits / temperature; then top-k keeps every
+    /// token whose scaled logit is ≥ the k-th largest (ties with the k-th are kept); then top-p keeps the smallest set of
+    /// most likely tokens whose probability reaches p — a token is dropped when the tokens ranked before it already hold
+    /// ≥ p; among equal probabilities the lower token id ranks first; then softmax over what is kept.
+    /// </summary>
+    public static Tensor Probabilities(Tensor logits, GenerationOptions options)
+    {
+        using var scope = NewDisposeScope();
+        var scaled = logits.to_type(ScalarType.Float32) / options.Temperature; // (B, V)
         if (options.TopK > 0 && options.TopK < scaled.shape[1])
         {
             var kth = scaled.topk(options.TopK, dim: -1).values.narrow(1, options.TopK - 1, 1); // (B, 1)
@@ -27,16 +52,31 @@ internal sealed class TokenSampler : IDisposable
         }
         if (options.TopP < 1.0)
         {
-            var (sorted, order) = scaled.sort(-1, descending: true); // (B, V) each
-            var cumulative = sorted.softmax(-1).cumsum(-1); // (B, V)
-            // drop a token when the tokens before it already reach top_p (the first token is always kept)
-            var drop = (cumulative - sorted.softmax(-1)).ge(options.TopP); // (B, V)
+            var (sorted, order) = scaled.sort(-1, descending: true, stable: true); // (B, V) each; ties keep id order
+            var p = sorted.softmax(-1, ScalarType.Float64); // (B, V)
+            var before = p.cumsum(-1) - p; // (B, V): mass of the tokens ranked before each one
+            var drop = before.ge(options.TopP); // (B, V); the first token is always kept
             var dropInVocabOrder = zeros_like(drop).scatter(1, order, drop); // (B, V)
             scaled = scaled.masked_fill(dropInVocabOrder, double.NegativeInfinity);
         }
-        var probs = scaled.softmax(-1); // (B, V)
-        return multinomial(probs, 1, generator: rng).squeeze(1).MoveToOuterDisposeScope(); // (B)
+        return scaled.softmax(-1).MoveToOuterDisposeScope(); // (B, V)
     }
 
-    public void Dispose() => rng?.Dispose();
+    /// <summary>Inverse-CDF draw from one row of probabilities (float rounding of their sum is normalised away).</summary>
+    internal static long Draw(SplitMix64 rng, ReadOnlySpan<float> probs)
+    {
+        double total = 0;
+        foreach (float p in probs) total += p;
+        double u = (rng.NextUInt64() >> 11) * (1.0 / (1UL << 53)) * total; // uniform in [0, total)
+        double running = 0;
+        int last = -1;
+        for (int i = 0; i < probs.Length; i++)
+        {
+            if (probs[i] <= 0) continue;
+            running += probs[i];
+            last = i;
+            if (u < running) return i;
+        }
+        return last; // u within rounding of the total: the last token that can be drawn
+    }
 }

@@ -35,6 +35,26 @@ public class LlamaGeneratorTests
     }
 
     [SkippableFact]
+    public void APromptSamplesTheSameAloneAndInsideABatch()
+    {
+        using var model = Stories260KTests.LoadFromBin();
+        var gen = new LlamaGenerator(model);
+        var options = new GenerationOptions { MaxNewTokens = 40, Temperature = 1.0, TopK = 50, TopP = 0.95, StopAtEos = false };
+        int[] prompt = [1, 403, 261, 370], other = [1, 83], longer = [1, 300, 301, 302, 303, 304, 305];
+        long seed = GenerationOptions.RequestSeed(42, 0);
+        var alone = gen.Generate([prompt], options, [seed])[0].NewIds;
+        var batched = gen.Generate([other, prompt, longer], options, [5, seed, 6]);
+        Assert.Equal(alone, batched[1].NewIds);
+        Assert.Equal(alone, gen.Generate([prompt], options with { Seed = 42 })[0].NewIds); // default seed of prompt 0
+        Assert.NotEqual(alone, batched[0].NewIds);
+
+        // copies of one prompt draw from different streams (request index), and each copy alone reproduces itself
+        var copies = gen.Generate([prompt, prompt, prompt], options with { Seed = 9 });
+        Assert.Equal(3, copies.Select(c => string.Join(",", c.NewIds)).Distinct().Count());
+        Assert.Equal(copies[2].NewIds, gen.Generate([prompt], options, [GenerationOptions.RequestSeed(9, 2)])[0].NewIds);
+    }
+
+    [SkippableFact]
     public void StopSequenceCutsTheCompletion()
     {
         using var model = Stories260KTests.LoadFromBin();

@@ -18,7 +18,7 @@ public static class HumanEvalModelRun
         int n = options.HumanEvalGreedy ? 1 : options.HumanEvalSamples;
         double temperature = options.HumanEvalGreedy ? 0.0 : options.HumanEvalTemperature;
         double topP = options.HumanEvalGreedy ? 1.0 : options.HumanEvalTopP;
-        // one seed per problem; LlamaLanguageModel gives every batch of a problem's samples its own stream
+        // one seed per problem; LlamaLanguageModel seeds each request from (its seed, its index), so the n samples differ
         var requests = problems.SelectMany((p, i) => Enumerable.Repeat(
             new GenerationRequest(p.Prompt, HumanEvalStops.StopSequences, options.HumanEvalMaxNewTokens, temperature, topP, options.Seed + i), n)).ToList();
         var completions = model.GenerateUntil(requests);
