@@ -27,6 +27,7 @@ public static class LlamaCheckpoint
             throw new LoraLabException($"{dir}: model directory not found. Give a Hugging Face model directory (config.json + model.safetensors), e.g. one written by 'loralab convert'.");
         var config = LlamaConfig.Load(Path.Combine(dir, "config.json")) with { ResidualDropout = residualDropout };
         using var weights = SafetensorsCheckpoint.Open(dir);
+        ConfigWeightsCheck.Check(config, weights, Path.Combine(dir, "config.json")); // before anything is allocated
         var model = build?.Invoke(config) ?? new LlamaForCausalLM(config, dtype);
         try
         {

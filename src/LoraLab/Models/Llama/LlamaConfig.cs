@@ -91,7 +91,10 @@ public sealed record LlamaConfig
             throw new LoraLabException($"{path}: not valid JSON ({e.Message}).");
         }
         if (root is not JsonObject obj) throw new LoraLabException($"{path}: expected a JSON object.");
-        return LlamaConfigJson.FromJson(obj, path).Validate(path);
+        var config = LlamaConfigJson.FromJson(obj, path).Validate(path);
+        // Even in bfloat16 (the smallest dtype LoraLab loads in) the model must fit: refuse before any allocation.
+        LlamaSizes.CheckFitsInMemory(config, TorchSharp.torch.ScalarType.BFloat16, path);
+        return config;
     }
 
     /// <summary>Writes this config as Hugging Face <c>config.json</c> (temp file + rename).</summary>

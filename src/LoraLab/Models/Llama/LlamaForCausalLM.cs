@@ -24,6 +24,7 @@ public sealed class LlamaForCausalLM : nn.Module
         : base(nameof(LlamaForCausalLM))
     {
         config.Validate();
+        LlamaSizes.CheckFitsInMemory(config, dtype, "config"); // before the first allocation
         Config = config;
         DType = dtype;
         model = new LlamaModel(config, dtype, projections);
