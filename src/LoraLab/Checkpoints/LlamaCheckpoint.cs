@@ -33,7 +33,7 @@ public static class LlamaCheckpoint
         {
             StateDictLoader.Load(model, weights.TensorNames, n => weights.ReadTensor(n, dtype), weights.Path,
                 ignore: n => n.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && n == "lm_head.weight"),
-                optional: optional);
+                optional: optional, fileOf: weights.FileOf);
         }
         catch
         {
