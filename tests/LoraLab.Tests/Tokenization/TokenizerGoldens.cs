@@ -5,11 +5,13 @@ namespace LoraLab.Tests.Tokenization;
 
 /// <summary>
 /// Golden tokenizations written by the reference libraries (scripts beside them in Goldens/): texts.json holds the real
-/// texts; each *.goldens.json holds, per text, the reference's ids (no BOS), optionally its pieces, and its decode(ids).
+/// texts (a goldens file may add its own extra_texts); each *.goldens.json holds, per text, the reference's ids (no BOS),
+/// optionally its pieces ("pieces" / "tokens") and ids with special tokens ("with_special"), and its decode(ids).
 /// </summary>
 public static class TokenizerGoldens
 {
-    public sealed record Case(int Index, string Text, int[] Ids, string[]? Pieces, string Decoded);
+    /// <summary>One text; WithSpecial is the reference's ids with its special tokens added (BOS), where recorded.</summary>
+    public sealed record Case(int Index, string Text, int[] Ids, string[]? Pieces, string Decoded, int[]? WithSpecial);
 
     public sealed record Set(string Model, int? BosId, int VocabSize, IReadOnlyList<Case> Cases);
 
@@ -25,16 +27,19 @@ public static class TokenizerGoldens
 
     public static Set Load(string goldensFile)
     {
-        var texts = Texts();
         using var doc = JsonDocument.Parse(File.ReadAllBytes(PathOf(goldensFile)));
         var root = doc.RootElement;
+        var texts = Texts().ToList();
+        if (root.TryGetProperty("extra_texts", out var extra)) texts.AddRange(extra.EnumerateArray().Select(t => t.GetString()!));
         var cases = new List<Case>();
         int i = 0;
         foreach (var c in root.GetProperty("cases").EnumerateArray())
         {
             int[] ids = c.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray();
-            string[]? pieces = c.TryGetProperty("pieces", out var p) ? p.EnumerateArray().Select(x => x.GetString()!).ToArray() : null;
-            cases.Add(new Case(i, texts[i], ids, pieces, c.GetProperty("decoded").GetString()!));
+            string[]? pieces = c.TryGetProperty("pieces", out var p) || c.TryGetProperty("tokens", out p)
+                ? p.EnumerateArray().Select(x => x.GetString()!).ToArray() : null;
+            int[]? withSpecial = c.TryGetProperty("with_special", out var w) ? w.EnumerateArray().Select(x => x.GetInt32()).ToArray() : null;
+            cases.Add(new Case(i, texts[i], ids, pieces, c.GetProperty("decoded").GetString()!, withSpecial));
             i++;
         }
         Assert.Equal(texts.Count, cases.Count);
@@ -56,6 +61,8 @@ public static class TokenizerGoldens
                 failures.Add($"#{c.Index} encode {Show(c.Text)}: expected [{string.Join(",", c.Ids)}] got [{string.Join(",", ids)}]");
             else if (checkDecode && tokenizer.Decode(c.Ids) is var text && text != c.Decoded)
                 failures.Add($"#{c.Index} decode: expected {Show(c.Decoded)} got {Show(text)}");
+            else if (c.WithSpecial != null && tokenizer.Encode(c.Text, addBos: true) is var withBos && !withBos.SequenceEqual(c.WithSpecial))
+                failures.Add($"#{c.Index} encode with BOS {Show(c.Text)}: expected [{string.Join(",", c.WithSpecial)}] got [{string.Join(",", withBos)}]");
             else if (checkPieces && c.Pieces != null && c.Ids.Select(tokenizer.IdToPiece).ToArray() is var pieces && !pieces.SequenceEqual(c.Pieces))
                 failures.Add($"#{c.Index} pieces: expected [{string.Join("|", c.Pieces)}] got [{string.Join("|", pieces)}]");
         }
