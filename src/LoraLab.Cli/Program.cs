@@ -28,6 +28,7 @@ public static class Program
             TrainCommand.Create(),
             MergeCommand.Create(),
             DemoCommand.Create(),
+            TokenizeCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

@@ -1,0 +1,34 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using LoraLab.Data;
+
+namespace LoraLab.Tokenization;
+
+/// <summary>
+/// What <c>loralab tokenize</c> prints: for each text one line holding a JSON array — the token ids, or with
+/// <c>pieces</c> each id's vocabulary piece (<see cref="ITokenizer.IdToPiece"/>) as a string, in the same order.
+/// Non-ASCII pieces are written as UTF-8, not \u escapes.
+/// </summary>
+public static class TokenListing
+{
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The line for one text.</summary>
+    public static string Line(ITokenizer tokenizer, string text, bool addBos, bool pieces)
+    {
+        int[] ids = tokenizer.Encode(text, addBos: addBos);
+        return pieces ? JsonSerializer.Serialize(ids.Select(tokenizer.IdToPiece), Json) : "[" + string.Join(",", ids) + "]";
+    }
+
+    /// <summary>
+    /// One line per row of a JSONL file, from its "text" field (blank lines are skipped). The whole file is checked first:
+    /// a row that is not an object with a string "text" is an error naming the file and line, before anything is returned.
+    /// </summary>
+    public static List<string> JsonlLines(ITokenizer tokenizer, string path, bool addBos, bool pieces)
+    {
+        var (rows, report) = JsonlReader.ReadFields(path, ["text"], skipBadRows: true);
+        if (report.FirstBadRow is { } bad)
+            throw new LoraLabException($"{bad}; every row of {path} needs a string \"text\" field ({report.BadRows} bad row(s))");
+        return rows.Select(r => Line(tokenizer, r[0], addBos, pieces)).ToList();
+    }
+}
