@@ -16,6 +16,9 @@ public sealed record CheckpointPoint
 
     public required double Forgetting { get; init; }
 
+    /// <summary>ΔW's rank for 90% of its variance at this checkpoint, mean over layers and modules, if analysed.</summary>
+    public double? DeltaRank { get; init; }
+
     /// <summary>Generation diversity at this checkpoint (e.g. distinct-n or embedding spread), if measured.</summary>
     public double? Diversity { get; init; }
 }

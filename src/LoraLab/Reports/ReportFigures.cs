@@ -1,6 +1,6 @@
 namespace LoraLab.Reports;
 
-/// <summary>Renders every figure the data supports: always learning-vs-forgetting and training loss; spectra and diversity when present.</summary>
+/// <summary>Renders every figure the data supports: always learning-vs-forgetting and training loss; spectra, diversity and curves over training when present.</summary>
 public static class ReportFigures
 {
     public static IReadOnlyList<ReportFigure> Render(ReportData data)
@@ -12,6 +12,10 @@ public static class ReportFigures
                 "Dashed: the Pareto frontier over all checkpoints.", LearningForgettingPlot.Render(data)),
             new("training_loss.png", "Training loss", "Training loss per step, one line per run.", LossCurvePlot.Render(data)),
         };
+        if (OverTrainingPlot.Render(data) is { } over)
+            figures.Add(new(OverTrainingPlot.File, "Learning, forgetting and ΔW rank over training",
+                "Each run's evaluated checkpoints against tokens trained, one line per run" +
+                (data.Runs.Any(r => r.Checkpoints.Any(c => c.DeltaRank is not null)) ? "; ΔW rank from analyze spectrum --run." : "."), over));
         if (SpectrumHeatmapPlot.Render(data) is { } heatmap)
             figures.Add(new("spectrum_heatmap.png", "ΔW spectrum by layer and module",
                 $"Rank needed to explain 90% of ΔW's variance, run {SpectrumHeatmapPlot.PickRun(data)!.RunId}. Grey: module not present.", heatmap));

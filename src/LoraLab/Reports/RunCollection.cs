@@ -1,11 +1,15 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using LoraLab.Evaluation.Suite;
 
 namespace LoraLab.Reports;
 
 /// <summary>
 /// Gathers a report's data from a runs directory: either one <c>report.json</c> (a whole <see cref="ReportData"/>), or one
 /// <c>run_record.json</c> (a <see cref="RunRecord"/>) in each run's subdirectory, with optional <c>report_settings.json</c>
-/// (title, target/forgetting metric names and directions, findings) beside them.
+/// (title, target/forgetting metric names and directions, findings) beside them. A training run directory evaluated with
+/// <c>loralab eval --run</c> (run_config.yaml + eval/curve.jsonl, no run_record.json) counts as a run too, read by
+/// <see cref="RunDirectoryRecord"/>: one point per checkpoint; <c>runs</c> may be such a run directory itself.
 /// </summary>
 public static class RunCollection
 {
@@ -13,7 +17,10 @@ public static class RunCollection
     public const string RunRecordFile = "run_record.json";
     public const string SettingsFile = "report_settings.json";
 
-    public static ReportData Collect(string runsDir)
+    /// <param name="target">For evaluated run directories: the plotted learning measure (default target_score).</param>
+    /// <param name="forgetting">For evaluated run directories: the plotted forgetting measure (default forgetting_score when
+    /// every row has it, else the source-domain NLL of the perplexity task).</param>
+    public static ReportData Collect(string runsDir, CurveMetric? target = null, CurveMetric? forgetting = null)
     {
         if (!Directory.Exists(runsDir)) throw new LoraLabException($"{runsDir}: runs directory not found.");
         string whole = Path.Combine(runsDir, ReportFile);
@@ -31,13 +38,28 @@ public static class RunCollection
                 throw new LoraLabException($"{file}: invalid run record JSON at {e.Path}: {e.Message.ReplaceLineEndings(" ")}", e);
             }
         }
-        if (runs.Count == 0)
-            throw new LoraLabException($"{runsDir}: no {ReportFile} and no */{RunRecordFile} found; run a sweep or the demo first.");
+        var evaluated = EvaluatedRuns(runsDir);
+        if (runs.Count == 0 && evaluated.Count == 0)
+            throw new LoraLabException($"{runsDir}: no {ReportFile}, no */{RunRecordFile} and no run evaluated with `loralab eval --run` found; run a sweep, the demo or eval --run first.");
+        var targetSpec = new MetricSpec { Name = "target score", HigherIsBetter = true };
+        var forgettingSpec = new MetricSpec { Name = "source score", HigherIsBetter = true };
+        if (evaluated.Count > 0)
+        {
+            target ??= new CurveMetric(CurveMetric.TargetScore);
+            forgetting ??= evaluated.All(d => RunEvaluation.ReadCurve(Path.Combine(d, RunDirectoryRecord.CurvePath))
+                .All(r => r[CurveMetric.ForgettingScore] is JsonValue)) ? new CurveMetric(CurveMetric.ForgettingScore) : new CurveMetric(CurveMetric.SourceNll);
+            runs.AddRange(evaluated.Select(d => RunDirectoryRecord.Read(d, target, forgetting)));
+            if (runs.Count == evaluated.Count)
+            {
+                targetSpec = new MetricSpec { Name = TargetName(evaluated[0], target), HigherIsBetter = target.HigherIsBetter };
+                forgettingSpec = new MetricSpec { Name = forgetting.Key == CurveMetric.SourceNll ? "source NLL/token" : forgetting.Key, HigherIsBetter = forgetting.HigherIsBetter };
+            }
+        }
         var data = new ReportData
         {
             Title = "LoRA vs full finetuning: learning and forgetting",
-            Target = new MetricSpec { Name = "target score", HigherIsBetter = true },
-            Forgetting = new MetricSpec { Name = "source score", HigherIsBetter = true },
+            Target = targetSpec,
+            Forgetting = forgettingSpec,
             Runs = runs,
         };
         string settings = Path.Combine(runsDir, SettingsFile);
@@ -58,5 +80,19 @@ public static class RunCollection
         }
         ReportValidator.Validate(data, runsDir);
         return data;
+    }
+
+    /// <summary>Run directories evaluated with eval --run that have no run_record.json: runsDir itself or its subdirectories.</summary>
+    private static List<string> EvaluatedRuns(string runsDir)
+    {
+        var dirs = new[] { runsDir }.Concat(Directory.EnumerateDirectories(runsDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+        return dirs.Where(d => RunDirectoryRecord.IsEvaluatedRun(d) && !File.Exists(Path.Combine(d, RunRecordFile))).ToList();
+    }
+
+    private static string TargetName(string runDir, CurveMetric target)
+    {
+        if (target.Key != CurveMetric.TargetScore) return target.Key;
+        var rows = RunEvaluation.ReadCurve(Path.Combine(runDir, RunDirectoryRecord.CurvePath));
+        return rows.Count > 0 && rows[0]["target_metric"] is JsonValue v ? v.ToString() : "target score";
     }
 }
