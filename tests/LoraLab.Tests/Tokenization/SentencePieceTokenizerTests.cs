@@ -41,6 +41,54 @@ public class SentencePieceTokenizerTests
         Assert.Equal(text, tok.Decode(tok.Encode(text, addBos: true, addEos: true)));
     }
 
+    /// <summary>spm_code.model with protobuf fields appended: an embedded message field that repeats is merged into the
+    /// earlier one, so the appended values override (ModelProto 2 = trainer_spec, 3 = normalizer_spec, 5 = denormalizer_spec).</summary>
+    private static string ModelWith(TempDir dir, params byte[] appended)
+    {
+        string path = dir.File("edited.model");
+        File.WriteAllBytes(path, [.. File.ReadAllBytes(TokenizerGoldens.PathOf("spm_code.model")), .. appended]);
+        return path;
+    }
+
+    public static TheoryData<byte[], string> Unsupported => new()
+    {
+        // normalizer_spec { name: "nmt_nfkc", precompiled_charsmap: 3 bytes }
+        { [0x1A, 0x0F, 0x0A, 0x08, .. "nmt_nfkc"u8, 0x12, 0x03, 1, 2, 3], "normalizer rule \"nmt_nfkc\"" },
+        // denormalizer_spec { precompiled_charsmap: 2 bytes }
+        { [0x2A, 0x04, 0x12, 0x02, 1, 2], "denormalizer" },
+        // trainer_spec { treat_whitespace_as_suffix: true }
+        { [0x12, 0x03, 0xC0, 0x01, 0x01], "treat_whitespace_as_suffix" },
+        // trainer_spec { model_type: UNIGRAM }
+        { [0x12, 0x02, 0x18, 0x01], "Unigram" },
+        // trainer_spec { byte_fallback: false } while the model has byte pieces
+        { [0x12, 0x03, 0x98, 0x02, 0x00], "byte_fallback" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unsupported))]
+    public void Refuses_settings_it_does_not_implement_by_name(byte[] appended, string mention)
+    {
+        using var dir = new TempDir();
+        string path = ModelWith(dir, appended);
+        var e = Assert.Throws<LoraLabException>(() => SentencePieceTokenizer.Load(path));
+        Assert.Contains(mention, e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void Honours_add_dummy_prefix_false()
+    {
+        using var dir = new TempDir();
+        var plain = SentencePieceTokenizer.Load(TokenizerGoldens.PathOf("spm_code.model"));
+        // normalizer_spec { add_dummy_prefix: false }: "return x" is segmented as "return▁x", without a leading '▁'.
+        var noPrefix = SentencePieceTokenizer.Load(ModelWith(dir, 0x1A, 0x02, 0x18, 0x00));
+        Assert.StartsWith("\u2581", plain.IdToPiece(plain.Encode("return x", addBos: false)[0]));
+        int[] ids = noPrefix.Encode("return x", addBos: false);
+        Assert.False(noPrefix.IdToPiece(ids[0]).StartsWith('\u2581'));
+        Assert.Equal("return x", string.Concat(ids.Select(noPrefix.IdToPiece)).Replace('\u2581', ' '));
+        Assert.Equal("return x", noPrefix.Decode(ids));
+    }
+
     [Fact]
     public void Rejects_a_file_that_is_not_a_model()
     {
