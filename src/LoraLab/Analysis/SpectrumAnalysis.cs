@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LoraLab.Checkpoints;
+using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using static TorchSharp.torch;
 
@@ -14,12 +15,6 @@ namespace LoraLab.Analysis;
 /// </summary>
 public sealed class SpectrumAnalysis
 {
-    private static readonly (string Prefix, string Module)[] Modules =
-    {
-        ("self_attn", "q_proj"), ("self_attn", "k_proj"), ("self_attn", "v_proj"), ("self_attn", "o_proj"),
-        ("mlp", "gate_proj"), ("mlp", "up_proj"), ("mlp", "down_proj"),
-    };
-
     public SpectrumAnalysis(double threshold = 0.9, long seed = 0)
     {
         if (!(threshold > 0 && threshold <= 1)) throw new LoraLabException($"variance threshold must be in (0, 1], got {threshold}.");
@@ -124,7 +119,7 @@ public sealed class SpectrumAnalysis
     private static IEnumerable<(int Layer, string Prefix, string Module)> Enumerate(NamedWeights weights)
     {
         for (int layer = 0; weights.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
-            foreach (var (prefix, module) in Modules)
+            foreach (var (prefix, module) in LlamaProjections.All.Select(p => (LlamaProjections.Parent(p), p)))
                 yield return (layer, prefix, module);
     }
 
@@ -140,8 +135,7 @@ public sealed class SpectrumAnalysis
             csv.Append(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Layer},{r.Module},{r.Rows},{r.Cols},{r.DeltaRank},{r.BaseRank},{r.RandomRank},{r.MarchenkoPasturRank},{r.DeltaFrobeniusNorm:R}\n"));
         AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.csv"), csv.ToString());
-        var json = JsonSerializer.Serialize(new { variance_threshold = threshold, modules = results },
-            new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+        var json = JsonSerializer.Serialize(new { variance_threshold = threshold, modules = results }, JsonFormats.SnakeCase);
         AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.json"), json);
     }
 }

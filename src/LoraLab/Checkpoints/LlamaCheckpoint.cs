@@ -74,7 +74,7 @@ public static class LlamaCheckpoint
         var generation = new JsonObject { ["_from_model_config"] = true };
         if (config.BosTokenId is int b) generation["bos_token_id"] = b;
         if (config.EosTokenId is int e) generation["eos_token_id"] = e;
-        AtomicFile.WriteAllText(Path.Combine(dir, "generation_config.json"), generation.ToJsonString(new() { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "generation_config.json"), generation.ToJsonString(JsonFormats.Indented));
     }
 
     /// <summary>Hugging Face's name for a dtype ("float32", "bfloat16", "float16").</summary>

@@ -88,12 +88,6 @@ public static class SafetensorsDTypeExtensions
         }
     }
 
-    /// <summary>The safetensors dtype for a TorchSharp element type; throws <see cref="LoraLabException"/> if unsupported.</summary>
-    public static SafetensorsDType FromScalarType(torch.ScalarType type) =>
-        TryFromScalarType(type, out var dtype)
-            ? dtype
-            : throw new LoraLabException($"element type {type} cannot be stored in safetensors (supported: {SupportedNames}); convert the tensor first");
-
     /// <summary>
     /// Rank used by the reference implementation to order tensors in a file: larger (more aligned) types first,
     /// so every tensor starts at a multiple of its element size. Higher rank = earlier in the file.

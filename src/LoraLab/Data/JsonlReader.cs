@@ -9,15 +9,12 @@ namespace LoraLab.Data;
 /// </summary>
 public sealed class JsonlReader
 {
-    private JsonlReader(string path, bool skipBadRows)
+    private JsonlReader(string path)
     {
         Path = path;
-        SkipBadRows = skipBadRows;
     }
 
     public string Path { get; }
-
-    public bool SkipBadRows { get; }
 
     /// <summary>Rows skipped as bad (only with skipBadRows).</summary>
     public int BadRows { get; private set; }
@@ -25,14 +22,11 @@ public sealed class JsonlReader
     /// <summary>The message of the first skipped row, or null.</summary>
     public string? FirstBadRow { get; private set; }
 
-    /// <summary>Rows read successfully.</summary>
-    public int GoodRows { get; private set; }
-
     /// <summary>Reads the named fields of every row; each result row holds the fields in the order asked.</summary>
     public static (List<string[]> Rows, JsonlReader Report) ReadFields(string path, IReadOnlyList<string> fields, bool skipBadRows)
     {
         if (!File.Exists(path)) throw new LoraLabException($"{path}: data file not found");
-        var reader = new JsonlReader(path, skipBadRows);
+        var reader = new JsonlReader(path);
         var rows = new List<string[]>();
         int lineNo = 0;
         foreach (string line in File.ReadLines(path))
@@ -43,7 +37,6 @@ public sealed class JsonlReader
             if (error == null)
             {
                 rows.Add(values!);
-                reader.GoodRows++;
                 continue;
             }
             string message = $"{path}:{lineNo}: {error}";

@@ -22,7 +22,15 @@ public sealed class SplitMix64
         unchecked
         {
             _state += 0x9E3779B97F4A7C15UL;
-            ulong z = _state;
+            return Mix(_state);
+        }
+    }
+
+    /// <summary>The output function (a 64-bit finalizer): a bijection that scrambles every input bit into every output bit.</summary>
+    public static ulong Mix(ulong z)
+    {
+        unchecked
+        {
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
             return z ^ (z >> 31);

@@ -2,27 +2,9 @@ using System.Text.Json.Nodes;
 
 namespace LoraLab.Evaluation;
 
-/// <summary>Writes an <see cref="EvalReport"/>: metrics as JSON, samples as JSONL (both atomically).</summary>
+/// <summary>The JSON shapes of an <see cref="EvalReport"/>: metrics lm-eval style, and one object per sample log line.</summary>
 public static class EvalReportWriter
 {
-    public static void Write(EvalReport report, string resultsPath, string samplesPath)
-    {
-        var results = new JsonObject
-        {
-            ["task"] = report.Task,
-            ["num_fewshot"] = report.NumFewShot,
-            ["limit"] = report.Limit,
-            ["seed"] = report.Seed,
-            ["primary_metric"] = report.PrimaryMetric,
-            ["metrics"] = MetricsJson(report.Metrics),
-        };
-        AtomicFile.WriteText(resultsPath, w => w.Write(results.ToJsonString(EvalJson.Indented) + "\n"));
-        AtomicFile.WriteText(samplesPath, w =>
-        {
-            foreach (var s in report.Samples) w.WriteLine(SampleJson(s).ToJsonString(EvalJson.Compact));
-        });
-    }
-
     /// <summary>lm-eval style: {"acc": v, "acc_stderr": se, ...}; NaN is written as null.</summary>
     public static JsonObject MetricsJson(IEnumerable<MetricResult> metrics)
     {

@@ -41,7 +41,7 @@ public static class SweepResultFile
             ["finished_at"] = r.FinishedAt?.ToString("O", CultureInfo.InvariantCulture),
             ["elapsed_seconds"] = Num(r.ElapsedSeconds),
         };
-        AtomicFile.WriteAllText(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, o.ToJsonString(JsonFormats.Indented) + "\n");
     }
 
     public static SweepResultRecord Read(string path)

@@ -110,6 +110,6 @@ public static class SweepRunner
             ["base_config"] = point.Config.SourceFile,
             ["eval"] = point.Eval.Settings.DeepClone(),
         };
-        AtomicFile.WriteAllText(Path.Combine(point.RunDir, PointFileName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(point.RunDir, PointFileName), o.ToJsonString(JsonFormats.Indented) + "\n");
     }
 }

@@ -26,8 +26,8 @@ public static class PeftAdapter
         foreach (var (name, layer) in LoraModules.Find(model))
         {
             if (layer.Merged) throw new LoraLabException($"adapter '{name}' is merged into the base weight; unmerge before saving the adapter.");
-            tensors.Add(new(KeyPrefix + name + ".lora_A.weight", layer.LoraA.detach().contiguous()));
-            tensors.Add(new(KeyPrefix + name + ".lora_B.weight", layer.LoraB.detach().contiguous()));
+            tensors.Add(new(FileKey(name, "lora_A"), layer.LoraA.detach().contiguous()));
+            tensors.Add(new(FileKey(name, "lora_B"), layer.LoraB.detach().contiguous()));
         }
         SafetensorsWriter.Write(Path.Combine(dir, WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         var config = new JsonObject
@@ -52,7 +52,7 @@ public static class PeftAdapter
             ["alpha_pattern"] = new JsonObject(),
             ["revision"] = null,
         };
-        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(JsonFormats.Indented));
     }
 
     /// <summary>Reads and validates <c>adapter_config.json</c>; refuses PEFT features LoraLab does not implement.</summary>
@@ -105,13 +105,22 @@ public static class PeftAdapter
         var byModelKey = new Dictionary<string, string>();
         foreach (var info in reader.Tensors)
         {
-            string key = info.Name.StartsWith(KeyPrefix, StringComparison.Ordinal) ? info.Name[KeyPrefix.Length..] : info.Name;
-            key = key.Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B.");
+            string key = ModelKey(info.Name);
             if (!LoraModules.IsLoraParameter(key)) throw new LoraLabException($"{path}: tensor '{info.Name}' is not a LoRA A/B weight.");
             byModelKey[key] = info.Name;
         }
         StateDictLoader.Load(model, byModelKey.Keys, k => reader.ReadTensor(byModelKey[k], model.DType), path,
             optional: k => !LoraModules.IsLoraParameter(k));
+    }
+
+    /// <summary>The file key of an adapter weight: "base_model.model.{module path}.{lora_A|lora_B}.weight".</summary>
+    public static string FileKey(string modulePath, string part) => $"{KeyPrefix}{modulePath}.{part}.weight";
+
+    /// <summary>The model's state-dict key of a file key: the "base_model.model." prefix and PEFT's adapter name "default" dropped.</summary>
+    public static string ModelKey(string fileKey)
+    {
+        string key = fileKey.StartsWith(KeyPrefix, StringComparison.Ordinal) ? fileKey[KeyPrefix.Length..] : fileKey;
+        return key.Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B.");
     }
 
     /// <summary>Loads a base model directory and applies the adapter in <paramref name="adapterDir"/> (unmerged).</summary>

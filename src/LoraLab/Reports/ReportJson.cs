@@ -9,13 +9,8 @@ namespace LoraLab.Reports;
 /// </summary>
 public static class ReportJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        RespectNullableAnnotations = true,
-        AllowTrailingCommas = false,
-    };
+    /// <summary><see cref="JsonFormats.SnakeCase"/>, reading strictly: a null where the type has no null is an error.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonFormats.SnakeCase) { RespectNullableAnnotations = true };
 
     public static string Serialize(ReportData data) => JsonSerializer.Serialize(data, Options);
 

@@ -1,3 +1,4 @@
+using LoraLab.Models.Llama;
 using ScottPlot;
 
 namespace LoraLab.Reports;
@@ -8,7 +9,7 @@ namespace LoraLab.Reports;
 /// </summary>
 public static class SpectrumHeatmapPlot
 {
-    private static readonly string[] Canonical = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    private static readonly string[] Canonical = [.. LlamaProjections.All];
 
     /// <summary>The run the heatmap is drawn for: <see cref="ReportData.SpectrumRunId"/>, else the first with a spectrum.</summary>
     public static RunRecord? PickRun(ReportData data) => data.SpectrumRunId is { } id

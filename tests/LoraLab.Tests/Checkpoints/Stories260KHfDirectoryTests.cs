@@ -57,7 +57,7 @@ public class Stories260KHfDirectoryTests : IClassFixture<Stories260KHfDirectoryT
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var input = tensor(ids.Select(i => (long)i).ToArray(), new long[] { 1, ids.Length });
-        double loss = LlamaForCausalLM.CausalLoss(model.Forward(input), input).item<float>();
+        double loss = CausalLoss.Compute(model.Forward(input), input).item<float>();
         Assert.Equal(0.1804, loss, 0.001);
     }
 

@@ -38,7 +38,7 @@ public class EvaluatorTests
     }
 
     [Fact]
-    public void WritesResultsAndSampleLogs()
+    public void MetricsAndSampleLogsAreLmEvalShaped()
     {
         using var dir = new TempDir();
         string path = Fixture.Write(dir, "wg.jsonl",
@@ -46,18 +46,15 @@ public class EvaluatorTests
             "{\"sentence\": \"The ice melted because _ was hot.\", \"option1\": \"the sun\", \"option2\": \"the ice\", \"answer\": \"1\"}");
         var report = Evaluator.Run(LoraLab.Evaluation.Tasks.WinoGrandeTask.FromFiles(path),
             new FakeLanguageModel(r => r.Context.EndsWith("Ben") || r.Context.EndsWith("the sun") ? -1.0 : -3.0), new EvalOptions());
-        EvalReportWriter.Write(report, dir.File("out/results.json"), dir.File("out/samples.jsonl"));
 
-        var results = JsonNode.Parse(File.ReadAllText(dir.File("out/results.json")))!;
-        Assert.Equal("winogrande", (string?)results["task"]);
-        Assert.Equal(1.0, (double?)results["metrics"]!["acc"]);
-        Assert.Equal(0.0, (double?)results["metrics"]!["acc_stderr"]);
-        var lines = File.ReadAllLines(dir.File("out/samples.jsonl"));
-        Assert.Equal(2, lines.Length);
-        var first = JsonNode.Parse(lines[0])!;
+        Assert.Equal("winogrande", report.Task);
+        var metrics = EvalReportWriter.MetricsJson(report.Metrics);
+        Assert.Equal(1.0, (double?)metrics["acc"]);
+        Assert.Equal(0.0, (double?)metrics["acc_stderr"]);
+        Assert.Equal(2, report.Samples.Count);
+        var first = JsonNode.Parse(EvalReportWriter.SampleJson(report.Samples[0]).ToJsonString(JsonFormats.Line))!;
         Assert.Equal("Kyle lent money to Ben because Kyle", (string?)first["prompt"]);
         Assert.Equal(-3.0, (double?)first["loglikelihoods"]![0]);
         Assert.True((bool?)first["correct"]);
-        Assert.Empty(Directory.GetFiles(dir.File("out"), "*.tmp"));
     }
 }

@@ -58,7 +58,7 @@ public static class HumanEvalEvaluator
             },
             ["samples_log"] = Path.GetFileName(SamplesLogPath(outPath)),
         };
-        AtomicFile.WriteText(outPath, w => w.Write(json.ToJsonString(EvalJson.Indented) + "\n"));
+        AtomicFile.WriteText(outPath, w => w.Write(json.ToJsonString(JsonFormats.IndentedText) + "\n"));
         AtomicFile.WriteText(SamplesLogPath(outPath), w =>
         {
             foreach (var r in report.Results)
@@ -78,7 +78,7 @@ public static class HumanEvalEvaluator
                     },
                     ["seconds"] = Math.Round(r.Execution.Seconds, 3),
                 };
-                w.WriteLine(line.ToJsonString(EvalJson.Compact));
+                w.WriteLine(line.ToJsonString(JsonFormats.Line));
             }
         });
     }

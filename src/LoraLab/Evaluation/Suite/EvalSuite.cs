@@ -86,10 +86,10 @@ public static class EvalSuite
             ["settings"] = Settings(options, dtype, lm.MaxLength, files),
             ["samples_log"] = Path.GetFileName(SamplesLogPath(outPath)),
         };
-        AtomicFile.WriteText(outPath, w => w.Write(json.ToJsonString(EvalJson.Indented) + "\n"));
+        AtomicFile.WriteText(outPath, w => w.Write(json.ToJsonString(JsonFormats.IndentedText) + "\n"));
         AtomicFile.WriteText(SamplesLogPath(outPath), w =>
         {
-            foreach (var line in sampleLines) w.WriteLine(line.ToJsonString(EvalJson.Compact));
+            foreach (var line in sampleLines) w.WriteLine(line.ToJsonString(JsonFormats.Line));
         });
         return json;
     }

@@ -1,3 +1,5 @@
+using LoraLab.Data;
+
 namespace LoraLab.Evaluation.Tasks;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class FewShotSampler
     public static IReadOnlyList<int> Sample(int poolCount, int k, int seed, int docIndex, Func<int, bool> isExcluded)
     {
         if (k == 0) return [];
-        ulong state = Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ Mix(0xD1B54A32D192ED03UL + (ulong)(uint)docIndex);
+        var rng = new SplitMix64(SplitMix64.Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ SplitMix64.Mix(0xD1B54A32D192ED03UL + (ulong)(uint)docIndex));
         var chosen = new List<int>(k);
         var seen = new HashSet<int>();
         int attempts = 0, maxAttempts = 1000 + 100 * k;
@@ -24,8 +26,7 @@ public static class FewShotSampler
         {
             if (++attempts > maxAttempts || poolCount == 0)
                 throw new LoraLabException($"cannot draw {k} distinct few-shot examples from a pool of {poolCount}; lower --num-fewshot or give a larger few-shot file");
-            state += 0x9E3779B97F4A7C15UL;
-            int index = (int)(((UInt128)Mix(state) * (ulong)poolCount) >> 64);
+            int index = (int)(((UInt128)rng.NextUInt64() * (ulong)poolCount) >> 64);
             if (seen.Add(index) && !isExcluded(index)) chosen.Add(index);
         }
         return chosen;
@@ -47,12 +48,5 @@ public static class FewShotSampler
     {
         var list = renderedExamples.ToList();
         return list.Count == 0 ? "" : string.Join("\n\n", list) + "\n\n";
-    }
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

@@ -98,5 +98,5 @@ public sealed record LlamaConfig
     }
 
     /// <summary>Writes this config as Hugging Face <c>config.json</c> (temp file + rename).</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, LlamaConfigJson.ToJson(this).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    public void Save(string path) => AtomicFile.WriteAllText(path, LlamaConfigJson.ToJson(this).ToJsonString(JsonFormats.Indented));
 }

@@ -59,19 +59,4 @@ public sealed class LlamaForCausalLM : nn.Module
         var logits = lm_head is null ? nn.functional.linear(last, model.embed_tokens.weight!) : lm_head.call(last); // (B, V)
         return logits.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
-
-    /// <summary>
-    /// Next-token cross-entropy of <paramref name="logits"/> (B, T, V) against <paramref name="labels"/> (B, T): position t
-    /// predicts labels[t+1]; labels equal to <see cref="IgnoreIndex"/> are skipped. Reduction "mean" (per counted token) or "sum".
-    /// </summary>
-    public static Tensor CausalLoss(Tensor logits, Tensor labels, bool sum = false)
-    {
-        using var scope = NewDisposeScope();
-        long v = logits.shape[2];
-        var shiftLogits = logits.narrow(1, 0, logits.shape[1] - 1).reshape(-1, v); // (B·(T−1), V)
-        var shiftLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1); // (B·(T−1))
-        var loss = nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: IgnoreIndex,
-            reduction: sum ? nn.Reduction.Sum : nn.Reduction.Mean);
-        return loss.MoveToOuterDisposeScope();
-    }
 }

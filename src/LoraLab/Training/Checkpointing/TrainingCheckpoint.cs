@@ -18,7 +18,7 @@ public static class TrainingCheckpoint
     public const string ManifestFile = "manifest.json";
     public const string DirPrefix = "step-";
 
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    public static readonly JsonSerializerOptions Json = JsonFormats.SnakeCase;
 
     /// <summary>The directory name of a step: "step-000123".</summary>
     public static string DirName(long step) => DirPrefix + step.ToString("D6", CultureInfo.InvariantCulture);

@@ -67,7 +67,7 @@ public class LlamaLanguageModelTests
             long[] ids = [.. e.Context.Select(x => (long)x), .. e.Continuation.Select(x => (long)x)];
             long[] labels = ids.Select((x, t) => t < e.Context.Length ? LlamaForCausalLM.IgnoreIndex : x).ToArray();
             var logits = model.Forward(tensor(ids, new long[] { 1, ids.Length })); // (1, T, V)
-            double nll = LlamaForCausalLM.CausalLoss(logits, tensor(labels, new long[] { 1, ids.Length }), sum: true).item<float>();
+            double nll = CausalLoss.Compute(logits, tensor(labels, new long[] { 1, ids.Length }), sum: true).item<float>();
             Assert.True(Math.Abs(-nll - got[i].LogLikelihood) < 1e-4, $"request {i}: {-nll} vs {got[i].LogLikelihood}");
             var argmax = logits[0].argmax(-1).data<long>().ToArray(); // (T)
             bool greedy = Enumerable.Range(0, e.Continuation.Length).All(j => argmax[e.Context.Length - 1 + j] == e.Continuation[j]);

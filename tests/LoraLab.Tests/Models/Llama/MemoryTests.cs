@@ -2,6 +2,7 @@ using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Training;
+using LoraLab.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ public class MemoryTests
             using var _ = no_grad();
             model.Forward(ids);
             model.Forward(ids, mask);
-            LlamaForCausalLM.CausalLoss(model.Forward(ids), ids);
+            CausalLoss.Compute(model.Forward(ids), ids);
         }
         AssertNoLiveTensorsLeft(Step, 50);
     }
@@ -37,7 +38,7 @@ public class MemoryTests
         void Step()
         {
             using var scope = NewDisposeScope();
-            var loss = LlamaForCausalLM.CausalLoss(model.Forward(ids), ids);
+            var loss = CausalLoss.Compute(model.Forward(ids), ids);
             loss.backward();
             model.zero_grad();
         }

@@ -45,7 +45,7 @@ public static partial class ArithmeticProblems
     {
         foreach (var p in problems)
         {
-            writer.Write(new JsonObject { ["question"] = p.Question, ["answer"] = p.Answer }.ToJsonString(DemoJson.Options));
+            writer.Write(new JsonObject { ["question"] = p.Question, ["answer"] = p.Answer }.ToJsonString(JsonFormats.Line));
             writer.Write('\n');
         }
     });

@@ -82,7 +82,7 @@ public sealed class ClozeTest : MultipleChoiceTask
                 ["subject"] = item.Subject,
                 ["relation"] = item.Relation.ToString().ToLowerInvariant(),
             };
-            writer.Write(row.ToJsonString(DemoJson.Options));
+            writer.Write(row.ToJsonString(JsonFormats.Line));
             writer.Write('\n');
         }
     });

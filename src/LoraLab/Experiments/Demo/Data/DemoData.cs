@@ -73,7 +73,7 @@ public static class DemoData
             ["tokenizer_vocab_size"] = data.Tokenizer.VocabSize,
             ["ift_template"] = ArithmeticProblems.IftTemplate,
         };
-        AtomicFile.WriteAllText(files.Manifest, manifest.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(files.Manifest, manifest.ToJsonString(JsonFormats.Indented) + "\n");
         return files;
     }
 

@@ -41,15 +41,7 @@ internal sealed class DemoRandom
     }
 
     /// <summary>The SplitMix64 output function.</summary>
-    public static ulong Mix(ulong z)
-    {
-        unchecked
-        {
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-    }
+    public static ulong Mix(ulong z) => SplitMix64.Mix(z);
 
     /// <summary>FNV-1a (64-bit) over the UTF-16 code units of <paramref name="text"/>, then mixed: a stable text hash.</summary>
     public static ulong Hash(string text)
