@@ -1,4 +1,5 @@
 using LoraLab.Models.Llama;
+using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Models.Llama;
@@ -67,7 +68,7 @@ public class LlamaInitTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var ids = randint(0, config.VocabSize, new long[] { 2, 65 }, generator: generator); // (B, T+1) random tokens
-        double Loss() => LlamaForCausalLM.CausalLoss(model.Forward(ids), ids).item<float>();
+        double Loss() => CausalLoss.Compute(model.Forward(ids), ids).item<float>();
         double lnV = Math.Log(config.VocabSize);
         double before = Loss(); // TorchSharp's default init (N(0,1) embeddings, Kaiming-uniform linears)
         LlamaInit.Apply(model, generator);
