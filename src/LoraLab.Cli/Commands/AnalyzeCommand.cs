@@ -2,6 +2,7 @@ using System.CommandLine;
 using LoraLab.Analysis;
 using LoraLab.Checkpoints;
 using LoraLab.Reports;
+using LoraLab.Training;
 
 namespace LoraLab.Cli.Commands;
 

@@ -4,6 +4,7 @@ using LoraLab.Checkpoints;
 using LoraLab.Evaluation.HumanEval;
 using LoraLab.Evaluation.Suite;
 using LoraLab.Models.Llama;
+using LoraLab.Training;
 
 namespace LoraLab.Cli.Commands;
 

@@ -4,6 +4,7 @@ using LoraLab.Generation;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tokenization;
+using LoraLab.Training;
 
 namespace LoraLab.Cli.Commands;
 

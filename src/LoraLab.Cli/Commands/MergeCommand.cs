@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LoraLab.Checkpoints;
 using LoraLab.Peft;
+using LoraLab.Training;
 
 namespace LoraLab.Cli.Commands;
 

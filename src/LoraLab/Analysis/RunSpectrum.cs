@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LoraLab.Checkpoints;
 using LoraLab.Training.Logging;
+using LoraLab.Training;
 
 namespace LoraLab.Analysis;
 

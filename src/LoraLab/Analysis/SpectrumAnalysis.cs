@@ -4,6 +4,7 @@ using System.Text.Json;
 using LoraLab.Checkpoints;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
+using LoraLab.Training;
 using static TorchSharp.torch;
 
 namespace LoraLab.Analysis;
@@ -39,7 +40,7 @@ public sealed class SpectrumAnalysis
     {
         var (config, _) = PeftAdapter.ReadConfig(adapterDir);
         using var baseW = NamedWeights.Open(RequireDir(baseDir));
-        using var adapter = NamedWeights.OpenRenamed(Path.Combine(adapterDir, PeftAdapter.WeightsFile), ModelSource.AdapterKey);
+        using var adapter = NamedWeights.OpenRenamed(Path.Combine(adapterDir, PeftAdapter.WeightsFile), PeftAdapter.ModelKey);
         return Factors(baseW, adapter, config);
     }
 

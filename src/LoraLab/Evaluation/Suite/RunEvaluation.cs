@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using LoraLab.Checkpoints;
 using LoraLab.Models.Llama;
 using LoraLab.Training.Logging;
+using LoraLab.Training;
 
 namespace LoraLab.Evaluation.Suite;
 
@@ -65,7 +66,7 @@ public static class RunEvaluation
                     ["method"] = c.Method,
                     ["request"] = request.DeepClone(),
                 };
-                AtomicFile.WriteAllText(outPath, json.ToJsonString(EvalJson.Indented) + "\n");
+                AtomicFile.WriteAllText(outPath, json.ToJsonString(JsonFormats.IndentedText) + "\n");
                 WriteCurve(outDir);
                 settings.AfterCheckpoint?.Invoke(c);
             }
@@ -124,7 +125,7 @@ public static class RunEvaluation
         rows.Sort((a, b) => a["step"]!.GetValue<long>().CompareTo(b["step"]!.GetValue<long>()));
         AtomicFile.WriteText(Path.Combine(outDir, CurveFile), w =>
         {
-            foreach (var row in rows) w.WriteLine(row.ToJsonString(EvalJson.Compact));
+            foreach (var row in rows) w.WriteLine(row.ToJsonString(JsonFormats.Line));
         });
         return rows;
     }
@@ -161,7 +162,7 @@ public static class RunEvaluation
         if (!File.Exists(file) || ReadStep(file) is not { } json || json[RunEvalKey] is not JsonObject info) return false;
         if (info["checkpoint_created_utc"]?.ToString() != checkpoint.Manifest!.CreatedUtc) return false; // retrained since
         if (!JsonNode.DeepEquals(info["request"], request))
-            throw new LoraLabException($"{file}: evaluated with other settings ({info["request"]?.ToJsonString(EvalJson.Compact)}); " +
+            throw new LoraLabException($"{file}: evaluated with other settings ({info["request"]?.ToJsonString(JsonFormats.Line)}); " +
                 "delete that eval directory or give --out DIR to evaluate this request separately");
         return true;
     }
@@ -169,7 +170,7 @@ public static class RunEvaluation
     /// <summary>The evaluation request as JSON (what must match for a step file to count as done).</summary>
     private static JsonObject Request(EvalSuiteOptions o, string dtype)
     {
-        var node = JsonSerializer.SerializeToNode(o, EvalJson.Compact)!.AsObject();
+        var node = JsonSerializer.SerializeToNode(o, JsonFormats.Line)!.AsObject();
         node["dtype"] = dtype;
         node.Remove(nameof(EvalSuiteOptions.BatchSize)); // does not change the numbers
         node.Remove(nameof(EvalSuiteOptions.HumanEvalWorkers));

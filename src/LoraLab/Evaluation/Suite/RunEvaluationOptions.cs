@@ -1,5 +1,6 @@
 using LoraLab.Checkpoints;
 using LoraLab.Tokenization;
+using LoraLab.Training;
 
 namespace LoraLab.Evaluation.Suite;
 

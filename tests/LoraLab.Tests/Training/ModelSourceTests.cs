@@ -7,7 +7,7 @@ using LoraLab.Training;
 using LoraLab.Training.Checkpointing;
 using static TorchSharp.torch;
 
-namespace LoraLab.Tests.Checkpoints;
+namespace LoraLab.Tests.Training;
 
 /// <summary>A run's checkpoints open as models: LoRA = base from the run's config + that step's adapter; full = its weights.</summary>
 [Collection(GlobalTorchRngCollection.Name)]

@@ -1,13 +1,13 @@
 using System.Text.Json.Nodes;
+using LoraLab.Checkpoints;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tokenization;
-using LoraLab.Training;
 using LoraLab.Training.Checkpointing;
 using LoraLab.Training.Config;
 using static TorchSharp.torch;
 
-namespace LoraLab.Checkpoints;
+namespace LoraLab.Training;
 
 /// <summary>
 /// Whatever a <c>--model</c> path names, resolved to a base model plus, optionally, the weights that change it — the one
@@ -201,25 +201,17 @@ public sealed class ModelSource
         if (WeightsFile is null) return;
         if (Lora != null && LoraModel.ConfigOf(model) is null)
             throw new InvalidOperationException("the model has no LoRA layers; build it with LoadBase of a LoRA source");
-        using var weights = NamedWeights.OpenRenamed(WeightsFile, AdapterKey);
+        using var weights = NamedWeights.OpenRenamed(WeightsFile, PeftAdapter.ModelKey);
         Func<string, bool>? optional = Lora != null ? k => !LoraModules.IsLoraParameter(k) : null;
         StateDictLoader.Load(model, weights.Names, k => weights.Read(k, model.DType), WeightsFile,
             ignore: k => k.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal), optional: optional);
-    }
-
-    /// <summary>PEFT adapter keys ("base_model.model.X.lora_A[.default].weight") → model keys; other keys unchanged.</summary>
-    public static string AdapterKey(string name)
-    {
-        const string prefix = "base_model.model.";
-        string key = name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
-        return key.Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B.");
     }
 
     /// <summary>The base model's weights, read by key (for analyses that compare against the base).</summary>
     public NamedWeights OpenBaseWeights() => NamedWeights.Open(Base.Path!);
 
     /// <summary>This source's own weights by model key (adapter factors or a full checkpoint's tensors); null for a plain model.</summary>
-    public NamedWeights? OpenOwnWeights() => WeightsFile is null ? null : NamedWeights.OpenRenamed(WeightsFile, AdapterKey);
+    public NamedWeights? OpenOwnWeights() => WeightsFile is null ? null : NamedWeights.OpenRenamed(WeightsFile, PeftAdapter.ModelKey);
 
     /// <summary>The tokenizer: the run's <c>model.tokenizer</c> if set, else the one in the base model's directory.</summary>
     public ITokenizer LoadTokenizer(int vocabSize) => BaseModel.LoadTokenizer(Base, vocabSize);

@@ -1,4 +1,4 @@
-namespace LoraLab.Checkpoints;
+namespace LoraLab.Training;
 
 /// <summary>What a <c>--model</c> path named (see <see cref="ModelSource"/>).</summary>
 public enum ModelSourceKind
