@@ -56,11 +56,9 @@ internal static class HfDecoder
                 string replacement = HfJson.GetString(e, "replacement", file, where) ?? "\u2581";
                 string scheme = HfJson.GetString(e, "prepend_scheme", file, where)
                     ?? (HfJson.GetBool(e, "add_prefix_space", true, file, where) ? "always" : "never");
-                return tokens => tokens.Select((t, i) =>
-                {
-                    string s = t.Replace(replacement, " ");
-                    return i == 0 && scheme != "never" && s.StartsWith(' ') ? s[1..] : s;
-                }).ToList();
+                // Hugging Face's rule: in the first token EVERY replacement character is dropped (not only a leading
+                // one) unless prepend_scheme is "never"; elsewhere each becomes a space.
+                return tokens => tokens.Select((t, i) => t.Replace(replacement, i == 0 && scheme != "never" ? "" : " ")).ToList();
             }
             default:
                 throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Replace, ByteFallback, Fuse, Strip, ByteLevel, Metaspace)");

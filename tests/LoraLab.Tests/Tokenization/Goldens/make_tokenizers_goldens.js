@@ -11,6 +11,8 @@
 //   hf_llama2_style.tokenizer.json  SentencePiece-style BPE as Llama 2's tokenizer.json has it: Prepend("▁") +
 //                                   Replace(" " → "▁") normalizer, byte_fallback with <0x00>..<0xFF>, <unk>/<s>/</s>,
 //                                   decoder Replace/ByteFallback/Fuse/Strip.
+//   hf_llama2_metaspace.tokenizer.json  the same vocabulary with a Metaspace pre-tokenizer (prepend_scheme "first") and
+//                                   decoder instead of the normalizer, as transformers' non-legacy Llama conversion writes.
 //   <name>.goldens.json             per text of texts.json and of the file's own extra_texts: ids without special
 //                                   tokens, tokens (Llama 3 style), decode(ids, skip_special_tokens=true), and for the
 //                                   extra texts the ids with special tokens (BOS)
@@ -186,7 +188,13 @@ async function main() {
   const corpus = path.join(require('os').tmpdir(), 'loralab_hf_corpus.txt');
   writeCorpus(corpus);
   await goldens('hf_llama3_style', llama3(corpus), ['<|begin_of_text|>Hello<|eot_id|>', 'a<|end_of_text|>b <|start_header_id|>user<|end_header_id|>\n\nhi']);
-  await goldens('hf_llama2_style', llama2(corpus), ['<s>Hello</s>', 'x <s> y']);
+  const l2 = llama2(corpus);
+  await goldens('hf_llama2_style', l2, ['<s>Hello</s>', 'x <s> y']);
+  // The same vocabulary in the newer layout (transformers' non-legacy Llama conversion): no normalizer, a Metaspace
+  // pre-tokenizer that puts '▁' only in front of the text's first segment, and a Metaspace decoder.
+  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  await goldens('hf_llama2_metaspace', Object.assign({}, l2, { normalizer: null, pre_tokenizer: metaspace, decoder: metaspace }),
+    ['<s>Hello</s>', 'x <s> y', '</s> after a special token', '<s> <s>  two']);
 }
 
 main().catch(e => { console.error(e); process.exit(1); });
