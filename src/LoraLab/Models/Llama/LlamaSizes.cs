@@ -31,7 +31,7 @@ public static class LlamaSizes
         var (field, value) = DominantField(c);
         throw new LoraLabException(string.Create(CultureInfo.InvariantCulture,
             $"{source}: '{field}' {value} makes the model {ParameterCount(c):G3} parameters ({bytes / 1e9:G3} GB as {dtype}), "
-            + $"more than the {limit / 1e9:G3} GB of memory available; check the value."));
+            + $"more than the {limit / 1e9:G3} GB of memory available; check the value (a real model this size needs a smaller dtype or more memory)."));
     }
 
     /// <summary>The size field whose reduction to 1 would shrink the parameter count most: the one to blame.</summary>
