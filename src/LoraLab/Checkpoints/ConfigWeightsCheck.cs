@@ -32,7 +32,8 @@ public static partial class ConfigWeightsCheck
         long layers = layerIds.Count == 0 ? 0 : layerIds.Max() + 1;
         if (layers != c.NumHiddenLayers)
             throw new LoraLabException(
-                $"{configPath}: 'num_hidden_layers' is {c.NumHiddenLayers}, but the weights hold {layers} layers (model.layers.N.*); the config does not match the weights.");
+                $"{configPath}: 'num_hidden_layers' is {c.NumHiddenLayers}, but the weights hold {layers} layers (model.layers.N.*); "
+                + "the config does not match the weights.");
         const string L0 = "model.layers.0.";
         Expect(L0 + "self_attn.q_proj.weight", 0, (long)c.NumAttentionHeads * c.HeadDim, "num_attention_heads", c.NumAttentionHeads);
         Expect(L0 + "self_attn.k_proj.weight", 0, (long)c.NumKeyValueHeads * c.HeadDim, "num_key_value_heads", c.NumKeyValueHeads);

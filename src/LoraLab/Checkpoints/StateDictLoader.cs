@@ -47,7 +47,8 @@ public static class StateDictLoader
         if (!value.is_floating_point() || isfinite(value).all().item<bool>()) return;
         long bad = isfinite(value).logical_not().sum().item<long>();
         throw new LoraLabException(
-            $"{file}: tensor '{name}' holds {bad} NaN/Inf value(s) of {value.numel()}; the weights are corrupt or come from a diverged run — use another checkpoint.");
+            $"{file}: tensor '{name}' holds {bad} NaN/Inf value(s) of {value.numel()}; "
+            + "the weights are corrupt or come from a diverged run — use another checkpoint.");
     }
 
     private static string Describe(IReadOnlyList<string> names) =>

@@ -23,7 +23,8 @@ public class ConfigSizeCliTests
     {
         using var dir = new TempDir();
         string model = ConfigRefusalCliTests.ModelDirWith(dir, o => o[field] = value);
-        var fixture = LlamaConfig.Load(Path.Combine(SharedFiles.RepoRoot, "tests", "LoraLab.Tests", "Models", "Llama", "Fixtures", "config-transformers5.json"));
+        string fixtureFile = Path.Combine(SharedFiles.RepoRoot, "tests", "LoraLab.Tests", "Models", "Llama", "Fixtures", "config-transformers5.json");
+        var fixture = LlamaConfig.Load(fixtureFile);
         using (var tiny = new LlamaForCausalLM(fixture)) LlamaCheckpoint.Save(tiny, dir.File("weights"));
         File.Copy(dir.File("weights/model.safetensors"), Path.Combine(model, "model.safetensors"));
         var r = CliRun.Run("generate", "--model", model, "--prompt", "x");

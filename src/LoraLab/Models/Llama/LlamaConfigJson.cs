@@ -111,7 +111,8 @@ internal static class LlamaConfigJson
         if (act is not null && !SiluNames.Contains(act))
             throw new LoraLabException($"{path}: 'hidden_act' \"{act}\" is not supported; Llama's MLP uses \"silu\".");
         if (o["quantization_config"] is not null)
-            throw new LoraLabException($"{path}: 'quantization_config' is set: quantized weights are not supported; use an unquantized (fp32/bf16/fp16) checkpoint.");
+            throw new LoraLabException(
+                $"{path}: 'quantization_config' is set: quantized weights are not supported; use an unquantized (fp32/bf16/fp16) checkpoint.");
         int? tp = Int(o, "pretraining_tp", path);
         if (tp is < 1)
             throw new LoraLabException($"{path}: 'pretraining_tp' must be a positive integer, got {tp}.");
@@ -156,7 +157,8 @@ internal static class LlamaConfigJson
         string? dtype = Str(o, "dtype", path);
         string? legacy = Str(o, "torch_dtype", path);
         if (dtype is not null && legacy is not null && dtype != legacy)
-            throw new LoraLabException($"{path}: 'dtype' \"{dtype}\" and 'torch_dtype' \"{legacy}\" disagree; transformers 5 reads the first, 4 the second. Make them equal.");
+            throw new LoraLabException(
+                $"{path}: 'dtype' \"{dtype}\" and 'torch_dtype' \"{legacy}\" disagree; transformers 5 reads the first, 4 the second. Make them equal.");
         return dtype ?? legacy ?? "float32";
     }
 

@@ -9,7 +9,10 @@ namespace LoraLab.Models.Llama;
 /// </summary>
 public static class LlamaSizes
 {
-    /// <summary>Parameters of the plain model: embeddings, per layer four attention and three MLP projections and two norms, the final norm, lm_head unless tied.</summary>
+    /// <summary>
+    /// Parameters of the plain model: embeddings, per layer four attention and three MLP projections and two norms,
+    /// the final norm, lm_head unless tied.
+    /// </summary>
     public static double ParameterCount(LlamaConfig c)
     {
         double hidden = c.HiddenSize, q = (double)c.NumAttentionHeads * c.HeadDim, kv = (double)c.NumKeyValueHeads * c.HeadDim;

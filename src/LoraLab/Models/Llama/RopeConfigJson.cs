@@ -106,7 +106,8 @@ internal static class RopeConfigJson
         string? legacyType = Str(d, "type", path, prefix);
         if (ropeType is not null && legacyType is not null && ropeType != legacyType)
             throw new LoraLabException(
-                $"{path}: '{prefix}rope_type' \"{ropeType}\" and '{prefix}type' \"{legacyType}\" disagree (transformers 4 reads 'type', 5 reads 'rope_type'). Keep one.");
+                $"{path}: '{prefix}rope_type' \"{ropeType}\" and '{prefix}type' \"{legacyType}\" disagree "
+                + "(transformers 4 reads 'type', 5 reads 'rope_type'). Keep one.");
         string type = ropeType ?? legacyType ?? "default";
         string[] allowed = type switch
         {
@@ -120,7 +121,8 @@ internal static class RopeConfigJson
         var unknown = d.Select(kv => kv.Key).Where(k => !allowed.Contains(k)).ToList();
         if (unknown.Count > 0)
             throw new LoraLabException(
-                $"{path}: '{prefix}{unknown[0]}' is not used by rope_type \"{type}\" and LoraLab does not apply it; remove it (allowed: {string.Join(", ", allowed)}).");
+                $"{path}: '{prefix}{unknown[0]}' is not used by rope_type \"{type}\" and LoraLab does not apply it; "
+                + $"remove it (allowed: {string.Join(", ", allowed)}).");
         double? theta = Num(d, "rope_theta", path, prefix);
         double? partial = Num(d, "partial_rotary_factor", path, prefix);
         if (type == "default") return new Parsed(null, theta, partial);

@@ -12,7 +12,8 @@ namespace LoraLab.Tests.Models.Llama;
 /// </summary>
 public class LlamaConfigKeyTableTests
 {
-    private const string Llama3 = """{"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}""";
+    private const string Llama3 =
+        """{"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}""";
 
     public static TheoryData<string, string, string> Accepted => new()
     {
