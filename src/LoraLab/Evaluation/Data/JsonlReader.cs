@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,8 +11,7 @@ public static class JsonlReader
     public static IReadOnlyList<DatasetRow> Read(string path)
     {
         if (!File.Exists(path)) throw new LoraLabException($"{path}: file not found; pass the path of a .jsonl or .jsonl.gz file");
-        using var file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GzipReadStream(path) : File.OpenRead(path);
         using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true));
         var rows = new List<DatasetRow>();
         long lineNo = 0;
