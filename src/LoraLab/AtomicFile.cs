@@ -52,7 +52,15 @@ public static class AtomicFile
         }
     }
 
-    private static void TryDelete(string file)
+    /// <summary>Whether <paramref name="path"/> is named like this class's temporaries ("NAME.tmp-" + 8 hex digits).</summary>
+    public static bool IsTemporary(string path)
+    {
+        string name = Path.GetFileName(path);
+        int at = name.LastIndexOf(".tmp-", StringComparison.Ordinal);
+        return at > 0 && name.Length - at - 5 == 8 && name[(at + 5)..].All(char.IsAsciiHexDigitLower);
+    }
+
+    internal static void TryDelete(string file)
     {
         try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

@@ -25,6 +25,7 @@ public sealed class TokenCache : IDisposable
     public const int HeaderBytes = 64;
     public const int Version = 1;
     public const int DTypeInt32 = 1;
+    private const string TempInfix = ".tmp-";
     private static readonly byte[] Magic = "LLTOKENS"u8.ToArray();
 
     private readonly MemoryMappedFile _file;
@@ -79,6 +80,7 @@ public sealed class TokenCache : IDisposable
         string textField = "text", bool skipBadRows = false, string tokenizerExtra = "")
     {
         if (sources.Count == 0) throw new LoraLabException($"{cachePath}: no data files given");
+        RemoveAbandonedTemporaries(cachePath);
         byte[] hash = SourceHash(sources, TokenizerFingerprint.Compute(tokenizer, tokenizerExtra), textField);
         if (File.Exists(cachePath) && ReadHeaderHash(cachePath) is byte[] stored && stored.AsSpan().SequenceEqual(hash))
             return Open(cachePath);
@@ -143,32 +145,77 @@ public sealed class TokenCache : IDisposable
         int eos = tokenizer.EosId ?? throw new LoraLabException($"{cachePath}: the tokenizer has no EOS token; continued pretraining needs one to separate documents");
         string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(cachePath));
         if (dir != null) Directory.CreateDirectory(dir);
-        string tmp = cachePath + ".tmp-" + Environment.ProcessId;
-        long count = 0, docs = 0;
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        using (var w = new BinaryWriter(fs))
+        string tmp = cachePath + TempInfix + Environment.ProcessId;
+        try
         {
-            w.Write(new byte[HeaderBytes]);
-            foreach (string src in sources)
-            {
-                foreach (string doc in CptDocumentReader.Read(src, textField, skipBadRows))
-                {
-                    int[] ids = tokenizer.Encode(doc, addBos: true, addEos: false);
-                    foreach (int id in ids) w.Write(id);
-                    w.Write(eos);
-                    count += ids.Length + 1;
-                    docs++;
-                }
-            }
-            w.Flush();
-            fs.Position = 0;
-            w.Write(Magic);
-            w.Write(Version);
-            w.Write(DTypeInt32);
-            w.Write(count);
-            w.Write(docs);
-            w.Write(hash);
+            WriteTokens(sources, tokenizer, tmp, hash, textField, skipBadRows, eos);
+            File.Move(tmp, cachePath, overwrite: true);
         }
-        File.Move(tmp, cachePath, overwrite: true);
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    private static void WriteTokens(IReadOnlyList<string> sources, ITokenizer tokenizer, string tmp, byte[] hash, string textField, bool skipBadRows, int eos)
+    {
+        long count = 0, docs = 0;
+        using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write);
+        using var w = new BinaryWriter(fs);
+        w.Write(new byte[HeaderBytes]);
+        foreach (string src in sources)
+        {
+            long before = docs;
+            foreach (string doc in CptDocumentReader.Read(src, textField, skipBadRows))
+            {
+                int[] ids = tokenizer.Encode(doc, addBos: true, addEos: false);
+                foreach (int id in ids) w.Write(id);
+                w.Write(eos);
+                count += ids.Length + 1;
+                docs++;
+            }
+            if (docs == before)
+                throw new LoraLabException($"{src}: no documents (the file is empty or holds only whitespace{(skipBadRows ? " or skipped rows" : "")}); add text or remove it from data.paths");
+        }
+        w.Flush();
+        fs.Position = 0;
+        w.Write(Magic);
+        w.Write(Version);
+        w.Write(DTypeInt32);
+        w.Write(count);
+        w.Write(docs);
+        w.Write(hash);
+    }
+
+    /// <summary>
+    /// Deletes "cachePath.tmp-PID" files whose process is gone (a build killed or failed); a live PID's file is another
+    /// build in progress and is left alone. Never read: the cache is only ever the renamed, complete file.
+    /// </summary>
+    private static void RemoveAbandonedTemporaries(string cachePath)
+    {
+        string full = System.IO.Path.GetFullPath(cachePath);
+        string? dir = System.IO.Path.GetDirectoryName(full);
+        if (dir is null || !Directory.Exists(dir)) return;
+        foreach (string file in Directory.GetFiles(dir, System.IO.Path.GetFileName(full) + TempInfix + "*"))
+        {
+            string suffix = file[(full.Length + TempInfix.Length)..];
+            if (!int.TryParse(suffix, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)) continue;
+            if (pid != Environment.ProcessId && ProcessIsAlive(pid)) continue;
+            try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

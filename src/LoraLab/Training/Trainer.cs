@@ -109,7 +109,7 @@ public sealed class Trainer : IDisposable
         if (_model != null) throw new InvalidOperationException("Trainer.Setup() was already called");
         Directory.CreateDirectory(RunDirectory);
         string? resumeFrom = ResolveResume();
-        TrainingCheckpoint.Prune(CheckpointsDirectory, -1); // removes temporaries left by a killed save
+        TrainingCheckpoint.RemoveTemporaries(RunDirectory); // left by a killed save of a checkpoint, final/ or a run file
 
         // model: LoRA trains the adapters only, full finetuning every parameter
         var dtype = Config.Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;

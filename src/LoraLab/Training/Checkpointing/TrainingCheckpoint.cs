@@ -69,7 +69,11 @@ public static class TrainingCheckpoint
             string name = Path.GetFileName(dir);
             if (!name.StartsWith(DirPrefix, StringComparison.Ordinal)) continue;
             if (!long.TryParse(name[DirPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out long step)) continue;
-            if (!File.Exists(Path.Combine(dir, ManifestFile))) continue;
+            // Checkpoints are renamed into place complete: a step directory without its manifest is damage, never a
+            // save in progress, and skipping it would silently resume from an earlier step (or from 0).
+            if (!File.Exists(Path.Combine(dir, ManifestFile)))
+                throw new LoraLabException($"{dir}: checkpoint directory without {ManifestFile} (damaged, or not written by LoraLab); "
+                    + "move it out of checkpoints/ to resume from the checkpoint before it, or give load_path explicitly");
             found.Add((step, dir));
         }
         return found.OrderBy(f => f.Item1).ToList();
@@ -77,6 +81,23 @@ public static class TrainingCheckpoint
 
     /// <summary>The newest complete checkpoint, or null.</summary>
     public static string? FindLatest(string checkpointsDir) => List(checkpointsDir) is { Count: > 0 } all ? all[^1].Dir : null;
+
+    /// <summary>
+    /// Removes what interrupted writes leave in a run directory: <see cref="AtomicDirectory"/> temporaries (".tmp-*": a
+    /// checkpoint, final/ or final-merged/ being saved, or an old one being replaced) there and in checkpoints/, and
+    /// <see cref="AtomicFile"/> temporaries ("NAME.tmp-XXXXXXXX"). Call it when a command starts on the run directory,
+    /// before anything is written there; nothing ever reads a temporary.
+    /// </summary>
+    public static void RemoveTemporaries(string runDir)
+    {
+        foreach (string dir in new[] { runDir, Path.Combine(runDir, "checkpoints") })
+        {
+            if (!Directory.Exists(dir)) continue;
+            foreach (string stale in Directory.GetDirectories(dir, AtomicDirectory.TempPrefix + "*")) AtomicDirectory.Delete(stale);
+            foreach (string file in Directory.GetFiles(dir, "*.tmp-*"))
+                if (AtomicFile.IsTemporary(file)) AtomicFile.TryDelete(file);
+        }
+    }
 
     /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints (-1 keeps all) and leftover temporaries.</summary>
     public static void Prune(string checkpointsDir, int keep)
