@@ -21,12 +21,15 @@ public class TrainerResumeTests
 
         var interrupted = run.Config("resumed", settings);
         using (var first = TinyRun.Trainer(interrupted, stopAfter: 3)) Assert.Null(first.Run().FinalDirectory);
-        // a kill while writing the step-6 checkpoint leaves a temporary directory, and a step-* folder without a manifest
-        // (never written by LoraLab) must not be taken for a checkpoint either
+        // a kill while writing the step-6 checkpoint leaves a temporary directory (never taken for a checkpoint); a step-*
+        // folder without a manifest (never written by LoraLab: checkpoints are renamed into place complete) is refused by
+        // name rather than silently skipped, and resuming works once it is moved away
         string checkpoints = Path.Combine(interrupted.RunDirectory, Trainer.CheckpointsDirName);
         Directory.CreateDirectory(Path.Combine(checkpoints, ".tmp-step-000006-0badf00d"));
         File.WriteAllText(Path.Combine(checkpoints, ".tmp-step-000006-0badf00d", "model.safetensors"), "half-written");
         Directory.CreateDirectory(Path.Combine(checkpoints, "step-000009"));
+        Assert.Contains("step-000009", Assert.Throws<LoraLabException>(() => TrainingCheckpoint.FindLatest(checkpoints)).Message);
+        Directory.Delete(Path.Combine(checkpoints, "step-000009"));
         Assert.EndsWith("step-000003", TrainingCheckpoint.FindLatest(checkpoints));
 
         using var resumed = TinyRun.Trainer(run.Config("resumed", [.. settings, "resume=true"]));
