@@ -10,7 +10,7 @@ public class HtmlReportTests
     private const string EvilId = "<script>alert('x')</script>&r|1";
 
     private static readonly string[] Figures =
-        ["learning_vs_forgetting.png", "training_loss.png", "spectrum_heatmap.png", "spectrum_summary.png", "diversity.png"];
+        ["learning_vs_forgetting.png", "training_loss.png", "over_training.png", "spectrum_heatmap.png", "spectrum_summary.png", "diversity.png"];
 
     /// <summary>
     /// Writes the fake study's report. Set LORALAB_REPORT_PREVIEW=/some/dir to keep it there for a look in a browser
@@ -28,7 +28,7 @@ public class HtmlReportTests
         Assert.Equal(Path.Combine(dir, "report.html"), htmlPath);
         var names = Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(Figures.Append("report.html").Append("summary.md").Order(StringComparer.Ordinal), names); // no .tmp-* left
-        foreach (var f in Figures) ReportPlotsTests.AssertPng(File.ReadAllBytes(Path.Combine(dir, f)), 900, f.Contains("heatmap") || f.Contains("learning") ? 600 : 500);
+        foreach (var f in Figures) ReportPlotsTests.AssertPng(File.ReadAllBytes(Path.Combine(dir, f)), 900, f.Contains("heatmap") || f.Contains("learning") || f.Contains("over_training") ? 600 : 500);
 
         string html = File.ReadAllText(htmlPath);
         // every figure embedded as a data URI whose base64 decodes to the same PNG written beside it
