@@ -7,8 +7,10 @@ namespace LoraLab.Tokenization;
 /// (byte_fallback, '▁' pieces, Prepend+Replace normalizer or Metaspace pre-tokenizer, Replace/ByteFallback/Fuse/Strip
 /// decoder) or (b) Llama 3 byte-level BPE (Split regex + ByteLevel pre-tokenizer, ignore_merges, ByteLevel decoder).
 /// <para>
-/// Encoding: the text is split around added tokens (each becomes its id); every other segment is normalized,
-/// pre-tokenized and BPE-encoded word by word. BOS/EOS come from tokenizer_config.json beside the file (bos_token,
+/// Encoding (Hugging Face's order): the raw text is split around the added tokens marked normalized: false (each becomes
+/// its id); every other segment is normalized and split around the added tokens marked normalized: true (matched by
+/// their normalized content, e.g. "▁&lt;s&gt;" after a Prepend("▁") normalizer); the rest is pre-tokenized and
+/// BPE-encoded word by word. BOS/EOS come from tokenizer_config.json beside the file (bos_token,
 /// eos_token, add_bos_token, add_eos_token) when present, else from the post_processor template, else from the
 /// conventional names. Decoding drops special added tokens and runs the decoder.
 /// </para>
@@ -22,7 +24,8 @@ public sealed class HfTokenizerJson : ITokenizer
     private readonly Func<string, string> _normalizer;
     private readonly Func<List<(string Text, bool AtStart)>, List<(string Text, bool AtStart)>> _preTokenizer;
     private readonly Func<List<string>, string> _decoder;
-    private readonly AddedTokenSplitter _splitter;
+    private readonly AddedTokenSplitter _splitter;           // added tokens with normalized: false, matched in the raw text
+    private readonly AddedTokenSplitter _normalizedSplitter; // normalized: true, their normalized content matched in normalized text
     private readonly Dictionary<int, HfAddedToken> _addedById = [];
     private readonly Dictionary<string, HfAddedToken> _addedByContent = new(StringComparer.Ordinal);
 
@@ -48,7 +51,8 @@ public sealed class HfTokenizerJson : ITokenizer
             _addedById[id] = token;
             _addedByContent[token.Content] = token;
         }
-        _splitter = new AddedTokenSplitter(_addedById.Values);
+        _splitter = new AddedTokenSplitter(_addedById.Values.Where(t => !t.Normalized));
+        _normalizedSplitter = new AddedTokenSplitter(_addedById.Values.Where(t => t.Normalized).Select(t => t with { Content = _normalizer(t.Content) }));
         int maxId = Math.Max(_model.Vocab.Count == 0 ? -1 : _model.Vocab.Values.Max(), _addedById.Count == 0 ? -1 : _addedById.Keys.Max());
         VocabSize = maxId + 1;
         ResolveBosEos(root, config, configPath ?? source);
@@ -101,8 +105,11 @@ public sealed class HfTokenizerJson : ITokenizer
                 ids.Add(a);
                 continue;
             }
-            string normalized = _normalizer(segment);
-            foreach (var (word, _) in _preTokenizer([(normalized, offset == 0)])) _model.Tokenize(word, ids);
+            foreach (var (piece, normalizedId, at) in _normalizedSplitter.Split(_normalizer(segment)))
+            {
+                if (normalizedId is int n) ids.Add(n);
+                else foreach (var (word, _) in _preTokenizer([(piece, offset == 0 && at == 0)])) _model.Tokenize(word, ids);
+            }
         }
         if (addEos && EosId is int eos) ids.Add(eos);
         return ids.ToArray();

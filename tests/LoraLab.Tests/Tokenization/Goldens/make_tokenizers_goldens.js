@@ -13,6 +13,7 @@
 //                                   decoder Replace/ByteFallback/Fuse/Strip.
 //   hf_llama2_metaspace.tokenizer.json  the same vocabulary with a Metaspace pre-tokenizer (prepend_scheme "first") and
 //                                   decoder instead of the normalizer, as transformers' non-legacy Llama conversion writes.
+//   hf_llama2_normalized_added.tokenizer.json  hf_llama2_style with its added tokens marked normalized: true.
 //   <name>.goldens.json             per text of texts.json and of the file's own extra_texts: ids without special
 //                                   tokens, tokens (Llama 3 style), decode(ids, skip_special_tokens=true), and for the
 //                                   extra texts the ids with special tokens (BOS)
@@ -195,6 +196,9 @@ async function main() {
   const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
   await goldens('hf_llama2_metaspace', Object.assign({}, l2, { normalizer: null, pre_tokenizer: metaspace, decoder: metaspace }),
     ['<s>Hello</s>', 'x <s> y', '</s> after a special token', '<s> <s>  two']);
+  // Added tokens with normalized: true are looked for in the normalized text (as in early Llama 2 conversions).
+  await goldens('hf_llama2_normalized_added', Object.assign({}, l2, { added_tokens: l2.added_tokens.map(t => Object.assign({}, t, { normalized: true })) }),
+    ['<s>Hello</s>', 'x <s> y', '</s> after a special token', '<s> <s>  two', 'a<s>b', '  <s>']);
 }
 
 main().catch(e => { console.error(e); process.exit(1); });
