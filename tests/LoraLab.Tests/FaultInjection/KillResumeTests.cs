@@ -22,8 +22,8 @@ public class KillResumeTests
 
     [SkippableTheory]
     [Trait("Category", "Slow")]
-    [InlineData("lora", 10)]
-    [InlineData("full", 6)]
+    [InlineData("lora", 6)]
+    [InlineData("full", 4)]
     public void ManyKilledRunsResumeBitwise(string method, int trials) => Trials(method, trials, finalSave: true, seed: 1234);
 
     private static void Trials(string method, int trials, bool finalSave, int seed)
