@@ -17,7 +17,10 @@ public static class TokenizeCommand
             Description = "tokenizer file: tokenizer.json (Hugging Face), *.model (SentencePiece) or tok*.bin (llama2.c)",
         };
         var text = new Option<string>("--text") { Description = "the text to tokenize" };
-        var input = new Option<FileInfo>("--input") { Description = "JSONL file: each row's \"text\" field is tokenized, one output line per row (blank lines skipped)" };
+        var input = new Option<FileInfo>("--input")
+        {
+            Description = "JSONL file: each row's \"text\" field is tokenized, one output line per row (blank lines skipped)",
+        };
         var addBos = new Option<bool>("--add-bos") { Description = "put the tokenizer's BOS token first (when it has one and adds it)" };
         var pieces = new Option<bool>("--pieces")
         {
