@@ -1,5 +1,6 @@
 using LoraLab.Evaluation.Model;
 using LoraLab.Generation;
+using LoraLab.Models;
 using LoraLab.Models.Llama;
 using LoraLab.Tokenization;
 using static TorchSharp.torch;
@@ -136,16 +137,8 @@ public sealed class LlamaLanguageModel : ILanguageModel
 
     private void WithEvalMode(Action body)
     {
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var _ = no_grad();
-            body();
-        }
-        finally
-        {
-            if (wasTraining) model.train();
-        }
+        using var evalMode = EvalMode.Enter(model);
+        using var _ = no_grad();
+        body();
     }
 }

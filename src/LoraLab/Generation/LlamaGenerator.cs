@@ -1,3 +1,4 @@
+using LoraLab.Models;
 using LoraLab.Models.Llama;
 using LoraLab.Tokenization;
 using static TorchSharp.torch;
@@ -55,8 +56,7 @@ public sealed class LlamaGenerator
         using (var cache = new KvCache(model.Config, batch, maxPrompt + Math.Max(maxNew, 1), model.DType))
         {
             var sampler = new TokenSampler(options, seeds);
-            bool wasTraining = model.training;
-            model.eval();
+            using var evalMode = EvalMode.Enter(model);
             var ids = new long[batch * maxPrompt];
             var mask = new long[batch * (maxPrompt + maxNew)];
             for (int b = 0; b < batch; b++)
@@ -96,7 +96,6 @@ public sealed class LlamaGenerator
                 next = tensor(chosenIds, new long[] { batch, 1 }).DetachFromDisposeScope(); // (B, 1)
             }
             next?.Dispose();
-            if (wasTraining) model.train();
         }
         return Enumerable.Range(0, batch).Select(b => MakeResult(prompts[b], generated[b], reasons[b], options)).ToList();
     }

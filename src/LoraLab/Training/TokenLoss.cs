@@ -1,5 +1,6 @@
 using LoraLab.Data;
 using LoraLab.Kernels;
+using LoraLab.Models;
 using LoraLab.Models.Llama;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,28 +32,20 @@ public static class TokenLoss
     /// </summary>
     public static (double MeanLoss, long Tokens) Evaluate(LlamaForCausalLM model, ITokenSampleSource source, int batchSize, long padId = 0, int? maxSamples = null)
     {
-        bool wasTraining = model.training;
-        model.eval();
-        try
+        using var evalMode = EvalMode.Enter(model);
+        using var noGrad = no_grad();
+        double sum = 0;
+        long tokens = 0;
+        int count = Math.Min(source.Count, maxSamples ?? int.MaxValue);
+        for (int start = 0; start < count; start += batchSize)
         {
-            using var noGrad = no_grad();
-            double sum = 0;
-            long tokens = 0;
-            int count = Math.Min(source.Count, maxSamples ?? int.MaxValue);
-            for (int start = 0; start < count; start += batchSize)
-            {
-                var samples = Enumerable.Range(start, Math.Min(batchSize, count - start)).Select(source.GetSample).ToList();
-                using var batch = BatchLoader.Collate(samples, padId);
-                if (batch.LossTokens == 0) continue;
-                using var scope = NewDisposeScope();
-                sum += Sum(model, batch).item<float>();
-                tokens += batch.LossTokens;
-            }
-            return (tokens > 0 ? sum / tokens : double.NaN, tokens);
+            var samples = Enumerable.Range(start, Math.Min(batchSize, count - start)).Select(source.GetSample).ToList();
+            using var batch = BatchLoader.Collate(samples, padId);
+            if (batch.LossTokens == 0) continue;
+            using var scope = NewDisposeScope();
+            sum += Sum(model, batch).item<float>();
+            tokens += batch.LossTokens;
         }
-        finally
-        {
-            model.train(wasTraining);
-        }
+        return (tokens > 0 ? sum / tokens : double.NaN, tokens);
     }
 }
