@@ -46,15 +46,10 @@ public static class EvalCommand
         var (modelId, weightsId) = source.Identity();
         var results = EvalSuite.Run(model, tokenizer, modelId, weightsId, dtypeName, options, outPath,
             task => Console.Error.WriteLine($"eval {task}"));
-        foreach (var (task, metrics) in results["results"]!.AsObject())
-        {
-            var shown = metrics!.AsObject().Where(p => p.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double _) && p.Key != "seconds")
-                .Select(p => $"{p.Key}={p.Value!.GetValue<double>().ToString("G5", CultureInfo.InvariantCulture)}");
-            Console.WriteLine($"{task}: {string.Join(" ", shown)}");
-        }
-        foreach (var key in new[] { "forgetting_score", "target_score" })
-            if (results[key] is System.Text.Json.Nodes.JsonObject score)
-                Console.WriteLine($"{key}: {score["value"]!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture)}");
+        foreach (var (task, metrics) in results.Metrics)
+            Console.WriteLine($"{task}: {string.Join(" ", metrics.Select(p => $"{p.Key}={p.Value.ToString("G5", CultureInfo.InvariantCulture)}"))}");
+        if (results.Forgetting is { } forgetting) Console.WriteLine($"forgetting_score: {forgetting.Value.ToString("F4", CultureInfo.InvariantCulture)}");
+        if (results.Target is { } target) Console.WriteLine($"target_score: {target.Value.ToString("F4", CultureInfo.InvariantCulture)}");
         Console.WriteLine($"results: {outPath}; per-sample log: {EvalSuite.SamplesLogPath(outPath)}");
         return 0;
     }

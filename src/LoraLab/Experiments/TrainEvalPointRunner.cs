@@ -35,10 +35,12 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
         {
             string results = Path.Combine(runDir, "eval", "results.json");
             bool lora = config.Method == FinetuneMethod.Lora;
-            var json = EvalSuite.Run(trainer.Model, trainer.Tokenizer, config.Model.Path ?? "", lora ? train.FinalDirectory : null,
-                "fp32", Options(point.Eval.Settings, point.Eval.Tasks), results);
-            target = Value(json["target_score"]);
-            forgetting = Value(json["forgetting_score"]);
+            // the dtype the trained model (and so this evaluation) computes in
+            string dtype = trainer.Model.DType == TorchSharp.torch.ScalarType.BFloat16 ? "bf16" : "fp32";
+            var result = EvalSuite.Run(trainer.Model, trainer.Tokenizer, config.Model.Path ?? "", lora ? train.FinalDirectory : null,
+                dtype, Options(point.Eval.Settings, point.Eval.Tasks), results);
+            target = result.Target?.Value;
+            forgetting = result.Forgetting?.Value;
             paths["eval"] = results;
         }
         WriteRunRecord(point, runDir, train, target, forgetting);
@@ -73,8 +75,6 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
             MaxGenTokens = Int("max_gen_tokens"),
         };
     }
-
-    private static double? Value(JsonNode? score) => score is JsonObject o && o["value"] is JsonValue v && v.TryGetValue(out double d) ? d : null;
 
     private static void WriteRunRecord(SweepPoint point, string runDir, TrainResult train, double? target, double? forgetting)
     {

@@ -38,6 +38,7 @@ public class TrainEvalSweepTests
               global_train_batch_size: 4
               max_duration: 3ba
               seed: 3
+              precision: bf16
             grid:
               method: [lora, full]
             eval:
@@ -58,6 +59,7 @@ public class TrainEvalSweepTests
             var eval = JsonNode.Parse(File.ReadAllText(Path.Combine(p.RunDir, "eval", "results.json")))!;
             double nll = eval["results"]!["perplexity"]!["nll_per_token"]!.GetValue<double>();
             Assert.InRange(nll, 0.5, 6.3); // below uniform (ln 512)
+            Assert.Equal("bf16", eval["settings"]!["dtype"]!.ToString()); // the run's own precision
             Assert.True(File.Exists(Path.Combine(p.RunDir, RunCollection.RunRecordFile)));
         }
         // the runs feed the report's run collection

@@ -12,7 +12,7 @@ namespace LoraLab.Evaluation.Suite;
 /// </summary>
 public static class EvalSuite
 {
-    public static JsonObject Run(LlamaForCausalLM model, ITokenizer tokenizer, string modelDir, string? adapterDir, string dtype,
+    public static EvalSuiteResult Run(LlamaForCausalLM model, ITokenizer tokenizer, string modelDir, string? adapterDir, string dtype,
         EvalSuiteOptions options, string outPath) =>
         Run(model, tokenizer, ModelIdentity.Describe(modelDir), adapterDir is null ? null : ModelIdentity.Describe(adapterDir), dtype, options, outPath);
 
@@ -21,7 +21,7 @@ public static class EvalSuite
     /// <see cref="ModelIdentity"/>) name what was evaluated in results.json ("adapter": the PEFT adapter or the training
     /// checkpoint applied to the base). <paramref name="progress"/> is told each task's name before it runs.
     /// </summary>
-    public static JsonObject Run(LlamaForCausalLM model, ITokenizer tokenizer, JsonObject modelIdentity, JsonObject? adapterIdentity, string dtype,
+    public static EvalSuiteResult Run(LlamaForCausalLM model, ITokenizer tokenizer, JsonObject modelIdentity, JsonObject? adapterIdentity, string dtype,
         EvalSuiteOptions options, string outPath, Action<string>? progress = null)
     {
         options.Validate();
@@ -91,7 +91,7 @@ public static class EvalSuite
         {
             foreach (var line in sampleLines) w.WriteLine(line.ToJsonString(JsonFormats.Line));
         });
-        return json;
+        return EvalSuiteResult.FromJson(json);
     }
 
     /// <summary>results.json → results.samples.jsonl beside it.</summary>

@@ -56,7 +56,7 @@ public static class RunEvaluation
                 c.ApplyTo(model);
                 string outPath = StepFile(outDir, c);
                 var json = EvalSuite.Run(model, tokenizer, baseId, c.Identity().Weights, settings.Dtype, options, outPath,
-                    task => progress.Update(done++, "tasks", $"eval {name} ({i + 1}/{pending.Count}) {task}"));
+                    task => progress.Update(done++, "tasks", $"eval {name} ({i + 1}/{pending.Count}) {task}")).Json;
                 json[RunEvalKey] = new JsonObject
                 {
                     ["step"] = c.Manifest!.Step,
@@ -109,16 +109,17 @@ public static class RunEvaluation
         {
             if (file.EndsWith(".samples.jsonl", StringComparison.Ordinal)) continue;
             if (ReadStep(file) is not { } json || json[RunEvalKey] is not JsonObject info) continue;
+            var result = EvalSuiteResult.FromJson(json);
             var row = new JsonObject
             {
                 ["step"] = info["step"]!.DeepClone(),
                 ["tokens"] = info["tokens"]!.DeepClone(),
                 ["checkpoint"] = info["checkpoint"]!.DeepClone(),
                 ["method"] = info["method"]?.DeepClone(),
-                ["results"] = NumericResults(json["results"] as JsonObject),
-                ["forgetting_score"] = Score(json["forgetting_score"]),
-                ["target_score"] = Score(json["target_score"]),
-                ["target_metric"] = json["target_score"] is JsonObject t ? $"{t["task"]}/{t["metric"]}" : null,
+                ["results"] = NumericResults(result),
+                ["forgetting_score"] = result.Forgetting?.Value,
+                ["target_score"] = result.Target?.Value,
+                ["target_metric"] = result.Target?.Name,
             };
             rows.Add(row);
         }
@@ -130,20 +131,17 @@ public static class RunEvaluation
         return rows;
     }
 
-    private static JsonObject NumericResults(JsonObject? results)
+    private static JsonObject NumericResults(EvalSuiteResult result)
     {
         var o = new JsonObject();
-        foreach (var (task, metrics) in results ?? new JsonObject())
+        foreach (var (task, metrics) in result.Metrics)
         {
             var m = new JsonObject();
-            foreach (var (name, value) in (metrics as JsonObject) ?? new JsonObject())
-                if (name != "seconds" && value is JsonValue v && v.GetValueKind() == JsonValueKind.Number) m[name] = v.DeepClone();
+            foreach (var (name, value) in metrics) m[name] = value;
             o[task] = m;
         }
         return o;
     }
-
-    private static JsonNode? Score(JsonNode? score) => score is JsonObject o ? o["value"]?.DeepClone() : null;
 
     private static JsonObject? ReadStep(string file)
     {
