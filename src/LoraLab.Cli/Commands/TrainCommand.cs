@@ -5,7 +5,7 @@ using LoraLab.Training.Config;
 
 namespace LoraLab.Cli.Commands;
 
-/// <summary><c>loralab train --config run.yaml [key=value …] [--resume]</c>: one LoRA or full finetuning run.</summary>
+/// <summary><c>loralab train --config run.yaml [key=value …] [--resume] [--from-checkpoint DIR]</c>: one LoRA or full finetuning run.</summary>
 public static class TrainCommand
 {
     public static Command Create()
@@ -17,15 +17,23 @@ public static class TrainCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the run directory (same as resume=true)" };
+        var from = new Option<DirectoryInfo>("--from-checkpoint")
+        {
+            Description = "start from another run's checkpoints/step-N (weights, optimizer, step, tokens, data position) into a new run_dir, " +
+                "e.g. a cooldown: --config RUN/run_config.yaml --from-checkpoint RUN/checkpoints/step-N max_duration=… run_dir=… (same as load_path=…)",
+        };
         var command = new Command("train", "Finetune a model (LoRA or full) as a run config says; writes metrics, checkpoints and final/ into the run directory.")
         {
-            config, overrides, resume,
+            config, overrides, resume, from,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var list = (parse.GetValue(overrides) ?? []).ToList();
             if (parse.GetValue(resume)) list.Add("resume=true");
+            if (parse.GetValue(from) is { } checkpoint) list.Add($"load_path={checkpoint.FullName}");
             var run = RunConfigLoader.Load(parse.GetValue(config)!.FullName, list);
+            if (run.LoadPath is string load && Path.GetFullPath(Path.Combine(load, "..", "..")).TrimEnd('/') == Path.GetFullPath(run.RunDirectory).TrimEnd('/'))
+                throw new LoraLabException($"run_dir {run.RunDirectory} is the run that {load} belongs to; a run from a checkpoint writes a new run directory: add run_dir=…");
             using var trainer = new Trainer(run);
             var result = trainer.Run();
             string loss = result.LastLoss is double l ? l.ToString("F4", CultureInfo.InvariantCulture) : "n/a";

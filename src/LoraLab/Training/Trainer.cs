@@ -107,6 +107,7 @@ public sealed class Trainer : IDisposable
     public void Setup()
     {
         if (_model != null) throw new InvalidOperationException("Trainer.Setup() was already called");
+        RunConfigPaths.MakeAbsolute(Config); // run_config.yaml then names the same files from any directory
         Directory.CreateDirectory(RunDirectory);
         string? resumeFrom = ResolveResume();
         TrainingCheckpoint.RemoveTemporaries(RunDirectory); // left by a killed save of a checkpoint, final/ or a run file
@@ -161,19 +162,27 @@ public sealed class Trainer : IDisposable
         if (ResumedFrom != null) _metrics.Info($"resumed from {ResumedFrom} at step {Step}");
     }
 
-    /// <summary>The checkpoint to resume from: load_path, else the latest one when resume is set; refuses to overwrite an earlier run.</summary>
+    /// <summary>
+    /// The checkpoint to start from: with resume, the run directory's latest (an interrupted run, a cooldown included,
+    /// continues where it stopped); else load_path, which starts a new run in a fresh run directory from another run's
+    /// checkpoint (weights, optimizer, step, tokens and data position; the schedule follows this run's max_duration —
+    /// a cooldown from a checkpoint). Refuses to overwrite an earlier run.
+    /// </summary>
     private string? ResolveResume()
     {
+        string? latest = TrainingCheckpoint.FindLatest(CheckpointsDirectory);
+        if (Config.Resume && latest != null) return latest;
         if (Config.LoadPath is string load)
         {
             TrainingCheckpoint.ReadManifest(load);
+            if (latest != null)
+                throw new LoraLabException($"{RunDirectory} already holds checkpoints (latest {latest}); a run started from load_path {load} needs a fresh run_dir, or pass --resume to continue this one");
             return load;
         }
-        string? latest = TrainingCheckpoint.FindLatest(CheckpointsDirectory);
         if (Config.Resume)
         {
-            if (latest == null) _options.Console?.WriteLine($"resume: no checkpoint in {CheckpointsDirectory}; starting from step 0");
-            return latest;
+            _options.Console?.WriteLine($"resume: no checkpoint in {CheckpointsDirectory}; starting from step 0");
+            return null;
         }
         if (latest != null)
             throw new LoraLabException($"{RunDirectory} already holds checkpoints of a run (latest {latest}); pass --resume (resume=true) to continue it, or choose another run_dir");
