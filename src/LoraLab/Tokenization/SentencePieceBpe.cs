@@ -21,6 +21,10 @@ internal sealed class SentencePieceBpe
     private readonly Dictionary<string, int> _pieces = new(StringComparer.Ordinal);   // normal, user-defined, unused
     private readonly Dictionary<string, int> _reserved = new(StringComparer.Ordinal); // control, unknown, byte
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _pieceLookup;
+    private readonly Dictionary<long, int> _pairs = []; // (left piece id, right piece id) → id of their concatenation
+    private readonly float[] _scores;
+    private readonly int[] _types;
+    private readonly bool[] _final; // a symbol spelling this piece is output as this id (not unused, not shadowed by a reserved piece)
     private readonly Dictionary<char, string[]> _userDefinedByFirstChar; // longest first
     private readonly int[] _byteIds = new int[256];
     private readonly int _unkId = -1;
@@ -58,6 +62,21 @@ internal sealed class SentencePieceBpe
             }
         }
         _pieceLookup = _pieces.GetAlternateLookup<ReadOnlySpan<char>>();
+        _scores = model.Scores.ToArray();
+        _types = model.Types.ToArray();
+        _final = new bool[model.Pieces.Count];
+        foreach (var (piece, id) in _pieces) _final[id] = _types[id] != SentencePieceModelFile.TypeUnused && !_reserved.ContainsKey(piece);
+        // Every split of a piece into two pieces (at code-point boundaries), so that merging two symbols that are
+        // pieces is an integer lookup; a symbol that is not a piece falls back to looking up the concatenated text.
+        foreach (var (piece, id) in _pieces)
+        {
+            for (int cut = 1; cut < piece.Length; cut++)
+            {
+                if (char.IsLowSurrogate(piece[cut])) continue;
+                if (_pieceLookup.TryGetValue(piece.AsSpan(0, cut), out int l) && _pieceLookup.TryGetValue(piece.AsSpan(cut), out int r))
+                    _pairs[Key(l, r)] = id;
+            }
+        }
         _userDefinedByFirstChar = userDefined.GroupBy(p => p[0])
             .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Length).ToArray());
     }
@@ -71,13 +90,13 @@ internal sealed class SentencePieceBpe
     {
         bool prevUnknown = false;
         Span<byte> utf8 = stackalloc byte[4];
-        foreach (string symbol in Segment(normalized))
+        foreach (var (final, symbol) in Segment(normalized))
         {
-            int id = PieceToId(symbol);
+            int id = symbol == null ? final : PieceToId(symbol);
             bool unknown = id == _unkId;
             if (unknown && _model.ByteFallback)
             {
-                foreach (Rune r in symbol.EnumerateRunes())
+                foreach (Rune r in symbol!.EnumerateRunes()) // only a text symbol can be unknown
                 {
                     int n = r.EncodeToUtf8(utf8);
                     for (int i = 0; i < n; i++) output.Add(_byteIds[utf8[i]]);
@@ -88,23 +107,28 @@ internal sealed class SentencePieceBpe
         }
     }
 
-    /// <summary>The symbols left after merging, in order (unused pieces already split back).</summary>
-    private List<string> Segment(string text)
+    /// <summary>
+    /// The symbols left after merging, in order (unused pieces already split back): the output id when the symbol is a
+    /// piece that is output as itself, else (-1, the symbol's text) for <see cref="PieceToId"/> to resolve.
+    /// </summary>
+    private List<(int Id, string? Text)> Segment(string text)
     {
-        // Symbols are spans [start, start+length) of text; a merged symbol absorbs its right neighbour.
-        var start = new List<int>(text.Length);
-        var length = new List<int>(text.Length);
-        var frozen = new List<bool>(text.Length);
-        for (int i = 0; i < text.Length;)
+        // Symbols are spans [start, start+length) of text with the id of the piece they spell (-1: not a piece).
+        var start = new int[text.Length];
+        var length = new int[text.Length];
+        var pieceId = new int[text.Length];
+        var frozen = new bool[text.Length];
+        int count = 0;
+        for (int i = 0; i < text.Length; count++)
         {
             int n = UserDefinedAt(text, i);
-            frozen.Add(n > 0);
+            frozen[count] = n > 0;
             if (n == 0) n = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
-            start.Add(i);
-            length.Add(n);
+            start[count] = i;
+            length[count] = n;
+            pieceId[count] = _pieceLookup.TryGetValue(text.AsSpan(i, n), out int id) ? id : -1;
             i += n;
         }
-        int count = start.Count;
         var next = new int[count];
         var prev = new int[count];
         for (int i = 0; i < count; i++)
@@ -115,15 +139,17 @@ internal sealed class SentencePieceBpe
 
         // Candidates ordered by (higher score, then smaller left position); Size detects stale entries: a pair is still
         // current when neither symbol was absorbed and their lengths add up to the length recorded when it was pushed.
-        var agenda = new PriorityQueue<(int Left, int Right, int Size), (float NegScore, int Left)>();
+        var agenda = new PriorityQueue<(int Left, int Right, int Size, int Merged), (float NegScore, int Left)>();
         var unusedSplits = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
         void MaybeAdd(int left, int right)
         {
             if (left < 0 || right < 0 || frozen[left] || frozen[right]) return;
+            int id;
             var merged = text.AsSpan(start[left], length[left] + length[right]);
-            if (!_pieceLookup.TryGetValue(merged, out int id)) return;
-            agenda.Enqueue((left, right, merged.Length), (-_model.Scores[id], left));
-            if (_model.Types[id] == SentencePieceModelFile.TypeUnused)
+            if (pieceId[left] >= 0 && pieceId[right] >= 0 ? !_pairs.TryGetValue(Key(pieceId[left], pieceId[right]), out id)
+                : !_pieceLookup.TryGetValue(merged, out id)) return;
+            agenda.Enqueue((left, right, merged.Length, id), (-_scores[id], left));
+            if (_types[id] == SentencePieceModelFile.TypeUnused)
                 unusedSplits[merged.ToString()] = (text.Substring(start[left], length[left]), text.Substring(start[right], length[right]));
         }
         for (int i = 1; i < count; i++) MaybeAdd(i - 1, i);
@@ -134,18 +160,23 @@ internal sealed class SentencePieceBpe
             if (length[left] == 0 || length[right] == 0 || length[left] + length[right] != top.Size) continue; // stale
             length[left] += length[right];
             length[right] = 0;
+            pieceId[left] = top.Merged;
             next[left] = next[right];
             if (next[right] >= 0) prev[next[right]] = left;
             MaybeAdd(prev[left], left);
             MaybeAdd(left, next[left]);
         }
 
-        var symbols = new List<string>();
-        for (int i = 0; i >= 0 && count > 0; i = next[i]) Resegment(text.Substring(start[i], length[i]), unusedSplits, symbols);
+        var symbols = new List<(int, string?)>(count);
+        for (int i = 0; i >= 0 && count > 0; i = next[i])
+        {
+            if (pieceId[i] >= 0 && _final[pieceId[i]]) symbols.Add((pieceId[i], null));
+            else Resegment(text.Substring(start[i], length[i]), unusedSplits, symbols);
+        }
         return symbols;
     }
 
-    private void Resegment(string symbol, Dictionary<string, (string Left, string Right)> unusedSplits, List<string> output)
+    private void Resegment(string symbol, Dictionary<string, (string Left, string Right)> unusedSplits, List<(int, string?)> output)
     {
         if (_pieces.TryGetValue(symbol, out int id) && !_reserved.ContainsKey(symbol)
             && _model.Types[id] == SentencePieceModelFile.TypeUnused && unusedSplits.TryGetValue(symbol, out var split))
@@ -154,8 +185,10 @@ internal sealed class SentencePieceBpe
             Resegment(split.Right, unusedSplits, output);
             return;
         }
-        output.Add(symbol);
+        output.Add((-1, symbol));
     }
+
+    private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 
     /// <summary>The byte a "&lt;0xHH&gt;" piece stands for, or null.</summary>
     public static int? ByteOf(string piece) =>
