@@ -9,13 +9,14 @@ public static class DemoCommand
     public static Command Create()
     {
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output directory (data, base model, runs, report)", DefaultValueFactory = _ => new DirectoryInfo("demo-out") };
-        var quick = new Option<bool>("--quick") { Description = "the ≤ 3-minute version: smaller data, fewer steps and runs" };
+        var quick = new Option<bool>("--quick") { Description = "the ≤ 3-minute version: smaller data, fewer steps and runs, one seed" };
         var baseDir = new Option<DirectoryInfo?>("--base") { Description = "finetune this Hugging Face model directory instead of pretraining one (e.g. stories260K converted)" };
         var sourceText = new Option<FileInfo?>("--source-text") { Description = "with --base: source-domain text to measure forgetting on (e.g. ../shared/data/tinystories/TinyStories-valid-reduced.txt)" };
         var seed = new Option<int>("--seed") { Description = "seed for data, initialisation and sampling", DefaultValueFactory = _ => 1234 };
-        var command = new Command("demo", "Reproduce the study in miniature: pretrain a small model on generated stories, finetune it on generated arithmetic with full finetuning and LoRA, and report learning vs forgetting.")
+        var seeds = new Option<int?>("--seeds") { Description = "finetuning seeds per configuration (default 1 with --quick, 2 otherwise); verdicts compare seed by seed" };
+        var command = new Command("demo", "Reproduce the study in miniature: pretrain a small model on generated stories, sweep full finetuning and LoRA on generated arithmetic, and judge the paper's seven findings.")
         {
-            outDir, quick, baseDir, sourceText, seed,
+            outDir, quick, baseDir, sourceText, seed, seeds,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -29,6 +30,7 @@ public static class DemoCommand
                 BaseDir = b?.FullName,
                 SourceText = s?.FullName,
                 Seed = parse.GetValue(seed),
+                Seeds = parse.GetValue(seeds),
             }).Run();
             Console.Out.WriteLine($"report: {summary.ReportHtml}");
             return 0;

@@ -12,11 +12,14 @@ public static class HtmlReport
     public const string HtmlFile = "report.html";
     public const string MarkdownFile = "summary.md";
 
-    /// <summary>Validates <paramref name="data"/>, renders and writes everything; returns the path of report.html.</summary>
-    public static string Write(ReportData data, string outDir)
+    /// <summary>
+    /// Validates <paramref name="data"/>, renders and writes everything; returns the path of report.html.
+    /// <paramref name="leadFigures"/> (e.g. one per finding) come before the standard figures.
+    /// </summary>
+    public static string Write(ReportData data, string outDir, IReadOnlyList<ReportFigure>? leadFigures = null)
     {
         ReportValidator.Validate(data);
-        var figures = ReportFigures.Render(data);
+        var figures = (leadFigures ?? []).Concat(ReportFigures.Render(data)).ToList();
         var table = ResultsTable.Build(data);
         Directory.CreateDirectory(outDir);
         foreach (var fig in figures) AtomicFile.WriteAllBytes(Path.Combine(outDir, fig.FileName), fig.Png);
@@ -42,7 +45,8 @@ public static class HtmlReport
             h.Append("<ul class=\"findings\">\n");
             foreach (var f in data.Findings)
             {
-                h.Append("<li><span class=\"").Append(f.Holds ? "holds\">holds" : "fails\">does not hold").Append("</span> ")
+                string css = f.Verdict switch { FindingVerdict.Holds => "holds", FindingVerdict.DoesNotHold => "fails", _ => "unsure" };
+                h.Append("<li><span class=\"").Append(css).Append("\">").Append(f.VerdictText).Append("</span> ")
                     .Append(E(f.Statement));
                 if (!string.IsNullOrWhiteSpace(f.Evidence)) h.Append("<div class=\"evidence\">").Append(E(f.Evidence)).Append("</div>");
                 h.Append("</li>\n");
@@ -90,9 +94,10 @@ public static class HtmlReport
         tbody tr:nth-child(even) { background: #fafafa; }
         .findings { list-style: none; padding-left: 0; }
         .findings li { margin: 0.6em 0; }
-        .holds, .fails { display: inline-block; min-width: 7.5em; padding: 0.1em 0.5em; border-radius: 4px; color: #fff; font-weight: bold; font-size: 0.85em; text-align: center; }
+        .holds, .fails, .unsure { display: inline-block; min-width: 7.5em; padding: 0.1em 0.5em; border-radius: 4px; color: #fff; font-weight: bold; font-size: 0.85em; text-align: center; }
         .holds { background: #2e7d32; }
         .fails { background: #c62828; }
+        .unsure { background: #9e9e9e; }
         .evidence { color: #555; font-size: 0.9em; margin-left: 8.5em; }
         .note { color: #555; font-size: 0.9em; }
         figure { margin: 1.5em 0; }

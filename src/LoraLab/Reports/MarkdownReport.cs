@@ -18,7 +18,7 @@ public static class MarkdownReport
         if (data.Findings.Count == 0) md.Append("No findings recorded.\n");
         foreach (var f in data.Findings)
         {
-            md.Append("- **").Append(f.Holds ? "holds" : "does not hold").Append("**: ").Append(Escape(f.Statement));
+            md.Append("- **").Append(f.VerdictText).Append("**: ").Append(Escape(f.Statement));
             if (!string.IsNullOrWhiteSpace(f.Evidence)) md.Append(" — ").Append(Escape(f.Evidence));
             md.Append('\n');
         }

@@ -29,9 +29,9 @@ public static class FakeStudy
             Runs = runs,
             Findings =
             [
-                new Finding { Statement = "Full finetuning learns more than LoRA at every rank.", Holds = true, Evidence = "final GSM8K 0.38 (full) vs 0.24–0.31 (LoRA)." },
-                new Finding { Statement = "LoRA forgets less than full finetuning.", Holds = true, Evidence = "source accuracy drop 0.03–0.06 vs 0.12." },
-                new Finding { Statement = "LoRA r=4 learns as much as r=64.", Holds = false, Evidence = "0.24 vs 0.31 GSM8K accuracy." },
+                new Finding { Statement = "Full finetuning learns more than LoRA at every rank.", Verdict = FindingVerdict.Holds, Evidence = "final GSM8K 0.38 (full) vs 0.24–0.31 (LoRA)." },
+                new Finding { Statement = "LoRA forgets less than full finetuning.", Verdict = FindingVerdict.Holds, Evidence = "source accuracy drop 0.03–0.06 vs 0.12." },
+                new Finding { Statement = "LoRA r=4 learns as much as r=64.", Verdict = FindingVerdict.DoesNotHold, Evidence = "0.24 vs 0.31 GSM8K accuracy." },
             ],
         };
     }

@@ -51,7 +51,7 @@ public sealed class DemoBaseModel
         var tokenizerFiles = Directory.GetFiles(files.TokenizerDirectory);
         int vocab = Tokenization.TokenizerLoader.LoadFromDirectory(files.TokenizerDirectory).VocabSize;
         manual_seed(options.Seed);
-        using (var model = new LlamaForCausalLM(Architecture(vocab, plan.SeqLen + 64)))
+        using (var model = new LlamaForCausalLM(Architecture(vocab, Math.Max(plan.SeqLen, plan.FinetuneSeqLen))))
         {
             LlamaInit.Apply(model);
             LlamaCheckpoint.Save(model, init);

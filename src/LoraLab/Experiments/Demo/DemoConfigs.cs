@@ -20,60 +20,63 @@ public static class DemoConfigs
           weight_decay: 0.0
         scheduler:
           name: cosine_with_warmup
-          t_warmup: 20ba
+          t_warmup: {Math.Max(1, plan.PretrainSteps / 12)}ba
           alpha_f: 0.1
         data:
           regime: cpt
           paths: [{Quote(sourceText)}]
           seq_len: {plan.SeqLen}
-        """) + RunSettings(plan.PretrainSteps, plan, seed, runDir), Path.Combine(runDir, "demo-pretrain.yaml"));
+        """) + RunSettings(plan.PretrainSteps, plan.BatchSize, seed, runDir), Path.Combine(runDir, "demo-pretrain.yaml"));
 
-    /// <summary>Instruction finetuning on the arithmetic problems (DecoupledLionW, betas (0.9, 0.95), as the study).</summary>
-    public static RunConfig Finetune(string baseDir, string targetTrain, string runDir, string method, int? rank, double lr, DemoPlan plan, int seed)
+    /// <summary>
+    /// The finetuning sweeps' base run config (instruction finetuning on the word problems with DecoupledLionW, betas
+    /// (0.9, 0.95), as the study): <paramref name="method"/> "full" or "lora" (all modules, the plan's small rank);
+    /// the sweeps vary the learning rate, rank, target modules, regularisation and seed on top of it.
+    /// </summary>
+    public static string FinetuneYaml(string baseDir, string targetTrain, string method, DemoPlan plan)
     {
         string lora = method == "lora"
             ? Inv($"""
               lora:
-                r: {rank}
+                r: {plan.SmallRank}
                 lora_dropout: 0.05
                 target_modules: all
               """)
             : "";
-        return RunConfigLoader.Parse(Inv($"""
+        return Inv($"""
             model:
               path: {Quote(baseDir)}
             method: {method}
             {lora.Trim()}
             optimizer:
               name: decoupled_lionw
-              lr: {lr:R}
+              lr: {plan.LoraLrs[0]:R}
               betas: [0.9, 0.95]
               weight_decay: 0
             scheduler:
               name: cosine_with_warmup
-              t_warmup: 10ba
+              t_warmup: {Math.Max(1, plan.FinetuneSteps / 10)}ba
               alpha_f: 0.1
             data:
               regime: ift
               paths: [{Quote(targetTrain)}]
               preset: gsm8k
               template: {Quote(ArithmeticProblems.IftTemplate)}
-              seq_len: {plan.SeqLen}
-            """) + RunSettings(plan.FinetuneSteps, plan, seed, runDir), Path.Combine(runDir, "demo-finetune.yaml"));
+              seq_len: {plan.FinetuneSeqLen}
+            """) + RunSettings(plan.FinetuneSteps, plan.FinetuneBatchSize, plan.Seeds[0], runDir: null);
     }
 
-    // Batch, duration, checkpointing (one, at the end), clipping, seed and run directory: the same for every demo run.
-    private static string RunSettings(int steps, DemoPlan plan, int seed, string runDir) => "\n" + Inv($"""
-        global_train_batch_size: {plan.BatchSize}
-        device_train_microbatch_size: {plan.BatchSize}
+    // Batch, duration, checkpointing (one, at the end), clipping, seed and run directory (a sweep sets each point's).
+    private static string RunSettings(int steps, int batch, int seed, string? runDir) => "\n" + Inv($"""
+        global_train_batch_size: {batch}
+        device_train_microbatch_size: {batch}
         max_duration: {steps}ba
         save_interval: {steps}ba
         save_num_checkpoints_to_keep: 1
         gradient_clipping:
           max_norm: 1.0
         seed: {seed}
-        run_dir: {Quote(runDir)}
-        """);
+        """) + (runDir is null ? "" : $"\nrun_dir: {Quote(runDir)}\n");
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 

@@ -24,7 +24,7 @@ public sealed class DemoEvaluator
         this.window = window;
     }
 
-    public DemoMetrics Evaluate(LlamaForCausalLM model, long step)
+    public DemoMetrics Evaluate(LlamaForCausalLM model, long step, long tokensSeen)
     {
         using var evalMode = EvalMode.Enter(model);
         var lm = new LlamaLanguageModel(model, tokenizer, new LlamaLanguageModelOptions(BatchSize: 16));
@@ -37,6 +37,6 @@ public sealed class DemoEvaluator
         double targetAcc = Evaluator.Run(new ArithmeticChoiceTask(test), lm, options).Metric("acc").Value;
         double sourceLoss = Perplexity.Evaluate(model, tokenizer, heldOut, windowLength: Math.Min(window, model.Config.MaxPositionEmbeddings)).MeanNll;
         double clozeAcc = cloze is null ? double.NaN : Evaluator.Run(cloze, lm, options).Metric("acc").Value;
-        return new DemoMetrics(step, targetLoss, targetAcc, sourceLoss, clozeAcc);
+        return new DemoMetrics(step, tokensSeen, targetLoss, targetAcc, sourceLoss, clozeAcc);
     }
 }

@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using LoraLab.Evaluation;
 using LoraLab.Reports;
 
 namespace LoraLab.Experiments.Demo;
 
-/// <summary>Turns the demo's results into run records, the HTML/Markdown report and a console summary.</summary>
+/// <summary>Turns the demo's results into run records, the HTML/Markdown report (one figure per finding) and a console summary.</summary>
 public static class DemoReport
 {
     public static RunRecord ToRecord(DemoRunResult run) => new()
@@ -14,12 +13,13 @@ public static class DemoReport
         Method = run.Method,
         Rank = run.Rank,
         LearningRate = run.LearningRate,
-        TargetModules = "all",
+        TargetModules = run.Targets,
         Regime = "ift",
+        Seed = run.Seed,
         Checkpoints = run.Evaluations.Select(e => new CheckpointPoint
         {
             Step = e.Step,
-            TokensSeen = 0,
+            TokensSeen = e.TokensSeen,
             Target = e.TargetLoss,
             Forgetting = e.SourceLoss,
             Diversity = e == run.Final ? run.Diversity.Distinct2 : null,
@@ -31,40 +31,46 @@ public static class DemoReport
     public static void WriteRunRecord(DemoRunResult run) =>
         AtomicFile.WriteAllText(Path.Combine(run.RunDir, RunCollection.RunRecordFile), JsonSerializer.Serialize(ToRecord(run), ReportJson.Options));
 
-    public static DemoSummary Write(string outDir, DemoMetrics baseline, DiversityResult baseDiversity, IReadOnlyList<DemoRunResult> runs,
-        IReadOnlyList<Finding> findings, DemoOptions options)
+    public static DemoSummary Write(string outDir, DemoStudy study, IReadOnlyList<Finding> findings, DemoOptions options)
     {
-        var full = runs.Where(r => !r.IsLora).MinBy(r => r.Final.TargetLoss);
         var data = new ReportData
         {
             Title = "LoraLab demo: LoRA learns less and forgets less — in miniature",
-            Subtitle = options.BaseDir is null
-                ? "A small Llama pretrained here on generated stories (source), finetuned on generated arithmetic word problems (target)."
-                : $"Base model {options.BaseDir}; source text {options.SourceText}; target: generated arithmetic word problems.",
+            Subtitle = (options.BaseDir is null
+                ? "A small Llama pretrained here on generated stories (source), finetuned on generated arithmetic word problems (target). "
+                : $"Base model {options.BaseDir}; source text {options.SourceText}; target: generated arithmetic word problems. ") +
+                F($"Each method at its best learning rate (full {study.FullLr:G2}, LoRA {study.LoraLr:G2}); {study.Plan.Seeds.Count} seed(s); ") +
+                "findings as Biderman et al., TMLR 2024 (arXiv 2405.09673) state them.",
             Target = new MetricSpec { Name = "target (arithmetic) answer loss, nats/token", HigherIsBetter = false },
             Forgetting = new MetricSpec { Name = "source (stories) held-out loss, nats/token", HigherIsBetter = false },
             DiversityName = "distinct-2 of sampled solutions",
-            Runs = runs.Select(ToRecord).ToList(),
+            Runs = study.Runs.Select(ToRecord).ToList(),
             Findings = findings,
-            SpectrumRunId = full?.RunId,
+            SpectrumRunId = study.Full(study.Plan.Seeds[0])?.RunId,
         };
         string reportDir = Path.Combine(outDir, "report");
         ReportJson.Save(data, Path.Combine(outDir, "runs", RunCollection.ReportFile));
-        string html = HtmlReport.Write(data, reportDir);
-        return new DemoSummary(html, Path.Combine(reportDir, "summary.md"), findings);
+        string html = HtmlReport.Write(data, reportDir, DemoFigures.Render(study));
+        return new DemoSummary(html, Path.Combine(reportDir, HtmlReport.MarkdownFile), findings);
     }
 
-    public static void PrintSummary(TextWriter o, DemoMetrics baseline, DiversityResult baseDiversity, IReadOnlyList<DemoRunResult> runs, IReadOnlyList<Finding> findings)
+    public static void PrintSummary(TextWriter o, DemoStudy study, IReadOnlyList<Finding> findings)
     {
         string Row(string name, DemoMetrics m, string rank, string div, string secs) => string.Create(CultureInfo.InvariantCulture,
-            $"| {name,-22} | {m.TargetLoss,11:F3} | {m.TargetAccuracy,10:P0} | {m.SourceLoss,11:F3} | {(double.IsNaN(m.ClozeAccuracy) ? "n/a" : m.ClozeAccuracy.ToString("P0", CultureInfo.InvariantCulture)),9} | {rank,8} | {div,10} | {secs,6} |");
+            $"| {name,-46} | {m.TargetLoss,11:F3} | {m.TargetAccuracy,10:P0} | {m.SourceLoss,11:F3} | {Pct(m.ClozeAccuracy),9} | {rank,7} | {div,10} | {secs,6} |");
         o.WriteLine();
-        o.WriteLine("| run                    | target loss | target acc | source loss | cloze acc | ΔW rank  | distinct-2 | time s |");
-        o.WriteLine("|------------------------|-------------|------------|-------------|-----------|----------|------------|--------|");
-        o.WriteLine(Row("base model", baseline, "-", baseDiversity.Distinct2.ToString("F3", CultureInfo.InvariantCulture), "-"));
-        foreach (var r in runs)
-            o.WriteLine(Row(r.RunId, r.Final, r.MeanDeltaRank.ToString("F1", CultureInfo.InvariantCulture), r.Diversity.Distinct2.ToString("F3", CultureInfo.InvariantCulture), r.Seconds.ToString("F0", CultureInfo.InvariantCulture)));
+        o.WriteLine("| run                                            | target loss | target acc | source loss | cloze acc | ΔW rank | distinct-2 | time s |");
+        o.WriteLine("|------------------------------------------------|-------------|------------|-------------|-----------|---------|------------|--------|");
+        o.WriteLine(Row("base model", study.Baseline, "-", F($"{study.BaseDiversity.Distinct2:F3}"), "-"));
+        foreach (var r in study.Runs)
+            o.WriteLine(Row(r.RunId, r.Final, F($"{r.MeanDeltaRank:F1}"), F($"{r.Diversity.Distinct2:F3}"), F($"{r.Seconds:F0}")));
         o.WriteLine();
-        foreach (var f in findings) o.WriteLine($"[{(f.Holds ? "holds" : "does NOT hold")}] {f.Statement}\n    {f.Evidence}");
+        foreach (var f in findings) o.WriteLine($"[{f.VerdictText}] {f.Statement}\n    {f.Evidence}");
+        int held = findings.Count(f => f.Verdict == FindingVerdict.Holds), failed = findings.Count(f => f.Verdict == FindingVerdict.DoesNotHold);
+        o.WriteLine($"\n{held} of {findings.Count} findings held, {failed} did not, {findings.Count - held - failed} inconclusive.");
     }
+
+    private static string Pct(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0", CultureInfo.InvariantCulture);
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

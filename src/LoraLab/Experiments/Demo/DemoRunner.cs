@@ -1,20 +1,18 @@
 using System.Diagnostics;
-using LoraLab.Analysis;
+using System.Globalization;
 using LoraLab.Checkpoints;
 using LoraLab.Evaluation;
 using LoraLab.Experiments.Demo.Data;
-using LoraLab.Generation;
-using LoraLab.Models.Llama;
 using LoraLab.Tokenization;
-using LoraLab.Training;
-using LoraLab.Training.Config;
 
 namespace LoraLab.Experiments.Demo;
 
 /// <summary>
-/// The study in miniature: build a base model on a generated source domain (stories), finetune it on a generated
-/// target domain (arithmetic word problems) with full finetuning and LoRA at several ranks, measure learning and
-/// forgetting at checkpoints, analyse ΔW's spectrum and generation diversity, and write the report.
+/// The study in miniature, composed of the library's parts: generated data (<see cref="DemoData"/>), a base model
+/// pretrained on the source domain (<see cref="DemoBaseModel"/>), the finetuning runs as sweeps
+/// (<see cref="DemoSweeps"/>, run by <see cref="SweepRunner"/> with <see cref="DemoPointRunner"/>), the seven findings
+/// (<see cref="DemoFindings"/>) and the report (<see cref="DemoReport"/>). Stages: each method's learning-rate sweep;
+/// at LoRA's best rate its target modules and ranks; at full finetuning's best rate its regularised variants.
 /// </summary>
 public sealed class DemoRunner
 {
@@ -23,59 +21,82 @@ public sealed class DemoRunner
     private readonly TextWriter log;
     private readonly Stopwatch clock = Stopwatch.StartNew();
 
-    public DemoRunner(DemoOptions options)
+    /// <summary>The demo of <paramref name="options"/>; <paramref name="plan"/> replaces its plan (tests run a tiny one).</summary>
+    public DemoRunner(DemoOptions options, DemoPlan? plan = null)
     {
         this.options = options;
-        plan = DemoPlan.For(options);
+        this.plan = plan ?? DemoPlan.For(options);
         log = options.Log;
     }
 
     public DemoPlan Plan => plan;
 
-    /// <summary>Runs everything; returns the path of report.html.</summary>
+    /// <summary>Runs everything; returns where the report is and the findings.</summary>
     public DemoSummary Run()
     {
         string outDir = Path.GetFullPath(options.OutDir);
         Directory.CreateDirectory(outDir);
-        Say($"LoraLab demo ({(options.Quick ? "quick" : "full")}) → {outDir}");
+        Say($"LoraLab demo ({(options.Quick ? "quick" : "full")}, {plan.Seeds.Count} seed(s)) → {outDir}");
         var files = DemoData.Write(Path.Combine(outDir, "data"), plan.Data);
         Say($"data: {plan.Data.SourceTrainStories} stories, {plan.Data.TargetTrainProblems} arithmetic problems ({files.Directory})");
 
-        var baseModel = new DemoBaseModel(options, plan, files, log);
-        string baseDir = baseModel.Prepare(Path.Combine(outDir, "base"));
+        string baseDir = new DemoBaseModel(options, plan, files, log).Prepare(Path.Combine(outDir, "base"));
         var tokenizer = TokenizerLoader.LoadFromDirectory(baseDir);
         var test = ArithmeticProblems.ReadJsonl(files.TargetTest);
-        var heldOut = options.BaseDir is null
-            ? Perplexity.SplitDocuments(File.ReadAllText(files.SourceHeldOut), "<|endoftext|>")
-            : Perplexity.SplitDocuments(File.ReadAllText(options.SourceText ?? throw new LoraLabException("--base needs source-domain text (--source-text)")), "<|endoftext|>").Take(plan.Data.SourceHeldOutStories).ToList();
-        var cloze = options.BaseDir is null ? ClozeTest.Load(files.Cloze) : null;
-        var evaluator = new DemoEvaluator(tokenizer, test, heldOut, cloze, plan.SeqLen);
-
+        var evaluator = new DemoEvaluator(tokenizer, test, HeldOut(files), options.BaseDir is null ? ClozeTest.Load(files.Cloze) : null, plan.SeqLen);
         DemoMetrics baseline;
         DiversityResult baseDiversity;
         using (var model = LlamaCheckpoint.Load(baseDir))
         {
-            baseline = evaluator.Evaluate(model, 0);
+            baseline = evaluator.Evaluate(model, 0, 0);
             baseDiversity = DemoDiversity.Measure(model, tokenizer, test, plan, options.Seed);
         }
-        Say($"base model: target loss {baseline.TargetLoss:F3}, target acc {baseline.TargetAccuracy:P0}, source loss {baseline.SourceLoss:F3}, cloze acc {Fmt(baseline.ClozeAccuracy)}");
+        Say(F($"base model: target loss {baseline.TargetLoss:F3}, target acc {baseline.TargetAccuracy:P0}, source loss {baseline.SourceLoss:F3}, cloze acc {Pct(baseline.ClozeAccuracy)}"));
 
-        var runs = new List<DemoRunResult>();
-        foreach (var (method, rank, lr) in plan.Runs)
-        {
-            var run = new DemoFinetune(options, plan, files, baseDir, tokenizer, evaluator, baseline, log).Run(method, rank, lr, Path.Combine(outDir, "runs"));
-            runs.Add(run);
-            Say($"{run.Label}: target loss {run.Final.TargetLoss:F3} (acc {run.Final.TargetAccuracy:P0}), source loss {run.Final.SourceLoss:F3}, ΔW rank {run.MeanDeltaRank:F1}, distinct-2 {run.Diversity.Distinct2:F3} [{run.Seconds:F0} s]");
-        }
+        // A fresh run root: the findings read this process's runs only.
+        var sweeps = new DemoSweeps(outDir, plan, baseDir, files);
+        if (Directory.Exists(sweeps.RunRoot)) Directory.Delete(sweeps.RunRoot, recursive: true);
+        var runner = new DemoPointRunner(plan, baseDir, tokenizer, evaluator, baseline, test, log);
 
-        var findings = DemoFindings.Evaluate(baseline, baseDiversity, runs);
-        var summary = DemoReport.Write(outDir, baseline, baseDiversity, runs, findings, options);
-        DemoReport.PrintSummary(Console.Out, baseline, baseDiversity, runs, findings);
+        Stage("learning-rate sweep, full finetuning", sweeps.FullLrSweep(), runner);
+        Stage("learning-rate sweep, LoRA (all modules)", sweeps.LoraLrSweep(), runner);
+        var runs = runner.Results.Values.ToList();
+        double fullLr = DemoFindings.BestLr(runs, r => !r.IsLora);
+        double loraLr = DemoFindings.BestLr(runs, r => r.IsLora);
+        Say(F($"best learning rate by final target loss: full {fullLr:G2}, LoRA {loraLr:G2}"));
+        foreach (var sweep in sweeps.TargetSweeps(loraLr)) Stage($"LoRA targets and ranks at lr {loraLr:G2}", sweep, runner);
+        foreach (var sweep in sweeps.RegularisedSweeps(fullLr)) Stage($"full finetuning regularised, lr {fullLr:G2}", sweep, runner);
+
+        runs = runner.Results.Values.ToList();
+        var study = new DemoStudy(plan, baseline, baseDiversity, runs, fullLr, loraLr);
+        var findings = DemoFindings.Evaluate(study);
+        var summary = DemoReport.Write(outDir, study, findings, options);
+        DemoReport.PrintSummary(Console.Out, study, findings);
         Say($"report: {summary.ReportHtml} ({clock.Elapsed.TotalSeconds:F0} s in all)");
         return summary;
     }
 
+    private void Stage(string title, SweepPlan sweep, DemoPointRunner runner)
+    {
+        Say($"{title}: {sweep.Points.Count} run(s) of {plan.FinetuneSteps} steps ({sweep.Definition.SourceFile})");
+        var result = SweepRunner.Run(sweep, runner, new SweepRunOptions { FailFast = true, Log = log }, CancellationToken.None);
+        if (result.Failed > 0)
+        {
+            string error = Path.Combine(sweep.RunRoot, result.FailedIds[0], SweepRunner.ErrorLogName);
+            throw new LoraLabException($"demo run {result.FailedIds[0]} failed; see {error}");
+        }
+    }
+
+    private IReadOnlyList<string> HeldOut(DemoDataFiles files)
+    {
+        if (options.BaseDir is null) return Perplexity.SplitDocuments(File.ReadAllText(files.SourceHeldOut), "<|endoftext|>");
+        string text = options.SourceText ?? throw new LoraLabException("--base needs source-domain text (--source-text)");
+        return Perplexity.SplitDocuments(File.ReadAllText(text), "<|endoftext|>").Take(plan.Data.SourceHeldOutStories).ToList();
+    }
+
     private void Say(string message) => log.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
 
-    private static string Fmt(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0");
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static string Pct(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using LoraLab.Experiments.Demo;
+using LoraLab.Experiments.Demo.Data;
 using LoraLab.Reports;
 using LoraLab.Tests.Reports;
 using LoraLab.Tests.TestSupport;
@@ -7,48 +8,91 @@ namespace LoraLab.Tests.Experiments.Demo;
 
 public class DemoRunnerTests
 {
+    // The demo's whole method at a toy size: both learning-rate sweeps, targets and ranks, both regularisation baselines,
+    // two seeds. Tests the composition (sweep files, point ids, records, findings, figures), not the findings' verdicts.
+    private static DemoPlan Tiny(int seed) => new()
+    {
+        Data = new DemoDataOptions { Seed = seed, SourceTrainStories = 120, SourceHeldOutStories = 8, ClozeItems = 8, TargetTrainProblems = 60, TargetTestProblems = 6 },
+        PretrainSteps = 6,
+        FinetuneSteps = 4,
+        EvalPoints = 2,
+        FullLrs = [1e-5, 1e-4],
+        LoraLrs = [1e-4, 1e-3],
+        SmallRank = 2,
+        LargeRank = 4,
+        Seeds = [seed, seed + 1],
+        SeqLen = 96,
+        BatchSize = 4,
+        FinetuneBatchSize = 4,
+        DiversitySamples = 2,
+        DiversityTokens = 8,
+    };
+
     [SkippableFact]
-    public void QuickDemoRunsEndToEndAndWritesEveryReportFile()
+    [Trait("Category", "Slow")]
+    public void TinyDemoRunsEveryStageAndJudgesSevenFindingsWithAFigureEach()
     {
         RequireFonts.Check();
         using var dir = new TempDir();
-        var log = new StringWriter();
-        var summary = new DemoRunner(new DemoOptions { OutDir = dir.Path, Quick = true, Log = log }).Run();
+        var plan = Tiny(7);
+        var summary = new DemoRunner(new DemoOptions { OutDir = dir.Path, Seed = 7, Log = TextWriter.Null }, plan).Run();
 
-        foreach (var f in new[] { "report.html", "summary.md", "learning_vs_forgetting.png", "training_loss.png", "spectrum_heatmap.png", "spectrum_summary.png", "diversity.png" })
-            Assert.True(File.Exists(Path.Combine(dir.Path, "report", f)), f);
-        Assert.Equal(Path.Combine(dir.Path, "report", "report.html"), summary.ReportHtml);
-        Assert.Equal(4, summary.Findings.Count);
+        Assert.Equal(7, summary.Findings.Count);
+        for (int i = 0; i < 7; i++) Assert.StartsWith($"({i + 1}, §4.", summary.Findings[i].Statement);
+        Assert.All(summary.Findings, f => Assert.DoesNotContain("NaN", f.Evidence));
+        foreach (string f in new[] { "finding1_learning", "finding2_forgetting", "finding3_tradeoff", "finding4_regularisation",
+                     "finding5_diversity", "finding6_rank", "finding7_lr_sweep", "finding7b_targets", "learning_vs_forgetting" })
+            Assert.True(File.Exists(Path.Combine(dir.Path, "report", f + ".png")), f);
+        foreach (string sweep in new[] { "lr-full", "lr-lora", "targets", "large-rank", "full-weight-decay", "full-dropout" })
+            Assert.True(File.Exists(Path.Combine(dir.Path, "sweeps", sweep + ".yaml")), sweep);
+
+        // per seed: 2 + 2 learning rates, mlp and attention (all is the LR sweep's point), the large rank, wd and dropout
         var data = RunCollection.Collect(Path.Combine(dir.Path, "runs"));
-        var plan = DemoPlan.For(new DemoOptions { Quick = true });
-        Assert.Equal(plan.Runs.Count, data.Runs.Count);
+        Assert.Equal(2 * 9, data.Runs.Count);
+        Assert.Equal(2, data.Runs.Count(r => r.RunId.Contains("-weight_decay", StringComparison.Ordinal)));
+        Assert.Equal(2, data.Runs.Count(r => r.RunId.Contains("-dropout", StringComparison.Ordinal)));
+        Assert.Equal(2, data.Runs.Count(r => r.IsLora && r.TargetModules == "attention"));
         foreach (var run in data.Runs)
         {
             Assert.Equal(plan.EvalPoints + 1, run.Checkpoints.Count); // the base model + each evaluation point
-            Assert.NotEmpty(run.TrainingLoss);
+            Assert.True(run.Checkpoints[^1].TokensSeen > run.Checkpoints[1].TokensSeen, run.RunId);
             Assert.NotEmpty(run.Spectrum!);
-            // learning happened: the target loss fell from the base model's
-            Assert.True(run.Final!.Target < run.Checkpoints[0].Target, $"{run.RunId}: {run.Final.Target} vs {run.Checkpoints[0].Target}");
         }
         // LoRA's ΔW has rank ≤ r in every module
         foreach (var run in data.Runs.Where(r => r.IsLora))
             Assert.All(run.Spectrum!, s => Assert.InRange(s.VarianceRank, 0, run.Rank!.Value));
-        string html = File.ReadAllText(summary.ReportHtml);
-        Assert.Contains("data:image/png;base64,", html);
     }
 
     [SkippableFact]
-    public void QuickDemoOnARealBaseModelUsesItsTokenizerAndTheGivenSourceText()
+    [Trait("Category", "Slow")]
+    public void QuickDemoRunsEndToEndAndWritesEveryReportFile()
+    {
+        RequireFonts.Check();
+        using var dir = new TempDir();
+        var summary = new DemoRunner(new DemoOptions { OutDir = dir.Path, Quick = true, Log = TextWriter.Null }).Run();
+
+        Assert.Equal(Path.Combine(dir.Path, "report", "report.html"), summary.ReportHtml);
+        Assert.Equal(7, summary.Findings.Count);
+        Assert.All(summary.Findings, f => Assert.DoesNotContain("NaN", f.Evidence));
+        var data = RunCollection.Collect(Path.Combine(dir.Path, "runs"));
+        foreach (var run in data.Runs)
+            Assert.True(run.Final!.Target < run.Checkpoints[0].Target, $"{run.RunId}: learning happened: {run.Final.Target} vs {run.Checkpoints[0].Target}");
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(summary.ReportHtml));
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Slow")]
+    public void TinyDemoOnARealBaseModelUsesItsTokenizerAndTheGivenSourceText()
     {
         RequireFonts.Check();
         using var dir = new TempDir();
         LoraLab.Checkpoints.Llama2cConverter.Convert(SharedFiles.Require(SharedFiles.Stories260KBin), SharedFiles.Require(SharedFiles.Tok512Model),
             dir.File("base"), TorchSharp.torch.ScalarType.Float32);
+        var plan = Tiny(3) with { Seeds = [3] };
         var summary = new DemoRunner(new DemoOptions
         {
-            OutDir = dir.File("out"), Quick = true, BaseDir = dir.File("base"),
-            SourceText = SharedFiles.Require(SharedFiles.TinyStories), Log = TextWriter.Null,
-        }).Run();
+            OutDir = dir.File("out"), BaseDir = dir.File("base"), SourceText = SharedFiles.Require(SharedFiles.TinyStories), Log = TextWriter.Null,
+        }, plan).Run();
         Assert.True(File.Exists(summary.ReportHtml));
         Assert.False(Directory.Exists(dir.File("out/base/pretrain"))); // nothing pretrained
         var data = RunCollection.Collect(dir.File("out/runs"));

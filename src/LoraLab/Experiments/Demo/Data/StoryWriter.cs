@@ -4,7 +4,9 @@ namespace LoraLab.Experiments.Demo.Data;
 /// Writes one story (4–8 sentences) from a random stream: an opening that introduces a child, an optional toy, a trip
 /// with a friend or a grown-up to a place, one or two events that state world facts (an animal met there, the colour of
 /// something, the taste of a food), an optional problem with its cause and resolution, an optional fact told by the
-/// companion, and an ending. Pronouns follow each character's gender.
+/// companion, an optional counting event (small sums, in words or as "3 + 4 = 7": the source domain knows digits and
+/// sums as a pretrained model knows some arithmetic, so the target's word problems are new but not alien), and an
+/// ending. Pronouns follow each character's gender.
 /// </summary>
 internal static class StoryWriter
 {
@@ -16,6 +18,7 @@ internal static class StoryWriter
     private static readonly string[] ToyAdjectives = ["big", "little", "shiny", "new", "old", "soft", "funny"];
     private static readonly string[] CharacterAdjectives = ["little", "happy", "kind", "brave", "curious", "shy", "clever"];
     private static readonly string[] DayAdjectives = ["sunny", "bright", "warm", "windy", "quiet"];
+    private static readonly string[] Countables = ["stones", "shells", "apples", "flowers", "leaves", "sticks", "berries", "birds"];
 
     public static string Write(DemoRandom rng)
     {
@@ -35,10 +38,13 @@ internal static class StoryWriter
         var facts = FactEvents(rng, hero, friend, place);
         List<string>? problem = rng.Chance(0.55) ? Problem(rng, hero, friend, toy, possession != null) : null;
         string? told = rng.Chance(0.35) ? ToldFact(rng, hero, friend) : null;
+        List<string>? counting = rng.Chance(0.5) ? Counting(rng, hero, friend, place) : null;
         string ending = Ending(rng, hero, friend, place);
 
-        // Drop optional parts (told fact first, then the toy) until the story has at most MaxSentences sentences.
-        int Count() => 3 + facts.Count + (possession is null ? 0 : 1) + (problem?.Count ?? 0) + (told is null ? 0 : 1);
+        // Drop optional parts (counting first, then the told fact, the toy, the problem) until the story has at most
+        // MaxSentences sentences.
+        int Count() => 3 + facts.Count + (possession is null ? 0 : 1) + (problem?.Count ?? 0) + (told is null ? 0 : 1) + (counting?.Count ?? 0);
+        if (Count() > MaxSentences) counting = null;
         if (Count() > MaxSentences) told = null;
         if (Count() > MaxSentences) possession = null;
         if (Count() > MaxSentences) problem = null;
@@ -49,6 +55,7 @@ internal static class StoryWriter
         sentences.AddRange(facts);
         if (problem != null) sentences.AddRange(problem);
         if (told != null) sentences.Add(told);
+        if (counting != null) sentences.AddRange(counting);
         sentences.Add(ending);
         return string.Join(" ", sentences);
     }
@@ -167,6 +174,19 @@ internal static class StoryWriter
             .Where(s => !s.StartsWith("{Name}", StringComparison.Ordinal) && WorldFacts.StemFits(s, fact.Subject)).ToList();
         string stem = WorldFacts.RenderStem(rng.Pick(stems), fact.Subject, hero.Name);
         return $"{friend.Name} told {hero.Him} that {char.ToLowerInvariant(stem[0])}{stem[1..]} {fact.Value}.";
+    }
+
+    /// <summary>A small sum (addends 1–9): counted in words, or written out as "a + b = c".</summary>
+    private static List<string> Counting(DemoRandom rng, StoryCharacter hero, StoryCharacter friend, string place)
+    {
+        string things = rng.Pick(Countables);
+        int a = rng.Range(1, 9), b = rng.Range(1, 9);
+        return rng.Next(3) switch
+        {
+            0 => [$"{hero.Name} counted {a} {things} at the {place}.", $"Then {friend.Name} found {b} more, so they had {a + b} {things}."],
+            1 => [$"{hero.Name} had {a} {things} and {friend.Name} had {b} {things}.", $"Together they had {a} + {b} = {a + b} {things}."],
+            _ => [$"{friend.Name} wrote {a} + {b} = {a + b} in the sand, and {hero.Name} said it was right."],
+        };
     }
 
     private static string Ending(DemoRandom rng, StoryCharacter hero, StoryCharacter friend, string place) => rng.Next(5) switch

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using LoraLab.Analysis;
+using LoraLab.Experiments.Demo.Data;
+using LoraLab.Tokenization;
+using LoraLab.Training;
+using LoraLab.Training.Config;
+
+namespace LoraLab.Experiments.Demo;
+
+/// <summary>
+/// The demo's sweep point: finetune with <see cref="Trainer"/>, evaluating learning and forgetting at the plan's
+/// checkpoints (forgetting-vs-tokens, the trade-off curve), then ΔW's spectrum and generation diversity of the final
+/// model. Keeps every run's <see cref="DemoRunResult"/> by point id for the findings, and writes its run record.
+/// </summary>
+public sealed class DemoPointRunner : ISweepPointRunner
+{
+    private readonly DemoPlan plan;
+    private readonly string baseDir;
+    private readonly ITokenizer tokenizer;
+    private readonly DemoEvaluator evaluator;
+    private readonly DemoMetrics baseline;
+    private readonly IReadOnlyList<ArithmeticProblem> test;
+    private readonly TextWriter log;
+    private readonly Dictionary<string, DemoRunResult> results = new();
+
+    public DemoPointRunner(DemoPlan plan, string baseDir, ITokenizer tokenizer, DemoEvaluator evaluator, DemoMetrics baseline,
+        IReadOnlyList<ArithmeticProblem> test, TextWriter log)
+    {
+        this.plan = plan;
+        this.baseDir = baseDir;
+        this.tokenizer = tokenizer;
+        this.evaluator = evaluator;
+        this.baseline = baseline;
+        this.test = test;
+        this.log = log;
+    }
+
+    /// <summary>The runs finished in this process, by point id.</summary>
+    public IReadOnlyDictionary<string, DemoRunResult> Results => results;
+
+    public SweepPointResult Run(SweepPoint point, string runDir, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var config = point.Config;
+        config.RunDir = runDir;
+        var evalSteps = plan.EvalSteps();
+        var evaluations = new List<DemoMetrics> { baseline };
+        var losses = new List<(long, double)>();
+        using var trainer = new Trainer(config, new TrainerOptions
+        {
+            Tokenizer = tokenizer,
+            Console = TextWriter.Null,
+            AfterStep = (t, step) =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (t.LastLoss is double l) losses.Add((step, l));
+                if (evalSteps.Contains(step)) evaluations.Add(evaluator.Evaluate(t.Model, step, t.TokensSeen));
+            },
+        });
+        trainer.Setup();
+        trainer.Train();
+        string final = trainer.SaveFinal();
+        bool lora = point.Method == FinetuneMethod.Lora;
+        var analysis = new SpectrumAnalysis(seed: point.Seed);
+        var spectrum = lora ? analysis.AnalyseAdapter(baseDir, final) : analysis.CompareModels(baseDir, final);
+        SpectrumAnalysis.Write(spectrum, Path.Combine(runDir, "spectrum"), analysis.Threshold);
+        var diversity = DemoDiversity.Measure(trainer.Model, tokenizer, test, plan, checked((int)point.Seed));
+        var result = new DemoRunResult
+        {
+            RunId = point.Id, Method = lora ? "lora" : "full", Rank = point.Rank, Targets = point.Targets ?? "all",
+            LearningRate = point.LearningRate, WeightDecay = config.Full.WeightDecay ?? 0, Dropout = config.Full.Dropout,
+            Seed = point.Seed, RunDir = runDir, Evaluations = evaluations, TrainingLoss = losses, Spectrum = spectrum,
+            Diversity = diversity, Seconds = clock.Elapsed.TotalSeconds,
+        };
+        results[point.Id] = result;
+        DemoReport.WriteRunRecord(result);
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {result.Label}, seed {result.Seed}: target loss {result.Final.TargetLoss:F3} (acc {result.Final.TargetAccuracy:P0}), " +
+            $"source loss {result.Final.SourceLoss:F3} ({result.Forgetting:+0.000;-0.000}), ΔW rank {result.MeanDeltaRank:F1}, " +
+            $"distinct-2 {diversity.Distinct2:F3} [{result.Seconds:F0} s]"));
+        return new SweepPointResult
+        {
+            FinalTrainLoss = trainer.LastLoss,
+            TargetScore = result.Final.TargetLoss,
+            ForgettingScore = result.Final.SourceLoss,
+            Metrics = new Dictionary<string, double>
+            {
+                ["target_accuracy"] = result.Final.TargetAccuracy,
+                ["forgetting_nats"] = result.Forgetting,
+                ["delta_rank"] = result.MeanDeltaRank,
+                ["distinct_2"] = diversity.Distinct2,
+                ["steps"] = trainer.Step,
+                ["tokens_seen"] = trainer.TokensSeen,
+            },
+            Paths = new Dictionary<string, string> { ["run_dir"] = runDir, ["final"] = final },
+        };
+    }
+}
