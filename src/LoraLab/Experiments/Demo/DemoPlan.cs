@@ -83,12 +83,12 @@ public sealed record DemoPlan
             {
                 Data = new DemoDataOptions
                 {
-                    Seed = options.Seed, SourceTrainStories = 3000, SourceHeldOutStories = 150, ClozeItems = 200,
-                    TargetTrainProblems = 2000, TargetTestProblems = 100,
+                    Seed = options.Seed, SourceTrainStories = 3000, SourceHeldOutStories = 100, ClozeItems = 150,
+                    TargetTrainProblems = 2000, TargetTestProblems = 80,
                 },
                 PretrainSteps = 600,
                 FinetuneSteps = 80,
-                EvalPoints = 5,
+                EvalPoints = 4,
                 FullLrs = [1e-5, 3e-5, 1e-4, 3e-4],
                 LoraLrs = [3e-5, 1e-4, 3e-4, 1e-3, 3e-3],
                 TargetsAtLargeRank = true,
