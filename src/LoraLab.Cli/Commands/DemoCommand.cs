@@ -13,7 +13,10 @@ public static class DemoCommand
         var baseDir = new Option<DirectoryInfo?>("--base") { Description = "finetune this Hugging Face model directory instead of pretraining one (e.g. stories260K converted)" };
         var sourceText = new Option<FileInfo?>("--source-text") { Description = "with --base: source-domain text to measure forgetting on (e.g. ../shared/data/tinystories/TinyStories-valid-reduced.txt)" };
         var seed = new Option<int>("--seed") { Description = "seed for data, initialisation and sampling", DefaultValueFactory = _ => 1234 };
-        var seeds = new Option<int?>("--seeds") { Description = "finetuning seeds per configuration (default 1 with --quick, 2 otherwise); verdicts compare seed by seed" };
+        var seeds = new Option<int?>("--seeds")
+        {
+            Description = "finetuning seeds per configuration (default 1 with --quick, 2 otherwise); verdicts compare seed by seed",
+        };
         var command = new Command("demo", "Reproduce the study in miniature: pretrain a small model on generated stories, sweep full finetuning and LoRA on generated arithmetic, and judge the paper's seven findings.")
         {
             outDir, quick, baseDir, sourceText, seed, seeds,

@@ -26,7 +26,7 @@ public static class DemoFigures
             new("finding1_learning.png", "Finding 1: learning curves",
                 "Target-domain answer loss against finetuning tokens, each method at its best learning rate (one line per seed); lower is more learned.",
                 Lines("Learning: target loss along training", "tokens seen", "target answer loss (nats/token)",
-                    Best(s).Select(r => Along(r, e => e.TargetLoss)).ToList())),
+                    Best(s).Select(r => Along(r, e => e.TargetLoss, ColorOf(s, r))).ToList())),
             new("finding2_forgetting.png", "Finding 2: forgetting curves",
                 "Source-domain held-out loss against finetuning tokens for every run of both learning-rate sweeps (the shape of forgetting): " +
                 "black full finetuning, blue LoRA; a darker line is a higher learning rate.",
@@ -50,7 +50,8 @@ public static class DemoFigures
                 "Mean rank needed for 90% of ΔW's variance (over layers and modules), beside random matrices of the same shapes and the LoRA ranks used.",
                 Bars("Rank for 90% of ΔW's variance", "rank", Ranks(s))),
             new("finding7_lr_sweep.png", "Finding 7: learning-rate sweeps",
-                "Final target loss against learning rate (log scale) for full finetuning and LoRA (all modules), one line per seed; each method's best rate is its minimum.",
+                "Final target loss against learning rate (log scale) for full finetuning and LoRA (all modules), one line per seed; " +
+                "each method's best rate is its minimum.",
                 Lines("Learning-rate sweeps", "log10(learning rate)", "final target loss (nats/token)",
                     s.Seeds.SelectMany((seed, i) => new[] { false, true }.Select(lora => LrLine(s, lora, seed, i))).ToList(), markers: true)),
             new("finding7b_targets.png", "Finding 7b: target modules",
@@ -64,9 +65,8 @@ public static class DemoFigures
     private static IEnumerable<DemoRunResult> Best(DemoStudy s) => s.Seeds.SelectMany(seed =>
         new[] { s.Full(seed), s.Lora(seed), s.Lora(seed, rank: s.Plan.LargeRank) }.OfType<DemoRunResult>());
 
-    private static Series Along(DemoRunResult r, Func<DemoMetrics, double> y, Color? color = null) =>
-        new(Name(r), [.. r.Evaluations.Select(e => (double)e.TokensSeen)], [.. r.Evaluations.Select(y)], color ?? Color.FromHex("#000000"),
-            Patterns[(int)(r.Seed % Patterns.Length)]) { };
+    private static Series Along(DemoRunResult r, Func<DemoMetrics, double> y, Color color) =>
+        new(Name(r), [.. r.Evaluations.Select(e => (double)e.TokensSeen)], [.. r.Evaluations.Select(y)], color, Patterns[(int)(r.Seed % Patterns.Length)]);
 
     private static string Name(DemoRunResult r) => $"{r.Label}, seed {r.Seed}";
 

@@ -24,15 +24,19 @@ public static partial class DemoFindings
         long minDim = fulls.SelectMany(r => r.Spectrum).Select(m => Math.Min(m.Rows, m.Cols)).DefaultIfEmpty(0).Min();
         return new Finding
         {
-            Statement = $"(6, §4.5) Full finetuning's weight change ΔW needs a rank {RankRatio:0}–100× typical LoRA ranks (r={s.Plan.SmallRank} here) to explain 90% of its variance.",
+            Statement = $"(6, §4.5) Full finetuning's weight change ΔW needs a rank {RankRatio:0}–100× typical LoRA ranks " +
+                $"(r={s.Plan.SmallRank} here) to explain 90% of its variance.",
             Verdict = verdict,
-            Evidence = F($"mean rank for 90% of ΔW's variance over layers and modules: full {fulls.Select(r => r.MeanDeltaRank).DefaultIfEmpty(double.NaN).Average():F1} ") +
-                F($"(a random matrix of the same shapes: {fulls.Select(r => r.MeanRandomRank).DefaultIfEmpty(double.NaN).Average():F1}; smallest dimension {minDim}), ") +
+            Evidence = F($"mean rank for 90% of ΔW's variance over layers and modules: full {Avg(fulls, r => r.MeanDeltaRank):F1} ") +
+                F($"(a random matrix of the same shapes: {Avg(fulls, r => r.MeanRandomRank):F1}; smallest dimension {minDim}), ") +
                 $"that is {SeedVerdict.Spread(ratios, "0.0'×'")} r={s.Plan.SmallRank}; LoRA's own ΔW ranks: " +
                 string.Join(", ", loras.GroupBy(r => r.Rank).OrderBy(g => g.Key).Select(g => F($"r={g.Key}: {g.Average(r => r.MeanDeltaRank):F1}"))) +
-                F($". (The paper: 10–100× r=16 in 4096 dimensions; here {minDim} dimensions cap the ratio at {minDim / (double)s.Plan.SmallRank:0}×.) Figure 6."),
+                F($". (The paper: 10–100× r=16 in 4096 dimensions; here {minDim} dimensions cap the ratio at ") +
+                F($"{minDim / (double)s.Plan.SmallRank:0}×.) Figure 6."),
         };
     }
+
+    private static double Avg(List<DemoRunResult> runs, Func<DemoRunResult, double> f) => runs.Count == 0 ? double.NaN : runs.Average(f);
 
     // (7) §4.6: LoRA's best learning rate is about 10× full finetuning's; target modules all > MLP > attention (lower
     // final target loss at LoRA's best rate, at the small rank and — when the plan runs it — the large one).
@@ -56,15 +60,18 @@ public static partial class DemoFindings
         var order = SeedVerdict.All(orders);
         var verdict = !lrHolds || order == FindingVerdict.DoesNotHold ? FindingVerdict.DoesNotHold
             : order == FindingVerdict.Holds ? FindingVerdict.Holds : FindingVerdict.Inconclusive;
-        string Sweep(bool lora) => string.Join(", ", s.Runs.Where(r => r.IsLora == lora && r.IsPlain && (!lora || (r.Targets == "all" && r.Rank == s.Plan.SmallRank)))
+        string Sweep(bool lora) => string.Join(", ", s.Seeds.SelectMany(seed => s.LrSweep(lora, seed))
             .GroupBy(r => r.LearningRate).OrderBy(g => g.Key).Select(g => F($"{g.Key:G2} → {g.Average(r => r.Final.TargetLoss):F3}")));
         return new Finding
         {
-            Statement = "(7, §4.6) In practice: LoRA's best learning rate is about 10× full finetuning's, and LoRA on all modules learns more than on MLP only, more than on attention only.",
+            Statement = "(7, §4.6) In practice: LoRA's best learning rate is about 10× full finetuning's, and LoRA on all modules " +
+                "learns more than on MLP only, more than on attention only.",
             Verdict = verdict,
-            Evidence = F($"best learning rate by final target loss: full {s.FullLr:G2}, LoRA {s.LoraLr:G2}, ratio {ratio:0.#}× ({(lrHolds ? "about 10×" : $"outside {LrRatioLow:0}–{LrRatioHigh:0}×")}); ") +
+            Evidence = F($"best learning rate by final target loss: full {s.FullLr:G2}, LoRA {s.LoraLr:G2}, ratio {ratio:0.#}× ") +
+                (lrHolds ? "(about 10×); " : F($"(outside {LrRatioLow:0}–{LrRatioHigh:0}×); ")) +
                 $"sweeps (lr → target loss): full {Sweep(false)}; LoRA {Sweep(true)}. Target modules (final target loss, lower = learned more): " +
-                (texts.Count == 0 ? "not run" : string.Join("; ", texts)) + $" — all > MLP > attention: {(order == FindingVerdict.Holds ? "yes" : order == FindingVerdict.DoesNotHold ? "no" : "mixed")}. Figure 7.",
+                (texts.Count == 0 ? "not run" : string.Join("; ", texts)) +
+                $" — all > MLP > attention: {order switch { FindingVerdict.Holds => "yes", FindingVerdict.DoesNotHold => "no", _ => "mixed" }}. Figure 7.",
         };
     }
 }

@@ -37,11 +37,15 @@ public static partial class DemoFindings
     {
         var pairs = Pairs(s, seed => s.Lora(seed));
         var margins = pairs.Select(p => p.Lora.Final.TargetLoss - p.Full.Final.TargetLoss).ToList();
+        string statement = $"(1, §4.1) LoRA learns less of the target domain than full finetuning " +
+            $"(r={s.Plan.SmallRank}, all modules; each at its best learning rate).";
+        if (pairs.Count == 0) return Missing(statement);
         return new Finding
         {
-            Statement = $"(1, §4.1) LoRA learns less of the target domain than full finetuning (r={s.Plan.SmallRank}, all modules; each at its best learning rate).",
+            Statement = statement,
             Verdict = SeedVerdict.Of(margins, LossTolerance),
-            Evidence = F($"final target loss (nats/token; lower = learned more): base {s.Baseline.TargetLoss:F3}; full {Mean(pairs, p => p.Full.Final.TargetLoss):F3} ") +
+            Evidence = F($"final target loss (nats/token; lower = learned more): base {s.Baseline.TargetLoss:F3}; ") +
+                F($"full {Mean(pairs, p => p.Full.Final.TargetLoss):F3} ") +
                 F($"(acc {Mean(pairs, p => p.Full.Final.TargetAccuracy):P0}); LoRA r={s.Plan.SmallRank} {Mean(pairs, p => p.Lora.Final.TargetLoss):F3} ") +
                 F($"(acc {Mean(pairs, p => p.Lora.Final.TargetAccuracy):P0}){LargeRank(s, r => r.Final.TargetLoss, "F3")}. ") +
                 $"LoRA − full: {SeedVerdict.Spread(margins)}. Figure 1.",
@@ -53,16 +57,19 @@ public static partial class DemoFindings
     {
         var pairs = Pairs(s, seed => s.Lora(seed));
         var margins = pairs.Select(p => p.Full.Forgetting - p.Lora.Forgetting).ToList();
-        double b = s.Baseline.SourceLoss;
+        const string statement = "(2, §4.2) LoRA forgets less of the source domain than full finetuning (each at its best learning rate).";
+        if (pairs.Count == 0) return Missing(statement);
+        double b = s.Baseline.SourceLoss, fullRise = Mean(pairs, p => p.Full.Forgetting), loraRise = Mean(pairs, p => p.Lora.Forgetting);
         string cloze = double.IsNaN(s.Baseline.ClozeAccuracy) ? "" :
-            F($" Cloze accuracy on the source's world facts: base {s.Baseline.ClozeAccuracy:P0}, full {Mean(pairs, p => p.Full.Final.ClozeAccuracy):P0}, LoRA {Mean(pairs, p => p.Lora.Final.ClozeAccuracy):P0}.");
+            F($" Cloze accuracy on the source's world facts: base {s.Baseline.ClozeAccuracy:P0}, ") +
+            F($"full {Mean(pairs, p => p.Full.Final.ClozeAccuracy):P0}, LoRA {Mean(pairs, p => p.Lora.Final.ClozeAccuracy):P0}.");
         return new Finding
         {
-            Statement = "(2, §4.2) LoRA forgets less of the source domain than full finetuning (each at its best learning rate).",
+            Statement = statement,
             Verdict = SeedVerdict.Of(margins, LossTolerance),
-            Evidence = F($"source held-out loss: base {b:F3}; full {b + Mean(pairs, p => p.Full.Forgetting):F3} ({Mean(pairs, p => p.Full.Forgetting):+0.000}, ") +
-                F($"{Mean(pairs, p => p.Full.Forgetting) / b:+0%}); LoRA r={s.Plan.SmallRank} {b + Mean(pairs, p => p.Lora.Forgetting):F3} ({Mean(pairs, p => p.Lora.Forgetting):+0.000})") +
-                LargeRank(s, r => r.Forgetting, "+0.000") + $". Full − LoRA rise: {SeedVerdict.Spread(margins)}." + cloze + " Figure 2 (forgetting along training).",
+            Evidence = F($"source held-out loss: base {b:F3}; full {b + fullRise:F3} ({fullRise:+0.000}, {fullRise / b:+0%}); ") +
+                F($"LoRA r={s.Plan.SmallRank} {b + loraRise:F3} ({loraRise:+0.000}, {loraRise / b:+0%})") + LargeRank(s, r => r.Forgetting, "+0.000") +
+                $". Full − LoRA rise: {SeedVerdict.Spread(margins)}." + cloze + " Figure 2 (forgetting along training).",
         };
     }
 
@@ -116,9 +123,12 @@ public static partial class DemoFindings
             string format = "+0.000;-0.000") =>
             rows.Select(pick).OfType<DemoRunResult>().Select(f).DefaultIfEmpty(double.NaN).Average().ToString(format, CultureInfo.InvariantCulture);
         double T(DemoRunResult r) => r.Final.TargetLoss;
+        string statement = F($"(4, §4.4) LoRA forgets less than full finetuning regularised with weight decay ({s.Plan.WeightDecay:G2}) ") +
+            F($"or dropout ({s.Plan.Dropout:G2}).");
+        if (rows.Count == 0) return Missing(statement);
         return new Finding
         {
-            Statement = F($"(4, §4.4) LoRA forgets less than full finetuning regularised with weight decay ({s.Plan.WeightDecay:G2}) or dropout ({s.Plan.Dropout:G2})."),
+            Statement = statement,
             Verdict = SeedVerdict.Of(margins, LossTolerance),
             Evidence = $"source loss rise: LoRA r={s.Plan.SmallRank} {Avg(r => r.Forgetting, r => r.Lora)}, full {Avg(r => r.Forgetting, r => r.Full)}, " +
                 $"full + weight decay {Avg(r => r.Forgetting, r => r.Wd)}, full + dropout {Avg(r => r.Forgetting, r => r.Drop)}; their target losses " +
@@ -133,17 +143,28 @@ public static partial class DemoFindings
     {
         var pairs = Pairs(s, seed => s.Lora(seed));
         var margins = pairs.Select(p => p.Lora.Diversity.Distinct2 - p.Full.Diversity.Distinct2).ToList();
+        const string statement = "(5, §4.4) LoRA keeps generations more diverse than full finetuning.";
+        if (pairs.Count == 0) return Missing(statement);
         return new Finding
         {
-            Statement = "(5, §4.4) LoRA keeps generations more diverse than full finetuning.",
+            Statement = statement,
             Verdict = SeedVerdict.Of(margins, DiversityTolerance),
-            Evidence = F($"distinct-2 of {s.Plan.DiversitySamples} sampled (T = 1) solutions to each of 4 test problems: base {s.BaseDiversity.Distinct2:F3}, ") +
+            Evidence = F($"distinct-2 of {s.Plan.DiversitySamples} sampled (T = 1) solutions to each of 4 test problems: ") +
+                F($"base {s.BaseDiversity.Distinct2:F3}, ") +
                 F($"full {Mean(pairs, p => p.Full.Diversity.Distinct2):F3}, LoRA r={s.Plan.SmallRank} {Mean(pairs, p => p.Lora.Diversity.Distinct2):F3}") +
                 LargeRank(s, r => r.Diversity.Distinct2, "F3") + $". LoRA − full: {SeedVerdict.Spread(margins, "+0.000;-0.000")}. Figure 5.",
         };
     }
 
     private sealed record Pair(DemoRunResult Full, DemoRunResult Lora);
+
+    // A comparison whose runs are missing (they failed: see the runs' error.log) cannot be judged.
+    private static Finding Missing(string statement) => new()
+    {
+        Statement = statement,
+        Verdict = FindingVerdict.Inconclusive,
+        Evidence = "not measured: a run this comparison needs failed (see error.log under runs/).",
+    };
 
     // The (full, LoRA) runs of each seed where both exist.
     private static List<Pair> Pairs(DemoStudy s, Func<long, DemoRunResult?> lora) =>

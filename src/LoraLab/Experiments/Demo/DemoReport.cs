@@ -57,7 +57,8 @@ public static class DemoReport
     public static void PrintSummary(TextWriter o, DemoStudy study, IReadOnlyList<Finding> findings)
     {
         string Row(string name, DemoMetrics m, string rank, string div, string secs) => string.Create(CultureInfo.InvariantCulture,
-            $"| {name,-46} | {m.TargetLoss,11:F3} | {m.TargetAccuracy,10:P0} | {m.SourceLoss,11:F3} | {Pct(m.ClozeAccuracy),9} | {rank,7} | {div,10} | {secs,6} |");
+            $"| {name,-46} | {m.TargetLoss,11:F3} | {m.TargetAccuracy,10:P0} | {m.SourceLoss,11:F3} | {Pct(m.ClozeAccuracy),9} " +
+            $"| {rank,7} | {div,10} | {secs,6} |");
         o.WriteLine();
         o.WriteLine("| run                                            | target loss | target acc | source loss | cloze acc | ΔW rank | distinct-2 | time s |");
         o.WriteLine("|------------------------------------------------|-------------|------------|-------------|-----------|---------|------------|--------|");

@@ -12,7 +12,10 @@ public class DemoRunnerTests
     // Tests the composition (sweep files, point ids, records, findings, figures), not the findings' verdicts.
     private static DemoPlan Tiny(int seed) => new()
     {
-        Data = new DemoDataOptions { Seed = seed, SourceTrainStories = 120, SourceHeldOutStories = 8, ClozeItems = 8, TargetTrainProblems = 60, TargetTestProblems = 6 },
+        Data = new DemoDataOptions
+        {
+            Seed = seed, SourceTrainStories = 120, SourceHeldOutStories = 8, ClozeItems = 8, TargetTrainProblems = 60, TargetTestProblems = 6,
+        },
         PretrainSteps = 6,
         FinetuneSteps = 4,
         EvalPoints = 2,
