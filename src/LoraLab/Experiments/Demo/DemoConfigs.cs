@@ -76,7 +76,7 @@ public static class DemoConfigs
         gradient_clipping:
           max_norm: 1.0
         seed: {seed}
-        """) + (runDir is null ? "" : $"\nrun_dir: {Quote(runDir)}\n");
+        """) + (runDir is null ? "\n" : $"\nrun_dir: {Quote(runDir)}\n");
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 
