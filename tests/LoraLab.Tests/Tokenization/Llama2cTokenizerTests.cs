@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LoraLab.Tests.TestSupport;
 using LoraLab.Tokenization;
 
@@ -84,12 +83,8 @@ public class Llama2cTokenizerTests
         var sp = SentencePieceTokenizer.Load(SharedFiles.Require(SharedFiles.Tok512Model));
         string text = File.ReadAllText(SharedFiles.Require(SharedFiles.TinyStories));
 
-        var sw = Stopwatch.StartNew();
         int[] ids = bin.Encode(text);
-        double binSeconds = sw.Elapsed.TotalSeconds;
-        sw.Restart();
         int[] spIds = sp.Encode(text);
-        double spSeconds = sw.Elapsed.TotalSeconds;
         // The sample starts with a space (" Spot. Spot saw..."): llama2.c keeps it as its own piece " " (410) after the
         // dummy prefix; the model has remove_extra_whitespaces=true and drops it. Everything after is identical.
         Assert.Equal(1 + 77120, spIds.Length); // reference SentencePiece: 77120 ids for the whole file (plus our BOS)
@@ -97,7 +92,6 @@ public class Llama2cTokenizerTests
         Assert.Equal(text, bin.Decode(ids));
         string trimmed = text.TrimStart(' ');
         Assert.Equal(sp.Encode(trimmed), bin.Encode(trimmed));
-        Assert.True(binSeconds < 2 && spSeconds < 2, $"encoding 158 KB took {binSeconds:F2} s (bin), {spSeconds:F2} s (model)");
 
         // Line by line. The model has remove_extra_whitespaces=true (strips leading/trailing spaces, collapses runs),
         // llama2.c keeps them: compare on lines without such spaces (the sample has one line ending in a space).

@@ -23,9 +23,7 @@ public class TokenizerJsonWriterTests
         Assert.Equal(1, hf.BosId);
         Assert.Equal(2, hf.EosId);
         Assert.True(hf.AddsBos);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         int[] ids = hf.Encode(text);
-        Assert.True(sw.Elapsed.TotalSeconds < 2, $"encoding 158 KB took {sw.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(bin.Encode(text), ids);
         Assert.Equal(text, hf.Decode(ids));
         foreach (string line in text.Split('\n'))
