@@ -12,14 +12,17 @@ using static TorchSharp.torch;
 //   --eval                         multiple-choice scoring (shared context vs per pair) and HumanEval sandbox executions/s
 LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
-if (args.Length >= 3 && args[0] == "--train-one")
+if (args.Length >= 3 && args[0] == "--train-one") // --train-one SHAPE MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
 {
-    TrainingBench.RunOne(args[1] == "medium" ? TrainingBench.Medium : TrainingBench.Small, args[2]);
+    TrainingBench.RunOne(args[1] == "medium" ? TrainingBench.Medium : TrainingBench.Small, args[2], args.Length > 3 && !args[3].StartsWith("--") ? args[3] : "fp32",
+        args.Contains("--checkpointing"), BenchArgs.Value(args, "--steps") is string n ? int.Parse(n) : null,
+        BenchArgs.Value(args, "--warmup") is string w ? int.Parse(w) : 3);
     return;
 }
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
 if (BenchArgs.Value(args, "--threads") is string threads) set_num_threads(int.Parse(threads)); // e.g. 1 on a busy machine
 Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}, MKL vendor check patch: {LoraLab.Kernels.MklCpuDispatch.Status}");
+Console.WriteLine($"CPU bf16 arithmetic: {CpuFeatures.Bf16Support()}");
 if (args.Contains("--training"))
 {
     TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));

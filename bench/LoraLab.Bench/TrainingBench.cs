@@ -21,37 +21,67 @@ public static class TrainingBench
     public static readonly Shape Small = new("small", 288, 6, 6, 768, 32000, 256, 8, 15);
     public static readonly Shape Medium = new("medium", 768, 12, 12, 2048, 32000, 512, 4, 10);
 
-    /// <summary>Driver: runs ours and the peer for each shape and mode; prints one table with ratios.</summary>
+    /// <summary>
+    /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
+    /// (fp32) for each shape and mode; prints one table with ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM
+    /// ceiling measured in this run (model FLOPs per token: 6 × projection parameters for full finetuning, 4 × for LoRA,
+    /// whose frozen weights need no weight gradient, plus the attention products and the output projection).
+    /// </summary>
     public static void RunAll(string shared, bool medium, int repeats)
     {
         string peer = Path.Combine(shared, "bench", "peer", "torch_lora_bench.py");
         bool havePeer = File.Exists(peer) && RunProcess("/usr/bin/python3", new[] { "-c", "import torch" }, out _) == 0;
         if (!havePeer) Console.WriteLine($"(peer unavailable: needs {peer} and Debian's python3-torch; showing LoraLab only)");
+        double ceiling = Gemm.MeasureGflops(2048, 5);
+        Console.WriteLine($"fp32 GEMM ceiling (2048³): {ceiling:F1} GFLOP/s");
         var rows = new List<string[]>();
         foreach (var shape in medium ? new[] { Small, Medium } : new[] { Small })
         {
-            foreach (var mode in new[] { "lora", "full" })
+            var variants = new List<(string Precision, bool Checkpointing)> { ("fp32", false), ("amp_bf16", false) };
+            if (shape == Medium) variants.Add(("fp32", true));
+            foreach (var (precision, checkpointing) in variants)
             {
-                for (int rep = 0; rep < repeats; rep++)
+                foreach (var mode in new[] { "lora", "full" })
                 {
-                    var ours = RunOurs(shape, mode);
-                    JsonElement? theirs = havePeer ? RunPeer(peer, shape, mode) : null;
-                    double oursTps = ours.GetProperty("tokens_per_s").GetDouble();
-                    double oursMb = ours.GetProperty("peak_rss_mb").GetDouble();
-                    string peerTps = theirs is { } t ? $"{t.GetProperty("tokens_per_s").GetDouble():F0}" : "-";
-                    string peerMb = theirs is { } t2 ? $"{t2.GetProperty("peak_rss_mb").GetDouble():F0}" : "-";
-                    string ratio = theirs is { } t3 ? $"{oursTps / t3.GetProperty("tokens_per_s").GetDouble():F2}×" : "-";
-                    string memRatio = theirs is { } t4 ? $"{oursMb / t4.GetProperty("peak_rss_mb").GetDouble():F2}×" : "-";
-                    rows.Add(new[] { shape.Name, mode, $"{oursTps:F0}", peerTps, ratio, $"{oursMb:F0}", peerMb, memRatio });
+                    for (int rep = 0; rep < repeats; rep++)
+                    {
+                        var ours = RunOurs(shape, mode, precision, checkpointing);
+                        bool compare = havePeer && precision == "fp32" && !checkpointing;
+                        JsonElement? theirs = compare ? RunPeer(peer, shape, mode) : null;
+                        double oursTps = ours.GetProperty("tokens_per_s").GetDouble();
+                        double oursMb = ours.GetProperty("peak_rss_mb").GetDouble();
+                        double mfu = FlopsPerToken(shape, mode) * oursTps / (ceiling * 1e9);
+                        string peerTps = theirs is { } t ? $"{t.GetProperty("tokens_per_s").GetDouble():F0}" : "-";
+                        string peerMb = theirs is { } t2 ? $"{t2.GetProperty("peak_rss_mb").GetDouble():F0}" : "-";
+                        string ratio = theirs is { } t3 ? $"{oursTps / t3.GetProperty("tokens_per_s").GetDouble():F2}×" : "-";
+                        string memRatio = theirs is { } t4 ? $"{oursMb / t4.GetProperty("peak_rss_mb").GetDouble():F2}×" : "-";
+                        rows.Add(new[] { shape.Name, mode, precision, checkpointing ? "yes" : "no", $"{oursTps:F0}", $"{mfu:P0}", peerTps, ratio, $"{oursMb:F0}", peerMb, memRatio });
+                    }
                 }
             }
         }
-        Table.Print(new[] { "shape", "mode", "LoraLab tok/s", "peer tok/s", "speed ratio", "LoraLab peak MB", "peer peak MB", "memory ratio" }, rows);
+        Table.Print(new[] { "shape", "mode", "precision", "ckpt", "LoraLab tok/s", "MFU", "peer tok/s", "speed ratio", "LoraLab peak MB", "peer peak MB", "memory ratio" }, rows);
     }
 
-    /// <summary>One measurement in this process; prints one JSON line.</summary>
-    public static void RunOne(Shape shape, string mode)
+    /// <summary>Training FLOPs per token: projections (6 or 4 per parameter), attention scores and values, the output projection.</summary>
+    public static double FlopsPerToken(Shape shape, string mode)
     {
+        double projections = shape.Layers * (4.0 * shape.Dim * shape.Dim + 3.0 * shape.Dim * shape.Ffn);
+        double attention = shape.Layers * 2.0 * 2.0 * shape.Seq * shape.Dim / 2; // QKᵀ and PV, causal half, per token forward
+        double head = 2.0 * shape.Vocab * shape.Dim; // forward
+        return mode == "lora"
+            ? 2 * projections * 2 + attention * 3 + head * 2 // forward + input gradient; no weight gradients
+            : 2 * projections * 3 + attention * 3 + head * 3;
+    }
+
+    /// <summary>
+    /// One measurement in this process; prints one JSON line. <paramref name="precision"/>: fp32 or amp_bf16;
+    /// <paramref name="checkpointing"/>: activation checkpointing per layer; <paramref name="steps"/> overrides the
+    /// shape's timed steps (peak memory needs only two steps: the second has activations, gradients and optimizer state).
+    /// </summary>
+    public static void RunOne(Shape shape, string mode, string precision = "fp32", bool checkpointing = false, int? steps = null, int warmup = 3)
+    {
+        if (precision is not ("fp32" or "amp_bf16")) throw new ArgumentException($"precision must be fp32 or amp_bf16, got {precision}");
         var config = new LlamaConfig
         {
             HiddenSize = shape.Dim, IntermediateSize = shape.Ffn, NumHiddenLayers = shape.Layers, NumAttentionHeads = shape.Heads,
@@ -62,17 +92,20 @@ public static class TrainingBench
         var lora = mode == "lora" ? new LoraConfig(16, LoraTargets.All, alpha: 32, dropout: 0.05) : null;
         using var model = LoraModel.Create(config, ScalarType.Float32, lora);
         LlamaInit.Apply(model); // transformers' init, so the random model starts near ln(vocab), not at loss ~276
+        if (lora is null) foreach (var p in model.parameters()) p.requires_grad = true;
+        model.Model.AutocastDType = precision == "amp_bf16" ? ScalarType.BFloat16 : null;
+        model.Model.ActivationCheckpointing = checkpointing;
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = new AdamWOptimizer(trainable, lr: mode == "lora" ? 1e-3 : 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0);
         using var ids = randint(0, shape.Vocab, new long[] { shape.Batch, shape.Seq + 1 });
         using var input = ids.narrow(1, 0, shape.Seq);
         using var labels = ids.narrow(1, 1, shape.Seq);
-        const int warmup = 3;
+        int timed = steps ?? shape.Steps;
         var times = new List<double>();
         double loss = 0;
         bool debug = Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1";
-        for (int step = 0; step < warmup + shape.Steps; step++)
+        for (int step = 0; step < warmup + timed; step++)
         {
             var sw = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
@@ -80,7 +113,9 @@ public static class TrainingBench
                 // The trainer's loss path: hidden states, then the chunked output projection + cross-entropy.
                 var h = model.Model.Forward(input); // (B, T, C)
                 double t1 = sw.Elapsed.TotalSeconds; string r1 = debug ? Mem() : "";
-                var l = LinearCrossEntropy.Sum(h, model.OutputWeight, labels) / (shape.Batch * shape.Seq); // mean over B·T
+                Tensor l;
+                using (Autocast.Enter(model.Model.AutocastDType))
+                    l = LinearCrossEntropy.Sum(Autocast.Cast(h), Autocast.Cast(model.OutputWeight), labels) / (shape.Batch * shape.Seq); // mean over B·T
                 double t2 = sw.Elapsed.TotalSeconds; string r2 = debug ? Mem() : "";
                 l.backward();
                 double t3 = sw.Elapsed.TotalSeconds; string r3 = debug ? Mem() : "";
@@ -100,6 +135,8 @@ public static class TrainingBench
         {
             mode,
             shape = shape.Name,
+            precision,
+            activation_checkpointing = checkpointing,
             tokens_per_s = shape.Batch * shape.Seq / median,
             step_ms = median * 1000,
             peak_rss_mb = PeakRssMb(),
@@ -109,10 +146,12 @@ public static class TrainingBench
         }));
     }
 
-    private static JsonElement RunOurs(Shape shape, string mode)
+    private static JsonElement RunOurs(Shape shape, string mode, string precision, bool checkpointing)
     {
         string self = typeof(TrainingBench).Assembly.Location;
-        int rc = RunProcess("dotnet", new[] { self, "--train-one", shape.Name, mode }, out string stdout);
+        var args = new List<string> { self, "--train-one", shape.Name, mode, precision };
+        if (checkpointing) args.Add("--checkpointing");
+        int rc = RunProcess("dotnet", args.ToArray(), out string stdout);
         if (rc != 0) throw new InvalidOperationException($"LoraLab {shape.Name}/{mode} failed: {stdout}");
         return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
     }

@@ -26,6 +26,7 @@ public static class Program
             ReportCommand.Create(),
             SweepCommand.Create(),
             TrainCommand.Create(),
+            PlanCommand.Create(),
             MergeCommand.Create(),
             DemoCommand.Create(),
             TokenizeCommand.Create(),

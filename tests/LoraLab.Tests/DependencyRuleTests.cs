@@ -5,7 +5,7 @@ namespace LoraLab.Tests;
 
 /// <summary>
 /// The layering rule of docs/ARCHITECTURE.md: Models knows neither LoRA nor files; Checkpoints knows Models but not Peft;
-/// Peft builds on both. A reference is a <c>using</c> of the namespace or a name qualified with it.
+/// Peft builds on both; Kernels (custom CPU kernels, autocast, checkpointing) sit below all of them. A reference is a <c>using</c> of the namespace or a name qualified with it.
 /// </summary>
 public sealed class DependencyRuleTests
 {
@@ -13,6 +13,9 @@ public sealed class DependencyRuleTests
     [InlineData("Models", "Peft")]
     [InlineData("Models", "Checkpoints")]
     [InlineData("Checkpoints", "Peft")]
+    [InlineData("Kernels", "Models")]
+    [InlineData("Kernels", "Peft")]
+    [InlineData("Kernels", "Training")]
     public void FolderDoesNotReferenceNamespace(string folder, string forbidden)
     {
         string root = Path.Combine(SharedFiles.RepoRoot, "src", "LoraLab", folder);

@@ -26,10 +26,11 @@ public static class AnalyzeCommand
         var threshold = new Option<double>("--threshold") { Description = "share of variance the rank must explain", DefaultValueFactory = _ => 0.9 };
         var seed = new Option<long>("--seed") { Description = "seed of the random-matrix baseline", DefaultValueFactory = _ => 0L };
         var curvesLayer = new Option<int?>("--curves-layer") { Description = "layer whose modules spectrum_curves.png shows (default: the middle layer)" };
+        var device = DeviceOption.Create();
         var noPlots = new Option<bool>("--no-plots") { Description = "write only the CSV and JSON (the plots need a system font)" };
         var command = new Command("spectrum", "Singular values of ΔW per layer and module, the rank needed for 90% of its variance, and a random-matrix baseline.")
         {
-            baseDir, finetuned, adapter, run, outDir, threshold, seed, curvesLayer, noPlots,
+            baseDir, finetuned, adapter, run, outDir, threshold, seed, curvesLayer, noPlots, device,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -38,7 +39,7 @@ public static class AnalyzeCommand
             var runDir = parse.GetValue(run);
             bool plots = !parse.GetValue(noPlots);
             if (plots) PlotFont.Require(); // before the SVDs, not after
-            var analysis = new SpectrumAnalysis(parse.GetValue(threshold), parse.GetValue(seed));
+            var analysis = new SpectrumAnalysis(parse.GetValue(threshold), parse.GetValue(seed)) { Device = DeviceOption.Resolve(parse, device) };
             string? b = parse.GetValue(baseDir)?.FullName;
             if (runDir is not null)
             {

@@ -26,6 +26,7 @@ public static class EvalCommand
 
     private static int RunModel(ParseResult parse, EvalModelOptions o)
     {
+        var on = DeviceOption.Resolve(parse, o.Device);
         string? runDir = parse.GetValue(o.Run)?.FullName;
         string? modelDir = parse.GetValue(o.Model)?.FullName;
         if (runDir != null && (modelDir != null || parse.GetValue(o.Adapter) != null))
@@ -33,6 +34,8 @@ public static class EvalCommand
         if (runDir == null && parse.GetValue(o.Checkpoints) != null) throw new LoraLabException("--checkpoints applies only with --run RUN_DIR");
         string tasks = parse.GetValue(o.Tasks) ?? throw new LoraLabException("--tasks is required, e.g. --tasks gsm8k,hellaswag,arc_challenge,winogrande");
         var options = Options(parse, o, tasks);
+        if (runDir != null && on is not null && on.type != TorchSharp.DeviceType.CPU)
+            throw new LoraLabException("--run evaluates on the CPU only; evaluate a checkpoint on a GPU with --model CHECKPOINT_DIR --device ...");
         if (runDir != null) return RunCheckpoints(parse, o, runDir, options);
         if (modelDir == null) throw new LoraLabException("--model DIR or --run RUN_DIR is required (or use `loralab eval humaneval` for precomputed samples)");
         string outPath = parse.GetValue(o.Out)?.FullName ?? throw new LoraLabException("--out results.json is required");
@@ -41,7 +44,7 @@ public static class EvalCommand
         string dtypeName = parse.GetValue(o.Dtype)!;
         var dtype = LlamaCheckpoint.ParseDtype(dtypeName);
         var source = ModelSource.Resolve(modelDir, adapterDir);
-        using LlamaForCausalLM model = source.Load(dtype);
+        using LlamaForCausalLM model = DeviceOption.MoveTo(source.Load(dtype), on);
         var tokenizer = source.LoadTokenizer(model.Config.VocabSize);
         var (modelId, weightsId) = source.Identity();
         var results = EvalSuite.Run(model, tokenizer, modelId, weightsId, dtypeName, options, outPath,

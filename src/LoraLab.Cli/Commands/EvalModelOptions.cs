@@ -20,6 +20,7 @@ internal sealed class EvalModelOptions
     public readonly Option<int?> MaxGenTokens = new("--max-gen-tokens") { Description = "Cap on new tokens per generation (GSM8K default 256)." };
     public readonly Option<bool> NoShareContext = new("--no-share-context") { Description = "Score every (context, choice) pair from scratch instead of sharing the context's KV cache." };
     public readonly Option<string> Dtype = new("--dtype") { Description = "compute dtype: fp32 (default) or bf16", DefaultValueFactory = _ => "fp32" };
+    public readonly Option<string> Device = DeviceOption.Create();
     public readonly Option<int> N = new("--n") { Description = "HumanEval samples per problem.", DefaultValueFactory = _ => 50 };
     public readonly Option<double> Temperature = new("--temperature") { Description = "HumanEval sampling temperature.", DefaultValueFactory = _ => 0.2 };
     public readonly Option<double> TopP = new("--top-p") { Description = "HumanEval nucleus sampling threshold.", DefaultValueFactory = _ => 0.95 };
@@ -32,7 +33,7 @@ internal sealed class EvalModelOptions
     public readonly Option<FileInfo> Out = new("--out") { Description = "Results JSON; the per-sample log is written beside it (.samples.jsonl). With --run: the output directory (default RUN/eval)." };
 
     public IEnumerable<Option> All => [Model, Run, Checkpoints, Adapter, Tasks, Data, TaskFile, FewShotFile, Limit, NumFewShot, BatchSize, Seed, MaxGenTokens,
-        NoShareContext, Dtype, N, Temperature, TopP, Greedy, HumanEvalMaxNew, Timeout, Workers, PplStride, PplSeparator, Out];
+        NoShareContext, Dtype, Device, N, Temperature, TopP, Greedy, HumanEvalMaxNew, Timeout, Workers, PplStride, PplSeparator, Out];
 
     /// <summary>Parses repeated TASK=PATH values.</summary>
     public static Dictionary<string, string> Pairs(string[]? values, string option)

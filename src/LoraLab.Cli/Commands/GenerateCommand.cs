@@ -23,7 +23,8 @@ public static class GenerateCommand
         var seed = new Option<long>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0L };
         var stop = new Option<string[]>("--stop") { Description = "stop sequence (repeatable)", AllowMultipleArgumentsPerToken = false };
         var dtype = new Option<string>("--dtype") { Description = "compute dtype: fp32 (default) or bf16", DefaultValueFactory = _ => "fp32" };
-        var command = new Command("generate", "Generate text from a prompt.") { model, adapter, prompt, maxNew, temperature, topP, topK, seed, stop, dtype };
+        var device = DeviceOption.Create();
+        var command = new Command("generate", "Generate text from a prompt.") { model, adapter, prompt, maxNew, temperature, topP, topK, seed, stop, dtype, device };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             string dir = parse.GetValue(model)!.FullName;
@@ -38,9 +39,10 @@ public static class GenerateCommand
             };
             options.Validate();
             var computeDtype = LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!);
+            var on = DeviceOption.Resolve(parse, device);
             string? adapterDir = parse.GetValue(adapter)?.FullName;
             var source = ModelSource.Resolve(dir, adapterDir);
-            using LlamaForCausalLM llama = source.Load(computeDtype);
+            using LlamaForCausalLM llama = DeviceOption.MoveTo(source.Load(computeDtype), on);
             var tokenizer = source.LoadTokenizer(llama.Config.VocabSize);
             var started = DateTime.UtcNow;
             var result = new LlamaGenerator(llama, tokenizer).Generate(new[] { parse.GetValue(prompt)! }, options)[0];

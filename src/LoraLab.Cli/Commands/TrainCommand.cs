@@ -17,6 +17,7 @@ public static class TrainCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var resume = new Option<bool>("--resume") { Description = "continue from the latest checkpoint in the run directory (same as resume=true)" };
+        var device = DeviceOption.Create();
         var from = new Option<DirectoryInfo>("--from-checkpoint")
         {
             Description = "start from another run's checkpoints/step-N (weights, optimizer, step, tokens, data position) into a new run_dir, " +
@@ -24,13 +25,14 @@ public static class TrainCommand
         };
         var command = new Command("train", "Finetune a model (LoRA or full) as a run config says; writes metrics, checkpoints and final/ into the run directory.")
         {
-            config, overrides, resume, from,
+            config, overrides, resume, from, device,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var list = (parse.GetValue(overrides) ?? []).ToList();
             if (parse.GetValue(resume)) list.Add("resume=true");
             if (parse.GetValue(from) is { } checkpoint) list.Add($"load_path={checkpoint.FullName}");
+            if (parse.GetValue(device) is string d) list.Add($"device={d}"); // same as the config's device:
             var run = RunConfigLoader.Load(parse.GetValue(config)!.FullName, list);
             if (run.LoadPath is string load && Path.GetFullPath(Path.Combine(load, "..", "..")).TrimEnd('/') == Path.GetFullPath(run.RunDirectory).TrimEnd('/'))
                 throw new LoraLabException($"run_dir {run.RunDirectory} is the run that {load} belongs to; a run from a checkpoint writes a new run directory: add run_dir=…");

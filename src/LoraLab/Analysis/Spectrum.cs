@@ -8,14 +8,14 @@ namespace LoraLab.Analysis;
 /// </summary>
 public static class Spectrum
 {
-    /// <summary>Singular values of a 2-D matrix, descending, computed in float64.</summary>
-    public static double[] SingularValues(Tensor matrix)
+    /// <summary>Singular values of a 2-D matrix, descending, computed in float64 on <paramref name="device"/> (default: the matrix's).</summary>
+    public static double[] SingularValues(Tensor matrix, Device? device = null)
     {
         if (matrix.dim() != 2) throw new ArgumentException($"expected a matrix, got shape [{string.Join(", ", matrix.shape)}]");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var sv = linalg.svdvals(matrix.detach().to_type(ScalarType.Float64));
-        return sv.data<double>().ToArray();
+        var sv = linalg.svdvals(matrix.detach().to(device ?? matrix.device).to_type(ScalarType.Float64));
+        return sv.cpu().data<double>().ToArray();
     }
 
     /// <summary>
@@ -23,14 +23,14 @@ public static class Spectrum
     /// with B = Q_B R_B and Aᵀ = Q_A R_A (thin QR), s·B·A = Q_B (s R_B R_Aᵀ) Q_Aᵀ, and the r × r core has the same
     /// non-zero singular values. Returns r values, descending.
     /// </summary>
-    public static double[] LowRankSingularValues(Tensor b, Tensor a, double scale)
+    public static double[] LowRankSingularValues(Tensor b, Tensor a, double scale, Device? device = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (_, rb) = linalg.qr(b.detach().to_type(ScalarType.Float64)); // R_B: (r, r)
-        var (_, ra) = linalg.qr(a.detach().to_type(ScalarType.Float64).t()); // R_A: (r, r)
+        var (_, rb) = linalg.qr(b.detach().to(device ?? b.device).to_type(ScalarType.Float64)); // R_B: (r, r)
+        var (_, ra) = linalg.qr(a.detach().to(device ?? a.device).to_type(ScalarType.Float64).t()); // R_A: (r, r)
         var core = matmul(rb, ra.t()) * scale; // (r, r)
-        return linalg.svdvals(core).data<double>().ToArray();
+        return linalg.svdvals(core).cpu().data<double>().ToArray();
     }
 
     /// <summary>Smallest k such that the top-k squared singular values reach <paramref name="threshold"/> of the total.</summary>

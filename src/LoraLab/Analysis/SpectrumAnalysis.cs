@@ -25,6 +25,9 @@ public sealed class SpectrumAnalysis
 
     public double Threshold { get; }
 
+    /// <summary>Where the SVDs run (<c>--device</c>); weights are read on the CPU and moved there per matrix.</summary>
+    public Device? Device { get; init; }
+
     public long Seed { get; }
 
     /// <summary>ΔW between two Hugging Face model directories of the same architecture.</summary>
@@ -69,7 +72,7 @@ public sealed class SpectrumAnalysis
             var ft = ftW.Read(key, ScalarType.Float64);
             if (!ft.shape.SequenceEqual(w.shape)) throw new LoraLabException($"{ftW.Path}: tensor '{key}' has another shape than in {baseW.Path}.");
             var delta = ft - w; // (out, in)
-            results.Add(Summarise(layer, module, key, baseW, w, Spectrum.SingularValues(delta)));
+            results.Add(Summarise(layer, module, key, baseW, w, Spectrum.SingularValues(delta, Device)));
         }
         return results;
     }
@@ -89,7 +92,7 @@ public sealed class SpectrumAnalysis
             var a = adapter.Read(path + ".lora_A.weight", ScalarType.Float64); // (r, in)
             var b = adapter.Read(path + ".lora_B.weight", ScalarType.Float64); // (out, r)
             var w = baseW.Read(path + ".weight", ScalarType.Float64);
-            results.Add(Summarise(layer, module, path + ".weight", baseW, w, Spectrum.LowRankSingularValues(b, a, config.Scaling)));
+            results.Add(Summarise(layer, module, path + ".weight", baseW, w, Spectrum.LowRankSingularValues(b, a, config.Scaling, Device)));
         }
         return results;
     }
@@ -101,7 +104,7 @@ public sealed class SpectrumAnalysis
     {
         long rows = w.shape[0], cols = w.shape[1];
         if (!baseSingularValues.TryGetValue((baseW.Path, key), out var baseSv))
-            baseSingularValues[(baseW.Path, key)] = baseSv = Spectrum.SingularValues(w);
+            baseSingularValues[(baseW.Path, key)] = baseSv = Spectrum.SingularValues(w, Device);
         double fro = Math.Sqrt(deltaSv.Sum(s => s * s));
         return new ModuleSpectrum(layer, module, rows, cols,
             Spectrum.RankForVariance(deltaSv, Threshold), Spectrum.RankForVariance(baseSv, Threshold),

@@ -15,7 +15,8 @@ namespace LoraLab.Checkpoints;
 public static class SafetensorsWriter
 {
     /// <summary>
-    /// Writes <paramref name="tensors"/> (CPU tensors of a supported dtype; non-contiguous ones are made contiguous)
+    /// Writes <paramref name="tensors"/> (of a supported dtype, on any device: each is copied to the CPU as it is written;
+    /// non-contiguous ones are made contiguous)
     /// and optional string <paramref name="metadata"/> to <paramref name="path"/> atomically. The tensors are not disposed.
     /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
@@ -33,7 +34,8 @@ public static class SafetensorsWriter
             foreach (var e in entries)
             {
                 using var scope = NewDisposeScope();
-                var data = e.Tensor.is_contiguous() ? e.Tensor : e.Tensor.contiguous();
+                var data = e.Tensor.cpu(); // one tensor at a time off a GPU (the same tensor on the CPU)
+                if (!data.is_contiguous()) data = data.contiguous();
                 TensorBytes.WriteTo(data, stream);
             }
         });
@@ -56,8 +58,6 @@ public static class SafetensorsWriter
                 throw new LoraLabException($"{path}: tensor name '{name}' is given twice; tensor names must be unique");
             if (tensor is null || tensor.IsInvalid)
                 throw new LoraLabException($"{path}: tensor '{name}' is null or disposed");
-            if (tensor.device_type != DeviceType.CPU)
-                throw new LoraLabException($"{path}: tensor '{name}' is on {tensor.device}; move it to the CPU (tensor.cpu()) before saving");
             if (!SafetensorsDTypeExtensions.TryFromScalarType(tensor.dtype, out var dtype))
                 throw new LoraLabException($"{path}: tensor '{name}' has element type {tensor.dtype}, which safetensors cannot store here (supported: {SafetensorsDTypeExtensions.SupportedNames}); convert it first");
             entries.Add(new Entry(name, Encoding.UTF8.GetBytes(name), dtype, tensor, ByteSize(tensor)));

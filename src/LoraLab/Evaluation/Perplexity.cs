@@ -60,11 +60,11 @@ public static class Perplexity
             // input = ids[begin, end-1); targets = ids[end-scored, end), predicted by the last `scored` inputs
             var inputs = chunk.Select(w => w.Ids[w.Begin..(w.End - 1)]).ToList();
             int width = inputs.Max(x => x.Length), span = chunk.Max(w => w.Scored);
-            var hidden = model.Model.Forward(TokenScores.RightPadded(inputs, width)); // (N, T, C)
+            var hidden = model.Model.Forward(TokenScores.RightPadded(inputs, width, model.Device)); // (N, T, C)
             var positions = new long[chunk.Length * span];
             for (int r = 0; r < chunk.Length; r++)
                 for (int j = 0; j < chunk[r].Scored; j++) positions[r * span + j] = inputs[r].Length - chunk[r].Scored + j;
-            var index = tensor(positions, new long[] { chunk.Length, span }).unsqueeze(2).expand(chunk.Length, span, hidden.shape[2]); // (N, K, C)
+            var index = tensor(positions, new long[] { chunk.Length, span }, device: hidden.device).unsqueeze(2).expand(chunk.Length, span, hidden.shape[2]); // (N, K, C)
             var scores = TokenScores.Score(model, hidden.gather(1, index), chunk.Select(w => w.Ids[(w.End - w.Scored)..w.End]).ToList());
             nll -= scores.Sum(s => s.LogLikelihood);
         }

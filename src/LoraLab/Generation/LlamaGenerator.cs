@@ -53,7 +53,7 @@ public sealed class LlamaGenerator
         int padId = model.Config.PadTokenId ?? model.Config.EosTokenId ?? 0;
 
         using (no_grad())
-        using (var cache = new KvCache(model.Config, batch, maxPrompt + Math.Max(maxNew, 1), model.DType))
+        using (var cache = new KvCache(model.Config, batch, maxPrompt + Math.Max(maxNew, 1), model.DType, model.Device))
         {
             var sampler = new TokenSampler(options, seeds);
             using var evalMode = EvalMode.Enter(model);
@@ -68,8 +68,8 @@ public sealed class LlamaGenerator
                 }
                 for (int t = 0; t < maxPrompt + maxNew; t++) mask[b * (maxPrompt + maxNew) + t] = t < pad ? 0 : 1;
             }
-            using var fullMask = tensor(mask, new long[] { batch, maxPrompt + maxNew }); // (B, S_max)
-            using var input0 = tensor(ids, new long[] { batch, maxPrompt }); // (B, T)
+            using var fullMask = tensor(mask, new long[] { batch, maxPrompt + maxNew }, device: model.Device); // (B, S_max)
+            using var input0 = tensor(ids, new long[] { batch, maxPrompt }, device: model.Device); // (B, T)
             Tensor? next = null;
             for (int step = 0; step < maxNew; step++)
             {
@@ -78,7 +78,7 @@ public sealed class LlamaGenerator
                 long seen = cache.Length + input.shape[1];
                 var stepMask = padded ? fullMask.narrow(1, 0, seen) : null; // (B, S)
                 var logits = model.ForwardLast(input, stepMask, cache); // (B, V)
-                var chosenIds = sampler.Next(logits); // (B)
+                var chosenIds = sampler.Next(logits.cpu()); // (B): sampled on the CPU
                 for (int b = 0; b < batch; b++)
                 {
                     if (done[b]) { chosenIds[b] = padId; continue; }
@@ -93,7 +93,7 @@ public sealed class LlamaGenerator
                 }
                 if (done.All(d => d)) break;
                 next?.Dispose();
-                next = tensor(chosenIds, new long[] { batch, 1 }).DetachFromDisposeScope(); // (B, 1)
+                next = tensor(chosenIds, new long[] { batch, 1 }, device: model.Device).DetachFromDisposeScope(); // (B, 1)
             }
             next?.Dispose();
         }

@@ -20,10 +20,26 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         GradientHandoff.Release();
         var (x, w, a, b) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
         double s = (double)vars[4], p = (double)vars[5];
+        ulong? key = p > 0 ? DropoutMask.NewKey() : null;
+        var y = Compute(x, w, a, b, s, p, key);
+        // Saved tensors must outlive the forward: TorchSharp commits them once it has returned. u is not saved:
+        // backward recomputes it block by block from the dropped rows of x it needs anyway for ∂L/∂A (small long-lived
+        // tensors between the activations fragmented the heap).
+        ctx.save_for_backward(new List<Tensor> { x, w, a, b });
+        ctx.save_data("s", s);
+        ctx.save_data("p", p);
+        ctx.save_data("key", key);
+        ctx.save_data("needs", new[] { x.requires_grad, w.requires_grad, a.requires_grad, b.requires_grad });
+        ctx.set_materialize_grads(false);
+        return y;
+    }
+
+    /// <summary>The forward arithmetic (no autograd): x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ with the mask of <paramref name="key"/> (none when null).</summary>
+    internal static Tensor Compute(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p, ulong? key)
+    {
         using var scope = NewDisposeScope();
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
         var y = x2.matmul(w.t()); // (N, out)
-        ulong? key = p > 0 ? DropoutMask.NewKey() : null;
         Tensor u;
         if (key is { } k)
         {
@@ -41,15 +57,6 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         }
         else u = x2.matmul(a.t()); // (N, r)
         y.addmm_(u, b.t(), beta: 1f, alpha: (float)s);
-        // Saved tensors must outlive this scope: TorchSharp commits them once forward has returned. u is not saved:
-        // backward recomputes it block by block from the dropped rows of x it needs anyway for ∂L/∂A (small long-lived
-        // tensors between the activations fragmented the heap).
-        ctx.save_for_backward(new List<Tensor> { x, w, a, b });
-        ctx.save_data("s", s);
-        ctx.save_data("p", p);
-        ctx.save_data("key", key);
-        ctx.save_data("needs", new[] { x.requires_grad, w.requires_grad, a.requires_grad, b.requires_grad });
-        ctx.set_materialize_grads(false);
         var shape = x.shape.ToArray();
         shape[^1] = w.shape[0];
         return y.view(shape).MoveToOuterDisposeScope(); // (…, out)

@@ -13,10 +13,25 @@ namespace LoraLab.Kernels;
 /// </summary>
 public static class LoraLinearKernel
 {
+    /// <summary>
+    /// Under <see cref="Autocast"/> x, W, A and B compute in its dtype. Without a gradient to track, the fused path runs
+    /// the node's own forward arithmetic (<see cref="LoraLinearFunction.Compute"/>), so a no-grad forward (activation
+    /// checkpointing's first pass) gives bit for bit the values of the tracked one.
+    /// </summary>
     public static Tensor Forward(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p)
     {
+        using var scope = NewDisposeScope();
+        (x, w, a, b) = (Autocast.Cast(x), Autocast.Cast(w), Autocast.Cast(a), Autocast.Cast(b));
         bool tracked = is_grad_enabled() && (x.requires_grad || w.requires_grad || a.requires_grad || b.requires_grad);
-        return tracked && KernelSwitch.Fused(x) ? LoraLinearFunction.apply(x, w, a, b, s, p) : Reference(x, w, a, b, s, p);
+        Tensor y;
+        if (!KernelSwitch.Fused(x)) y = Reference(x, w, a, b, s, p);
+        else if (tracked) y = LoraLinearFunction.apply(x, w, a, b, s, p);
+        else
+        {
+            using var noGrad = no_grad();
+            y = LoraLinearFunction.Compute(x, w, a, b, s, p, p > 0 ? DropoutMask.NewKey() : null);
+        }
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>The composed operations, on any device; libtorch's autograd gives the gradients.</summary>

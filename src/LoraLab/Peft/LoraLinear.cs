@@ -51,7 +51,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        if (Merged) return nn.functional.linear(x, weight).MoveToOuterDisposeScope(); // (…, out)
+        if (Merged) return nn.functional.linear(Autocast.Cast(x), Autocast.Cast(weight)).MoveToOuterDisposeScope(); // (…, out)
         double p = training ? dropout : 0.0;
         return LoraLinearKernel.Forward(x, weight, LoraA, LoraB, Scaling, p).MoveToOuterDisposeScope(); // (…, out)
     }

@@ -22,8 +22,11 @@ public static class TokenLoss
     public static Tensor Sum(LlamaForCausalLM model, Batch batch)
     {
         using var scope = NewDisposeScope();
-        var h = model.Model.Forward(batch.InputIds, batch.AttentionMask); // (B, T, C)
-        return LinearCrossEntropy.Sum(h, model.OutputWeight, batch.Labels).MoveToOuterDisposeScope();
+        var device = model.Device;
+        var h = model.Model.Forward(batch.InputIds.to(device), batch.AttentionMask?.to(device)); // (B, T, C)
+        using var amp = model.Model.AutocastDType is null ? null : Autocast.Enter(model.Model.AutocastDType);
+        var loss = LinearCrossEntropy.Sum(Autocast.Cast(h), Autocast.Cast(model.OutputWeight), batch.Labels.to(device)); // float32 logits inside
+        return loss.MoveToOuterDisposeScope();
     }
 
     /// <summary>

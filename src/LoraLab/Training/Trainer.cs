@@ -120,6 +120,10 @@ public sealed class Trainer : IDisposable
         _options.ModelLoaded?.Invoke(_model);
         if (lora == null)
             foreach (var p in _model.parameters()) p.requires_grad = true;
+        var device = ComputeDevice.Parse(Config.Device, "device");
+        if (device.type != DeviceType.CPU) _model.to(device);
+        _model.Model.AutocastDType = Config.Precision == Precision.AmpBf16 ? ScalarType.BFloat16 : null; // float32 master weights
+        _model.Model.ActivationCheckpointing = Config.ActivationCheckpointing;
         _model.train();
         var trainable = _model.named_parameters().Where(np => np.parameter.requires_grad).ToList();
         _trainable = trainable.Select(np => np.parameter).ToArray();

@@ -40,14 +40,14 @@ internal sealed class LogLikelihoodScorer
         }
         int width = inputs.Max(x => x.Length);
         int span = batch.Max(r => r.Continuation.Length);
-        var hidden = model.Model.Forward(TokenScores.RightPadded(inputs, width)); // (N, T, C)
+        var hidden = model.Model.Forward(TokenScores.RightPadded(inputs, width, model.Device)); // (N, T, C)
         var positions = new long[batch.Count * span];
         for (int row = 0; row < batch.Count; row++)
         {
             int first = inputs[row].Length - batch[row].Continuation.Length;
             for (int j = 0; j < batch[row].Continuation.Length; j++) positions[row * span + j] = first + j;
         }
-        var index = tensor(positions, new long[] { batch.Count, span }).unsqueeze(2).expand(batch.Count, span, hidden.shape[2]); // (N, K, C)
+        var index = tensor(positions, new long[] { batch.Count, span }, device: hidden.device).unsqueeze(2).expand(batch.Count, span, hidden.shape[2]); // (N, K, C)
         var picked = hidden.gather(1, index); // (N, K, C)
         return TokenScores.Score(model, picked, batch.Select(r => r.Continuation).ToList());
     }
@@ -63,9 +63,9 @@ internal sealed class LogLikelihoodScorer
         using var scope = NewDisposeScope();
         var prefixes = groups.Select(g => g[0].Request.Context[..^1]).ToList();
         int prefixWidth = prefixes.Max(p => p.Length);
-        var prefixMask = TokenScores.PrefixMask(prefixes.Select(p => p.Length).ToList(), prefixWidth); // (G, Lp)
-        using var contextCache = new KvCache(model.Config, groups.Count, prefixWidth, model.DType);
-        if (prefixWidth > 0) model.Model.Forward(TokenScores.RightPadded(prefixes, prefixWidth), prefixMask, contextCache);
+        var prefixMask = TokenScores.PrefixMask(prefixes.Select(p => p.Length).ToList(), prefixWidth, model.Device); // (G, Lp)
+        using var contextCache = new KvCache(model.Config, groups.Count, prefixWidth, model.DType, model.Device);
+        if (prefixWidth > 0) model.Model.Forward(TokenScores.RightPadded(prefixes, prefixWidth, model.Device), prefixMask, contextCache);
 
         var members = groups.SelectMany((g, gi) => g.Select(m => (Group: gi, m.Index, m.Request))).ToList();
         for (int start = 0; start < members.Count; start += batchSize)
@@ -76,9 +76,9 @@ internal sealed class LogLikelihoodScorer
             int width = inputs.Max(x => x.Length);
             var groupRows = rows.Select(m => (long)m.Group).ToList();
             using var cache = contextCache.Gather(groupRows, prefixWidth + width);
-            var rowMask = prefixMask.index_select(0, tensor(groupRows.ToArray(), ScalarType.Int64)); // (N, Lp)
-            var mask = cat([rowMask, TokenScores.PrefixMask(inputs.Select(x => x.Length).ToList(), width)], 1); // (N, Lp + Tc)
-            var hidden = model.Model.Forward(TokenScores.RightPadded(inputs, width), mask, cache); // (N, Tc, C)
+            var rowMask = prefixMask.index_select(0, tensor(groupRows.ToArray(), ScalarType.Int64, device: model.Device)); // (N, Lp)
+            var mask = cat([rowMask, TokenScores.PrefixMask(inputs.Select(x => x.Length).ToList(), width, model.Device)], 1); // (N, Lp + Tc)
+            var hidden = model.Model.Forward(TokenScores.RightPadded(inputs, width, model.Device), mask, cache); // (N, Tc, C)
             var scores = TokenScores.Score(model, hidden, rows.Select(m => m.Request.Continuation).ToList());
             for (int i = 0; i < rows.Count; i++) results[rows[i].Index] = scores[i];
         }

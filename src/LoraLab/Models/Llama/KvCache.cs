@@ -11,8 +11,8 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] keys;
     private readonly Tensor[] values;
 
-    public KvCache(LlamaConfig config, long batchSize, long maxLength, ScalarType dtype)
-        : this(config.NumHiddenLayers, batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim, dtype)
+    public KvCache(LlamaConfig config, long batchSize, long maxLength, ScalarType dtype, Device? device = null)
+        : this(config.NumHiddenLayers, batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim, dtype, device)
     {
     }
 
@@ -40,9 +40,9 @@ public sealed class KvCache : IDisposable
     {
         if (maxLength < Length) throw new ArgumentException($"the new cache ({maxLength} positions) cannot hold the {Length} cached ones.");
         var shape = keys[0].shape;
-        var copy = new KvCache(keys.Length, rows.Count, shape[1], maxLength, shape[3], keys[0].dtype) { Length = Length };
+        var copy = new KvCache(keys.Length, rows.Count, shape[1], maxLength, shape[3], keys[0].dtype, keys[0].device) { Length = Length };
         using var scope = NewDisposeScope();
-        var index = tensor(rows.ToArray(), ScalarType.Int64); // (B')
+        var index = tensor(rows.ToArray(), ScalarType.Int64, device: keys[0].device); // (B')
         for (int i = 0; i < keys.Length; i++)
         {
             copy.keys[i].narrow(2, 0, Length).copy_(keys[i].narrow(2, 0, Length).index_select(0, index)); // (B', H_kv, L, D)
@@ -51,15 +51,15 @@ public sealed class KvCache : IDisposable
         return copy;
     }
 
-    private KvCache(int layers, long batchSize, long kvHeads, long maxLength, long headDim, ScalarType dtype)
+    private KvCache(int layers, long batchSize, long kvHeads, long maxLength, long headDim, ScalarType dtype, Device? device)
     {
         MaxLength = maxLength;
         keys = new Tensor[layers];
         values = new Tensor[layers];
         for (int i = 0; i < layers; i++)
         {
-            keys[i] = zeros(new[] { batchSize, kvHeads, maxLength, headDim }, dtype: dtype).DetachFromDisposeScope();
-            values[i] = zeros(new[] { batchSize, kvHeads, maxLength, headDim }, dtype: dtype).DetachFromDisposeScope();
+            keys[i] = zeros(new[] { batchSize, kvHeads, maxLength, headDim }, dtype: dtype, device: device).DetachFromDisposeScope();
+            values[i] = zeros(new[] { batchSize, kvHeads, maxLength, headDim }, dtype: dtype, device: device).DetachFromDisposeScope();
         }
     }
 

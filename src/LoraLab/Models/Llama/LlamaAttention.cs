@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -45,9 +46,9 @@ public sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.call(x).view(b, t, numHeads, headDim).transpose(1, 2); // (B, H, T, D)
-        var k = k_proj.call(x).view(b, t, numKvHeads, headDim).transpose(1, 2); // (B, H_kv, T, D)
-        var v = v_proj.call(x).view(b, t, numKvHeads, headDim).transpose(1, 2); // (B, H_kv, T, D)
+        var q = Autocast.Call(q_proj, x).view(b, t, numHeads, headDim).transpose(1, 2); // (B, H, T, D)
+        var k = Autocast.Call(k_proj, x).view(b, t, numKvHeads, headDim).transpose(1, 2); // (B, H_kv, T, D)
+        var v = Autocast.Call(v_proj, x).view(b, t, numKvHeads, headDim).transpose(1, 2); // (B, H_kv, T, D)
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Update(layerIndex, k, v, offset); // (B, H_kv, S, D)
@@ -63,6 +64,6 @@ public sealed class LlamaAttention : nn.Module
             ? nn.functional.scaled_dot_product_attention(q, k, v, p: p, is_casual: true)
             : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: p);
         y = y.transpose(1, 2).reshape(b, t, numHeads * headDim); // (B, T, H·D)
-        return o_proj.call(y).MoveToOuterDisposeScope(); // (B, T, C)
+        return Autocast.Call(o_proj, y).MoveToOuterDisposeScope(); // (B, T, C)
     }
 }

@@ -38,6 +38,9 @@ public sealed class LlamaForCausalLM : nn.Module
 
     public LlamaModel Model => model;
 
+    /// <summary>The device the weights are on (inputs are moved there by the callers that make them).</summary>
+    public Device Device => model.embed_tokens.weight!.device;
+
     /// <summary>The output projection's weight (V, C): lm_head.weight, or the embedding when tied.</summary>
     public Tensor OutputWeight => lm_head?.weight ?? model.embed_tokens.weight!;
 

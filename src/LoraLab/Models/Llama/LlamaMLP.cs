@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,7 +25,7 @@ public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = nn.functional.silu(gate_proj.call(x)) * up_proj.call(x); // (B, T, I)
-        return down_proj.call(h).MoveToOuterDisposeScope(); // (B, T, C)
+        var h = nn.functional.silu(Autocast.Call(gate_proj, x)) * Autocast.Call(up_proj, x); // (B, T, I)
+        return Autocast.Call(down_proj, h).MoveToOuterDisposeScope(); // (B, T, C)
     }
 }

@@ -1,7 +1,7 @@
 namespace LoraLab.Training.Config;
 
 /// <summary>
-/// <c>precision</c>: the dtype of the model's weights, activations and optimizer state during training.
+/// <c>precision</c>: the dtypes of the model's weights, matmuls, activations and optimizer state during training.
 /// </summary>
 /// <remarks>
 /// <c>bf16</c> stores the model itself in bfloat16 (no fp32 master copy, no autocast): half the memory of fp32, but
@@ -16,4 +16,11 @@ public enum Precision
 
     /// <summary><c>bf16</c>: the model in bfloat16 (see remarks for the trade-off).</summary>
     Bf16,
+
+    /// <summary>
+    /// <c>amp_bf16</c> (Composer's name): mixed precision. Weights, gradients and optimizer state in float32; every
+    /// linear/matmul computes in bfloat16 (its inputs and weight cast, as PyTorch's autocast does); norms, softmax
+    /// statistics and the loss in float32. Saved weights and adapters are float32.
+    /// </summary>
+    AmpBf16,
 }

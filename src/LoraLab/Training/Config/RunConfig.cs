@@ -65,8 +65,14 @@ public sealed class RunConfig
     /// <summary><c>seed</c> (default 17, as llm-foundry's examples).</summary>
     public long Seed { get; set; } = 17;
 
-    /// <summary><c>precision</c>: fp32 (default) or bf16.</summary>
+    /// <summary><c>precision</c>: fp32 (default), bf16 or amp_bf16.</summary>
     public Precision Precision { get; set; } = Precision.Fp32;
+
+    /// <summary><c>device</c>: cpu (default), cuda or cuda:N (see <see cref="ComputeDevice"/>); <c>--device</c> overrides it.</summary>
+    public string? Device { get; set; }
+
+    /// <summary><c>activation_checkpointing</c>: recompute each decoder layer's forward in backward (less memory, ~1/3 more compute).</summary>
+    public bool ActivationCheckpointing { get; set; }
 
     /// <summary><c>gradient_clipping</c>: null (default) = no clipping.</summary>
     public GradientClippingSection? GradientClipping { get; set; }

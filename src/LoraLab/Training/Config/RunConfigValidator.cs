@@ -16,6 +16,7 @@ internal static class RunConfigValidator
         void Fail(string key, string problem) => throw new LoraLabException($"{Where(key.Split('.'))}: {key}: {problem}");
 
         if (string.IsNullOrWhiteSpace(c.Model.Path)) Fail("model.path", "is required (the base model's directory or file)");
+        ComputeDevice.Parse(c.Device, $"{Where("device")}: device"); // cuda on a CPU build: one clear line, before anything runs
 
         if (c.Lora.R <= 0) Fail("lora.r", $"must be > 0, got {c.Lora.R}");
         if (c.Lora.LoraAlpha is double a && !(a > 0)) Fail("lora.lora_alpha", $"must be > 0, got {a}");

@@ -1,0 +1,87 @@
+using LoraLab.Models.Llama;
+using LoraLab.Training.Config;
+
+namespace LoraLab.Planning;
+
+/// <summary>
+/// Predicts a training run's peak memory from its shape, as LoraLab's training step allocates it (N = micro-batch ×
+/// sequence tokens, C hidden, C_kv = kv heads × head dim, I intermediate, L layers, V vocabulary):
+/// <list type="bullet">
+/// <item>weights: parameters × 4 (fp32, amp_bf16) or × 2 (bf16); under amp_bf16 also the bfloat16 copies of the
+/// projection weights that backward keeps (all layers, or one when checkpointing).</item>
+/// <item>gradients and optimizer state: trainable parameters × dtype size, × 2 for AdamW's moments (× 1 for Lion).</item>
+/// <item>activations per decoder layer (what autograd keeps for backward): the two norm inputs (N·C each) and, when
+/// the norm weights train (full finetuning), the two normalised tensors — in the residual stream's dtype (float32 but
+/// under bf16) — and N·(5·C + 2·C_kv + 4·I) elements in the matmul dtype (bfloat16 under amp_bf16 and bf16): the
+/// projection inputs (q/k/v share one, o, gate/up share one), the rotated q and k, v and the attention output, the
+/// four SwiGLU tensors. The rotary products keep nothing (cos and sin need no gradient). Plus two bytes per N·C of
+/// residual-dropout masks when that dropout is on. With checkpointing: each
+/// layer's input (N·C) plus one layer recomputed. After the stack: the final norm (2·N·C float32) and ∂L/∂h (N·C).</item>
+/// <item>the output projection's gradient, computed in the loss's forward (full finetuning only; libtorch copies it
+/// once into .grad).</item>
+/// <item>a fixed runtime allowance (<see cref="CpuRuntimeBytes"/>).</item>
+/// </list>
+/// The measured peaks it is checked against are in tests/LoraLab.Tests/Planning/MemoryPlannerTests.cs.
+/// </summary>
+public static class MemoryPlanner
+{
+    /// <summary>
+    /// Resident memory of a LoraLab process with libtorch loaded and no model (the .NET runtime, libtorch's and MKL's
+    /// code and buffers), as the benchmark's peak RSS includes it.
+    /// </summary>
+    public const long CpuRuntimeBytes = 400L << 20;
+
+    private static readonly string[] Projections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    public static MemoryPlan Plan(RunConfig run, LlamaConfig model, long runtimeBytes = CpuRuntimeBytes)
+    {
+        bool lora = run.Method == FinetuneMethod.Lora;
+        var targets = lora ? run.Lora.ResolveTargetModules(out _) ?? [] : [];
+        long c = model.HiddenSize, ckv = (long)model.NumKeyValueHeads * model.HeadDim, cq = (long)model.NumAttentionHeads * model.HeadDim;
+        long i = model.IntermediateSize, layers = model.NumHiddenLayers, v = model.VocabSize;
+        long n = (long)run.MicrobatchSize * run.Data.SeqLen;
+        var shapes = new Dictionary<string, (long In, long Out)>
+        {
+            ["q_proj"] = (c, cq), ["k_proj"] = (c, ckv), ["v_proj"] = (c, ckv), ["o_proj"] = (cq, c),
+            ["gate_proj"] = (c, i), ["up_proj"] = (c, i), ["down_proj"] = (i, c),
+        };
+        long projections = Projections.Sum(p => shapes[p].In * shapes[p].Out); // per layer
+        long baseParams = v * c * (model.TieWordEmbeddings ? 1 : 2) + layers * (projections + 2 * c) + c;
+        long loraParams = layers * targets.Sum(t => (long)run.Lora.R * (shapes[t].In + shapes[t].Out));
+        long parameters = baseParams + loraParams;
+        long trainable = lora ? loraParams : baseParams;
+
+        bool amp = run.Precision == Precision.AmpBf16, bf16 = run.Precision == Precision.Bf16;
+        long w = bf16 ? 2 : 4; // weights, gradients and optimizer state
+        bool checkpointing = run.ActivationCheckpointing;
+        long keptLayers = checkpointing ? 1 : layers;
+        long weights = parameters * w + (amp ? keptLayers * projections * 2 : 0);
+        long gradients = trainable * w;
+        long optimizer = trainable * w * (run.Optimizer.Name == OptimizerName.Adamw ? 2 : 1);
+
+        long residual = bf16 ? 2 : 4, matmul = bf16 || amp ? 2 : 4;
+        double dropout = lora ? 0 : run.Full.Dropout;
+        long kept = lora ? 2 : 4; // the two norm inputs, and the normalised tensors when the norm weights train
+        long perLayer = n * (kept * c * residual + (5 * c + 2 * ckv + 4 * i) * matmul) + (dropout > 0 ? 2 * n * c : 0);
+        long stack = checkpointing ? layers * n * c * residual + perLayer : layers * perLayer;
+        long activations = stack + 3 * n * c * 4;
+        long head = lora ? 0 : v * c * (amp ? 2 + 4 : 2 * w); // amp: the bf16 gradient and its float32 cast; else it and its copy
+
+        return new MemoryPlan
+        {
+            Method = lora ? "lora" : "full",
+            Precision = ConfigBinder.SnakeCase(run.Precision.ToString()),
+            MicroBatch = run.MicrobatchSize,
+            SeqLen = run.Data.SeqLen,
+            ActivationCheckpointing = checkpointing,
+            Parameters = parameters,
+            TrainableParameters = trainable,
+            WeightsBytes = weights,
+            GradientsBytes = gradients,
+            OptimizerStateBytes = optimizer,
+            ActivationsBytes = activations,
+            HeadGradientBytes = head,
+            RuntimeBytes = runtimeBytes,
+        };
+    }
+}

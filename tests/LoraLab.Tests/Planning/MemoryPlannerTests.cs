@@ -1,0 +1,84 @@
+using LoraLab.Models.Llama;
+using LoraLab.Planning;
+using LoraLab.Training.Config;
+
+namespace LoraLab.Tests.Planning;
+
+/// <summary>
+/// The planner against peak resident memory measured by the training benchmark (bench/LoraLab.Bench, the trainer's loss
+/// path, AdamW, LoRA r = 16 on all seven projections), two steps per configuration, each in its own process:
+/// <c>OMP_NUM_THREADS=1 dotnet bench/LoraLab.Bench/bin/Debug/net10.0/LoraLab.Bench.dll --train-one SHAPE MODE PRECISION
+/// --steps 1 --warmup 1</c> → <c>peak_rss_mb</c> (MiB; small lora/full fp32 with 2 threads). Measured on a 2-core AMD
+/// EPYC (AVX-512, avx512_bf16) while other jobs ran (timings meaningless, memory unaffected).
+/// </summary>
+public class MemoryPlannerTests
+{
+    public static TheoryData<string, string, string, double> Measured => new()
+    {
+        { "small", "lora", "fp32", 747.97 },
+        { "small", "full", "fp32", 987.39 },
+        { "small", "lora", "amp_bf16", 589.25 },
+        { "small", "full", "amp_bf16", 859.52 },
+        // MEASURED_ROWS
+    };
+
+    [Theory]
+    [MemberData(nameof(Measured))]
+    public void PredictedPeakIsWithin20PercentOfTheMeasuredOne(string shape, string method, string precision, double peakMiB)
+    {
+        var plan = MemoryPlanner.Plan(Run(shape, method, precision), Model(shape));
+        double measured = peakMiB * 1024 * 1024;
+        double error = (plan.TotalBytes - measured) / measured;
+        Assert.True(Math.Abs(error) <= 0.20, $"{shape}/{method}/{precision}: predicted {plan.TotalBytes / 1048576.0:F0} MiB, measured {peakMiB:F0} MiB ({error:P1})");
+    }
+
+    [Fact]
+    public void Llama2_7bCountsAreThePublishedOnesAndLoraNeedsFarLess()
+    {
+        var model = LlamaConfig.Load(Path.Combine(TestSupport.SharedFiles.RepoRoot, "configs", "models", "llama-2-7b-config.json"));
+        var full = MemoryPlanner.Plan(Run("7b", "full", "amp_bf16", checkpointing: true), model);
+        var lora = MemoryPlanner.Plan(Run("7b", "lora", "amp_bf16", checkpointing: true), model);
+        Assert.Equal(6_738_415_616, full.Parameters); // Llama-2-7B's parameter count
+        Assert.Equal(39_976_960, lora.TrainableParameters); // PEFT's count for r = 16 on all seven projections
+        Assert.Equal(full.Parameters * 4, full.GradientsBytes);
+        Assert.True(lora.TotalBytes < full.TotalBytes / 2);
+        var plain = MemoryPlanner.Plan(Run("7b", "lora", "amp_bf16", checkpointing: false), model);
+        Assert.True(lora.ActivationsBytes < plain.ActivationsBytes / 5, "checkpointing keeps one layer's activations, not 32");
+    }
+
+    private static LlamaConfig Model(string shape)
+    {
+        var (dim, layers, heads, ffn) = shape == "small" ? (288, 6, 6, 768) : (768, 12, 12, 2048);
+        return new LlamaConfig
+        {
+            HiddenSize = dim, IntermediateSize = ffn, NumHiddenLayers = layers, NumAttentionHeads = heads, NumKeyValueHeads = heads,
+            HeadDim = dim / heads, VocabSize = 32000, MaxPositionEmbeddings = 4096, TieWordEmbeddings = true, RmsNormEps = 1e-5,
+        };
+    }
+
+    private static RunConfig Run(string shape, string method, string precision, bool checkpointing = false)
+    {
+        var (seq, batch) = shape switch { "small" => (256, 8), "medium" => (512, 4), _ => (4096, 1) };
+        string yaml = $"""
+            model:
+              path: /models/any
+            method: {method}
+            lora:
+              r: 16
+              target_modules: all
+            optimizer:
+              name: adamw
+              lr: 1.0e-4
+            data:
+              regime: cpt
+              paths: [/data/any.txt]
+              seq_len: {seq}
+            global_train_batch_size: {batch}
+            max_duration: 1ba
+            precision: {precision}
+            activation_checkpointing: {(checkpointing ? "true" : "false")}
+            run_dir: /tmp/plan
+            """;
+        return RunConfigLoader.Parse(yaml, "plan.yaml");
+    }
+}
