@@ -26,18 +26,29 @@ public static class PlanCommand
             Description = "the model's Hugging Face config.json when model.path is not on this machine (e.g. configs/models/llama-2-7b-config.json)",
         };
         var json = new Option<bool>("--json") { Description = "print JSON (total_bytes: this run's predicted peak)" };
+        var target = new Option<string>("--target")
+        {
+            Description = "cpu (default) or gpu: a GPU plan assumes flash attention (no score matrices kept) and no CPU runtime allowance",
+            DefaultValueFactory = _ => "cpu",
+        };
         var command = new Command("plan", "Predict a training run's peak memory (weights, gradients, optimizer state, activations), LoRA vs full finetuning.")
         {
-            config, overrides, modelConfig, json,
+            config, overrides, modelConfig, json, target,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            bool gpu = parse.GetValue(target) switch
+            {
+                "cpu" => false,
+                "gpu" => true,
+                var t => throw new LoraLabException($"--target {t}: use cpu or gpu"),
+            };
             var run = RunConfigLoader.Load(parse.GetValue(config)!.FullName, parse.GetValue(overrides) ?? []);
             var model = ModelConfig(run, parse.GetValue(modelConfig)?.FullName);
-            var chosen = MemoryPlanner.Plan(run, model);
+            var chosen = MemoryPlanner.Plan(run, model, gpu);
             var flipped = RunConfigLoader.Load(parse.GetValue(config)!.FullName,
                 [.. parse.GetValue(overrides) ?? [], $"method={(run.Method == FinetuneMethod.Lora ? "full" : "lora")}"]);
-            var other = MemoryPlanner.Plan(flipped, model);
+            var other = MemoryPlanner.Plan(flipped, model, gpu);
             Console.WriteLine(parse.GetValue(json) ? PlanReport.Json(chosen, other) : PlanReport.Text(chosen, other));
             return 0;
         }));

@@ -15,11 +15,13 @@ namespace LoraLab.Planning;
 /// under bf16) — and N·(5·C + 2·C_kv + 4·I) elements in the matmul dtype (bfloat16 under amp_bf16 and bf16): the
 /// projection inputs (q/k/v share one, o, gate/up share one), the rotated q and k, v and the attention output, the
 /// four SwiGLU tensors. The rotary products keep nothing (cos and sin need no gradient). Plus two bytes per N·C of
-/// residual-dropout masks when that dropout is on. With checkpointing: each
+/// residual-dropout masks when that dropout is on. On the CPU, B·H·T²·(matmul bytes + 1) more per layer: libtorch's
+/// CPU attention kept about that much per layer in the measured peaks (fitted to them: 5 bytes per score in fp32, 3 in
+/// bfloat16); a GPU plan (<c>gpu</c>) assumes flash attention, which keeps none. With checkpointing: each
 /// layer's input (N·C) plus one layer recomputed. After the stack: the final norm (2·N·C float32) and ∂L/∂h (N·C).</item>
 /// <item>the output projection's gradient, computed in the loss's forward (full finetuning only; libtorch copies it
 /// once into .grad).</item>
-/// <item>a fixed runtime allowance (<see cref="CpuRuntimeBytes"/>).</item>
+/// <item>on the CPU, a fixed runtime allowance (<see cref="CpuRuntimeBytes"/>); a GPU plan leaves out the CUDA context.</item>
 /// </list>
 /// The measured peaks it is checked against are in tests/LoraLab.Tests/Planning/MemoryPlannerTests.cs.
 /// </summary>
@@ -33,8 +35,10 @@ public static class MemoryPlanner
 
     private static readonly string[] Projections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
-    public static MemoryPlan Plan(RunConfig run, LlamaConfig model, long runtimeBytes = CpuRuntimeBytes)
+    /// <param name="gpu">Plan for a GPU: flash attention keeps no score matrices, and no CPU runtime allowance is added.</param>
+    public static MemoryPlan Plan(RunConfig run, LlamaConfig model, bool gpu = false)
     {
+        long runtimeBytes = gpu ? 0 : CpuRuntimeBytes;
         bool lora = run.Method == FinetuneMethod.Lora;
         var targets = lora ? run.Lora.ResolveTargetModules(out _) ?? [] : [];
         long c = model.HiddenSize, ckv = (long)model.NumKeyValueHeads * model.HeadDim, cq = (long)model.NumAttentionHeads * model.HeadDim;
@@ -62,7 +66,8 @@ public static class MemoryPlanner
         long residual = bf16 ? 2 : 4, matmul = bf16 || amp ? 2 : 4;
         double dropout = lora ? 0 : run.Full.Dropout;
         long kept = lora ? 2 : 4; // the two norm inputs, and the normalised tensors when the norm weights train
-        long perLayer = n * (kept * c * residual + (5 * c + 2 * ckv + 4 * i) * matmul) + (dropout > 0 ? 2 * n * c : 0);
+        long scores = gpu ? 0 : (long)run.MicrobatchSize * model.NumAttentionHeads * run.Data.SeqLen * run.Data.SeqLen * (matmul + 1);
+        long perLayer = n * (kept * c * residual + (5 * c + 2 * ckv + 4 * i) * matmul) + scores + (dropout > 0 ? 2 * n * c : 0);
         long stack = checkpointing ? layers * n * c * residual + perLayer : layers * perLayer;
         long activations = stack + 3 * n * c * 4;
         long head = lora ? 0 : v * c * (amp ? 2 + 4 : 2 * w); // amp: the bf16 gradient and its float32 cast; else it and its copy

@@ -19,6 +19,8 @@ public class MemoryPlannerTests
         { "small", "full", "fp32", 987.39 },
         { "small", "lora", "amp_bf16", 589.25 },
         { "small", "full", "amp_bf16", 859.52 },
+        { "medium", "lora", "fp32", 3150.28 },
+        { "medium", "lora", "amp_bf16", 2403.64 },
         // MEASURED_ROWS
     };
 
@@ -36,13 +38,13 @@ public class MemoryPlannerTests
     public void Llama2_7bCountsAreThePublishedOnesAndLoraNeedsFarLess()
     {
         var model = LlamaConfig.Load(Path.Combine(TestSupport.SharedFiles.RepoRoot, "configs", "models", "llama-2-7b-config.json"));
-        var full = MemoryPlanner.Plan(Run("7b", "full", "amp_bf16", checkpointing: true), model);
-        var lora = MemoryPlanner.Plan(Run("7b", "lora", "amp_bf16", checkpointing: true), model);
+        var full = MemoryPlanner.Plan(Run("7b", "full", "amp_bf16", checkpointing: true), model, gpu: true);
+        var lora = MemoryPlanner.Plan(Run("7b", "lora", "amp_bf16", checkpointing: true), model, gpu: true);
         Assert.Equal(6_738_415_616, full.Parameters); // Llama-2-7B's parameter count
         Assert.Equal(39_976_960, lora.TrainableParameters); // PEFT's count for r = 16 on all seven projections
         Assert.Equal(full.Parameters * 4, full.GradientsBytes);
         Assert.True(lora.TotalBytes < full.TotalBytes / 2);
-        var plain = MemoryPlanner.Plan(Run("7b", "lora", "amp_bf16", checkpointing: false), model);
+        var plain = MemoryPlanner.Plan(Run("7b", "lora", "amp_bf16", checkpointing: false), model, gpu: true);
         Assert.True(lora.ActivationsBytes < plain.ActivationsBytes / 5, "checkpointing keeps one layer's activations, not 32");
     }
 
