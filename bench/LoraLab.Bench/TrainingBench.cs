@@ -55,12 +55,14 @@ public static class TrainingBench
                         string peerMb = theirs is { } t2 ? $"{t2.GetProperty("peak_rss_mb").GetDouble():F0}" : "-";
                         string ratio = theirs is { } t3 ? $"{oursTps / t3.GetProperty("tokens_per_s").GetDouble():F2}×" : "-";
                         string memRatio = theirs is { } t4 ? $"{oursMb / t4.GetProperty("peak_rss_mb").GetDouble():F2}×" : "-";
-                        rows.Add(new[] { shape.Name, mode, precision, checkpointing ? "yes" : "no", $"{oursTps:F0}", $"{mfu:P0}", peerTps, ratio, $"{oursMb:F0}", peerMb, memRatio });
+                        rows.Add(new[] { shape.Name, mode, precision, checkpointing ? "yes" : "no", $"{oursTps:F0}", $"{mfu:P0}",
+                            peerTps, ratio, $"{oursMb:F0}", peerMb, memRatio });
                     }
                 }
             }
         }
-        Table.Print(new[] { "shape", "mode", "precision", "ckpt", "LoraLab tok/s", "MFU", "peer tok/s", "speed ratio", "LoraLab peak MB", "peer peak MB", "memory ratio" }, rows);
+        Table.Print(new[] { "shape", "mode", "precision", "ckpt", "LoraLab tok/s", "MFU", "peer tok/s", "speed ratio",
+            "LoraLab peak MB", "peer peak MB", "memory ratio" }, rows);
     }
 
     /// <summary>Training FLOPs per token: projections (6 or 4 per parameter), attention scores and values, the output projection.</summary>

@@ -5,7 +5,8 @@ namespace LoraLab.Tests;
 
 /// <summary>
 /// The layering rule of docs/ARCHITECTURE.md: Models knows neither LoRA nor files; Checkpoints knows Models but not Peft;
-/// Peft builds on both; Kernels (custom CPU kernels, autocast, checkpointing) sit below all of them. A reference is a <c>using</c> of the namespace or a name qualified with it.
+/// Peft builds on both; Kernels (custom CPU kernels, autocast, checkpointing) sit below all of them.
+/// A reference is a <c>using</c> of the namespace or a name qualified with it.
 /// </summary>
 public sealed class DependencyRuleTests
 {

@@ -62,7 +62,8 @@ public static class PlanCommand
         if (BaseModel.IsLlama2cFile(path)) return Llama2cCheckpoint.ReadConfig(path);
         string file = Path.Combine(path, "config.json");
         if (!File.Exists(file))
-            throw new LoraLabException($"{run.SourceFile}: model.path {path} has no config.json on this machine; pass --model-config with the model's config.json (e.g. configs/models/llama-2-7b-config.json)");
+            throw new LoraLabException($"{run.SourceFile}: model.path {path} has no config.json on this machine; " +
+                "pass --model-config with the model's config.json (e.g. configs/models/llama-2-7b-config.json)");
         return LlamaConfig.Load(file);
     }
 }

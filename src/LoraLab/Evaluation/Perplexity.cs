@@ -64,7 +64,8 @@ public static class Perplexity
             var positions = new long[chunk.Length * span];
             for (int r = 0; r < chunk.Length; r++)
                 for (int j = 0; j < chunk[r].Scored; j++) positions[r * span + j] = inputs[r].Length - chunk[r].Scored + j;
-            var index = tensor(positions, new long[] { chunk.Length, span }, device: hidden.device).unsqueeze(2).expand(chunk.Length, span, hidden.shape[2]); // (N, K, C)
+            var index = tensor(positions, new long[] { chunk.Length, span }, device: hidden.device)
+                .unsqueeze(2).expand(chunk.Length, span, hidden.shape[2]); // (N, K, C)
             var scores = TokenScores.Score(model, hidden.gather(1, index), chunk.Select(w => w.Ids[(w.End - w.Scored)..w.End]).ToList());
             nll -= scores.Sum(s => s.LogLikelihood);
         }

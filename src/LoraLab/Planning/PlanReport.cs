@@ -13,7 +13,8 @@ public static class PlanReport
         var (lora, full) = chosen.Method == "lora" ? (chosen, other) : (other, chosen);
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"precision {chosen.Precision}, micro-batch {chosen.MicroBatch} × {chosen.SeqLen} tokens, activation checkpointing {(chosen.ActivationCheckpointing ? "on" : "off")}; this run: {chosen.Method}"));
+            $"precision {chosen.Precision}, micro-batch {chosen.MicroBatch} × {chosen.SeqLen} tokens, " +
+            $"activation checkpointing {(chosen.ActivationCheckpointing ? "on" : "off")}; this run: {chosen.Method}"));
         sb.AppendLine($"{"",-22}{"lora",14}{"full",14}");
         void Row(string name, Func<MemoryPlan, string> f) => sb.AppendLine($"{name,-22}{f(lora),14}{f(full),14}");
         Row("parameters", p => p.Parameters.ToString("N0", CultureInfo.InvariantCulture));

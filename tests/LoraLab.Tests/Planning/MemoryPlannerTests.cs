@@ -31,7 +31,8 @@ public class MemoryPlannerTests
         var plan = MemoryPlanner.Plan(Run(shape, method, precision), Model(shape));
         double measured = peakMiB * 1024 * 1024;
         double error = (plan.TotalBytes - measured) / measured;
-        Assert.True(Math.Abs(error) <= 0.20, $"{shape}/{method}/{precision}: predicted {plan.TotalBytes / 1048576.0:F0} MiB, measured {peakMiB:F0} MiB ({error:P1})");
+        Assert.True(Math.Abs(error) <= 0.20,
+            $"{shape}/{method}/{precision}: predicted {plan.TotalBytes / 1048576.0:F0} MiB, measured {peakMiB:F0} MiB ({error:P1})");
     }
 
     [Fact]

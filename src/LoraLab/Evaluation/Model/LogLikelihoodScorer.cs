@@ -47,7 +47,8 @@ internal sealed class LogLikelihoodScorer
             int first = inputs[row].Length - batch[row].Continuation.Length;
             for (int j = 0; j < batch[row].Continuation.Length; j++) positions[row * span + j] = first + j;
         }
-        var index = tensor(positions, new long[] { batch.Count, span }, device: hidden.device).unsqueeze(2).expand(batch.Count, span, hidden.shape[2]); // (N, K, C)
+        var index = tensor(positions, new long[] { batch.Count, span }, device: hidden.device)
+            .unsqueeze(2).expand(batch.Count, span, hidden.shape[2]); // (N, K, C)
         var picked = hidden.gather(1, index); // (N, K, C)
         return TokenScores.Score(model, picked, batch.Select(r => r.Continuation).ToList());
     }

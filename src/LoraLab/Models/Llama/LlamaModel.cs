@@ -65,7 +65,8 @@ public sealed class LlamaModel : nn.Module
         var x = embed_tokens.call(inputIds); // (B, T, C)
         bool checkpoint = ActivationCheckpointing && training && cache is null && is_grad_enabled();
         if (checkpoint && device.type != DeviceType.CPU && (Config.AttentionDropout > 0 || Config.ResidualDropout > 0))
-            throw new LoraLabException("activation_checkpointing replays dropout from libtorch's CPU generator only: on a GPU, set attention and residual dropout to 0 or turn checkpointing off.");
+            throw new LoraLabException("activation_checkpointing replays dropout from libtorch's CPU generator only: " +
+                "on a GPU, set attention and residual dropout to 0 or turn checkpointing off.");
         var keep = mask is null ? new[] { cos, sin } : new[] { cos, sin, mask };
         foreach (var layer in layers)
         {
