@@ -8,7 +8,8 @@ namespace LoraLab;
 /// Every YAML text LoraLab reads goes through <see cref="Load"/>: a syntax error is one <see cref="LoraLabException"/>
 /// "source:line:column: invalid YAML: …". YamlDotNet reports most errors as <see cref="YamlException"/> with a position;
 /// some malformed texts (e.g. an unclosed flow sequence followed by a key) make its scanner throw other exceptions
-/// without one, so the position of the last event parsed before the failure is reported instead.
+/// without one, so the position of the last event parsed before the failure is reported instead. A second document
+/// ("---") is refused rather than ignored.
 /// </summary>
 public static class YamlText
 {
@@ -31,6 +32,8 @@ public static class YamlText
             throw new LoraLabException(
                 $"{source}:{at.Line}:{at.Column}: invalid YAML after this point (check for an unclosed '[', '{{' or quote)", e);
         }
+        if (stream.Documents.Count > 1)
+            throw new LoraLabException($"{source}:{stream.Documents[1].RootNode.Start.Line}: a second YAML document ('---'); the file must hold one");
         return stream;
     }
 

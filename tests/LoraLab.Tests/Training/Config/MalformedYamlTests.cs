@@ -45,6 +45,37 @@ public class MalformedYamlTests
         Assert.Contains("invalid YAML", e.Message);
     }
 
+    /// <summary>Well-formed YAML of shapes no config has: complex keys, duplicate keys, merge keys, several documents.</summary>
+    public static TheoryData<string> OddShapes => new()
+    {
+        "? [a, b]\n: 1\n",
+        "{[a]: 1}\n",
+        "seed: 1\nseed: 2\n",
+        "<<: {seed: 1}\n",
+        "seed: 1\n---\nseed: 2\n",
+        "model: {? {a: 1} : 2}\n",
+        "lora: {r: {a: [1]}}\n",
+    };
+
+    [Theory]
+    [MemberData(nameof(OddShapes))]
+    public void OddShapesAreUserErrorsInRunConfigs(string yaml)
+    {
+        var e = Record.Exception(() => RunConfigLoader.Parse(yaml, "run.yaml"));
+        Assert.True(e is LoraLabException { Message: var m } && m.Contains("run.yaml") && !m.Contains('\n'), $"{yaml}: {e}");
+    }
+
+    [Theory]
+    [MemberData(nameof(OddShapes))]
+    public void OddShapesAreUserErrorsInSweepEvalSections(string yaml)
+    {
+        using var dir = new TempDir();
+        string eval = "eval:\n" + string.Concat(yaml.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l + "\n"));
+        string path = SweepFiles.Write(dir, "  seed: [0, 1]\n", extra: eval);
+        var e = Record.Exception(() => SweepFileParser.Load(path));
+        Assert.True(e is null or LoraLabException { Message: var m } && m.Contains(path) && !m.Contains('\n'), $"{yaml}: {e}");
+    }
+
     [Fact]
     public void MalformedBaseConfigFileIsNamed()
     {
