@@ -66,7 +66,7 @@ internal static partial class SweepFileParser
         {
             if (evalNode is not YamlMappingNode evalMap)
                 throw new LoraLabException($"{source}:{evalNode.Start.Line}: eval: expected a mapping (tasks: [...], options…)");
-            eval = new SweepEval(YamlJson.ConvertMapping(evalMap));
+            eval = new SweepEval(YamlJson.ConvertMapping(evalMap, source));
         }
         return new SweepDefinition
         {

@@ -8,18 +8,24 @@ namespace LoraLab.Experiments;
 /// <summary>YAML nodes → JSON nodes: plain scalars become numbers/booleans/null where YAML 1.2's core schema says so.</summary>
 internal static class YamlJson
 {
-    public static JsonNode? Convert(YamlNode node) => node switch
+    /// <summary>Converts <paramref name="node"/>; a key that is not a scalar is an error naming <paramref name="source"/> and its line.</summary>
+    public static JsonNode? Convert(YamlNode node, string source) => node switch
     {
-        YamlMappingNode m => ConvertMapping(m),
-        YamlSequenceNode s => new JsonArray(s.Children.Select(Convert).ToArray()),
+        YamlMappingNode m => ConvertMapping(m, source),
+        YamlSequenceNode s => new JsonArray(s.Children.Select(c => Convert(c, source)).ToArray()),
         YamlScalarNode sc => ConvertScalar(sc),
         _ => null,
     };
 
-    public static JsonObject ConvertMapping(YamlMappingNode map)
+    public static JsonObject ConvertMapping(YamlMappingNode map, string source)
     {
         var obj = new JsonObject();
-        foreach (var (k, v) in map.Children) obj[((YamlScalarNode)k).Value ?? ""] = Convert(v);
+        foreach (var (k, v) in map.Children)
+        {
+            if (k is not YamlScalarNode key)
+                throw new LoraLabException($"{source}:{k.Start.Line}:{k.Start.Column}: a key must be a plain name, not a {(k is YamlSequenceNode ? "list" : "mapping")}");
+            obj[key.Value ?? ""] = Convert(v, source);
+        }
         return obj;
     }
 

@@ -73,7 +73,7 @@ public class MalformedYamlTests
         string eval = "eval:\n" + string.Concat(yaml.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l + "\n"));
         string path = SweepFiles.Write(dir, "  seed: [0, 1]\n", extra: eval);
         var e = Record.Exception(() => SweepFileParser.Load(path));
-        Assert.True(e is null or LoraLabException { Message: var m } && m.Contains(path) && !m.Contains('\n'), $"{yaml}: {e}");
+        Assert.True(e is null || (e is LoraLabException { Message: var m } && m.Contains(path) && !m.Contains('\n')), $"{yaml}: {e}");
     }
 
     [Fact]
