@@ -66,7 +66,14 @@ internal static partial class SweepFileParser
         {
             if (evalNode is not YamlMappingNode evalMap)
                 throw new LoraLabException($"{source}:{evalNode.Start.Line}: eval: expected a mapping (tasks: [...], options…)");
-            eval = new SweepEval(YamlJson.ConvertMapping(evalMap, source));
+            try
+            {
+                eval = new SweepEval(YamlJson.ConvertMapping(evalMap, source));
+            }
+            catch (LoraLabException e)
+            {
+                throw new LoraLabException($"{source}:{evalNode.Start.Line}: {e.Message}");
+            }
         }
         return new SweepDefinition
         {

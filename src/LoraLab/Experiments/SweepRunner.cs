@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LoraLab.Training.Logging;
 
 namespace LoraLab.Experiments;
 
@@ -31,18 +32,20 @@ public static class SweepRunner
         ISweepPointRunner? runner = null;
         int ran = 0, skipped = 0;
         var failed = new List<string>();
+        var finished = points.Where(p => IsFinished(p, log)).Select(p => p.Id).ToHashSet();
+        var progress = new ProgressLine(log, points.Count - finished.Count, 0); // ETA over the points left to run
         foreach (var point in points)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string tag = $"[{point.Index}/{plan.Points.Count}] {point.Id}";
-            if (IsFinished(point, log))
+            if (finished.Contains(point.Id))
             {
                 skipped++;
                 log.WriteLine($"{tag}: finished, skipped");
                 continue;
             }
             runner ??= runnerFactory();
-            log.WriteLine($"{tag}: running");
+            progress.Update(ran, "points to run", $"{tag}: running");
             var record = RunOne(point, runner, cancellationToken);
             SweepResultFile.Write(point.ResultPath, record);
             index?.Upsert(record);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using LoraLab.Evaluation.Suite;
 using LoraLab.Reports;
 using LoraLab.Training;
@@ -9,7 +8,9 @@ namespace LoraLab.Experiments;
 
 /// <summary>
 /// The real sweep point: train with <see cref="Trainer"/> (resuming an interrupted run), then, when the sweep's
-/// <c>eval:</c> section names tasks, evaluate the result with <see cref="EvalSuite"/>. Writes the run's
+/// <c>eval:</c> section names tasks, evaluate the final model with <see cref="EvalSuite"/> (<c>eval_checkpoints: final</c>,
+/// the default) or the selected checkpoints with <see cref="RunEvaluation"/> (<c>all</c>, <c>every N</c>: one report point
+/// per checkpoint, target_score against forgetting_score, or source NLL when the forgetting tasks did not run). Writes the run's
 /// <c>run_record.json</c> so <c>loralab report --runs RUN_ROOT</c> can draw it.
 /// </summary>
 public sealed class TrainEvalPointRunner : ISweepPointRunner
@@ -31,19 +32,38 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
         var paths = new Dictionary<string, string> { ["run_dir"] = runDir };
         if (train.FinalDirectory is string final) paths["final"] = final;
         double? target = null, forgetting = null;
-        if (point.Eval.Tasks.Count > 0)
+        var points = new List<CheckpointPoint>();
+        // the dtype the trained model (and so this evaluation) computes in
+        string dtype = trainer.Model.DType == TorchSharp.torch.ScalarType.BFloat16 ? "bf16" : "fp32";
+        if (point.Eval.Options is { } options && point.Eval.Checkpoints.FinalOnly)
         {
             string results = Path.Combine(runDir, "eval", "results.json");
             bool lora = config.Method == FinetuneMethod.Lora;
-            // the dtype the trained model (and so this evaluation) computes in
-            string dtype = trainer.Model.DType == TorchSharp.torch.ScalarType.BFloat16 ? "bf16" : "fp32";
             var result = EvalSuite.Run(trainer.Model, trainer.Tokenizer, config.Model.Path ?? "", lora ? train.FinalDirectory : null,
-                dtype, Options(point.Eval.Settings, point.Eval.Tasks), results);
+                dtype, options, results);
             target = result.Target?.Value;
             forgetting = result.Forgetting?.Value;
             paths["eval"] = results;
+            if (target is double t && forgetting is double f)
+                points.Add(new CheckpointPoint { Step = train.Steps, TokensSeen = train.TokensSeen, Target = t, Forgetting = f });
         }
-        WriteRunRecord(point, runDir, train, target, forgetting);
+        else if (point.Eval.Options is { } each)
+        {
+            // several checkpoints: eval --run's curve (resumable, base loaded once); forgetting falls back to source NLL
+            var rows = RunEvaluation.EvaluateCheckpoints(runDir, each,
+                new RunEvaluationOptions { Selection = point.Eval.Checkpoints, Dtype = dtype, Progress = log, Tokenizer = trainer.Tokenizer });
+            var targetMetric = new CurveMetric(CurveMetric.TargetScore);
+            var forgettingMetric = rows.All(r => new CurveMetric(CurveMetric.ForgettingScore).ValueIn(r) is not null)
+                ? new CurveMetric(CurveMetric.ForgettingScore) : new CurveMetric(CurveMetric.SourceNll);
+            foreach (var row in rows)
+                if (targetMetric.ValueIn(row) is double t && forgettingMetric.ValueIn(row) is double f)
+                    points.Add(new CheckpointPoint { Step = row["step"]!.GetValue<long>(), TokensSeen = row["tokens"]!.GetValue<long>(), Target = t, Forgetting = f });
+            target = rows.Count > 0 ? targetMetric.ValueIn(rows[^1]) : null;
+            forgetting = rows.Count > 0 ? new CurveMetric(CurveMetric.ForgettingScore).ValueIn(rows[^1]) : null;
+            paths["eval_curve"] = Path.Combine(runDir, RunEvaluation.EvalDirName, RunEvaluation.CurveFile);
+            metrics["checkpoints_evaluated"] = rows.Count;
+        }
+        WriteRunRecord(point, runDir, points);
         return new SweepPointResult
         {
             Status = SweepPointStatus.Ok,
@@ -55,36 +75,8 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
         };
     }
 
-    /// <summary>Reads the sweep's <c>eval:</c> settings (tasks, data_dir, task_files, limit, num_fewshot, batch_size, seed).</summary>
-    public static EvalSuiteOptions Options(JsonObject s, IReadOnlyList<string> tasks)
+    private static void WriteRunRecord(SweepPoint point, string runDir, IReadOnlyList<CheckpointPoint> checkpoints)
     {
-        Dictionary<string, string> Map(string key) => s[key] is JsonObject o
-            ? o.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "")
-            : new Dictionary<string, string>();
-        int? Int(string key) => s[key] is JsonValue v && v.TryGetValue(out int i) ? i : null;
-        return new EvalSuiteOptions
-        {
-            Tasks = tasks,
-            DataDir = s["data_dir"]?.ToString(),
-            TaskFiles = Map("task_files"),
-            FewShotFiles = Map("fewshot_files"),
-            Limit = Int("limit"),
-            NumFewShot = Int("num_fewshot"),
-            BatchSize = Int("batch_size") ?? 8,
-            Seed = Int("seed") ?? 1234,
-            MaxGenTokens = Int("max_gen_tokens"),
-        };
-    }
-
-    private static void WriteRunRecord(SweepPoint point, string runDir, TrainResult train, double? target, double? forgetting)
-    {
-        var losses = new List<LossPoint>();
-        string metricsFile = Path.Combine(runDir, "metrics.jsonl");
-        if (File.Exists(metricsFile))
-            foreach (var line in File.ReadLines(metricsFile))
-                if (JsonNode.Parse(line) is JsonObject row && row["step"] is JsonValue s && row["loss"] is JsonValue l
-                    && s.TryGetValue(out long step) && l.TryGetValue(out double loss))
-                    losses.Add(new LossPoint { Step = step, Loss = loss });
         var record = new RunRecord
         {
             RunId = point.Id,
@@ -94,10 +86,8 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
             TargetModules = point.Targets ?? "",
             Regime = point.Config.Data.Regime == DataRegime.Ift ? "ift" : "cpt",
             Seed = point.Seed,
-            Checkpoints = target is double t && forgetting is double f
-                ? new[] { new CheckpointPoint { Step = train.Steps, TokensSeen = train.TokensSeen, Target = t, Forgetting = f } }
-                : Array.Empty<CheckpointPoint>(),
-            TrainingLoss = losses,
+            Checkpoints = checkpoints,
+            TrainingLoss = RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, "metrics.jsonl")),
         };
         AtomicFile.WriteAllText(Path.Combine(runDir, RunCollection.RunRecordFile), JsonSerializer.Serialize(record, ReportJson.Options));
     }

@@ -170,12 +170,13 @@ public class SweepExpanderTests
     public void EvalSettingsAreKeptForTheRunner()
     {
         using var dir = new TempDir();
-        var plan = Plan(dir, "  seed: [1]", "eval:\n  tasks: [gsm8k, {name: hellaswag, num_fewshot: 10}]\n  limit: 100\n  batch_size: '8'\n");
+        var plan = Plan(dir, "  seed: [1]", "eval:\n  tasks: [gsm8k, {name: hellaswag}]\n  limit: 100\n  ppl_separator: '8'\n");
         var eval = plan.Points[0].Eval;
         Assert.Equal(["gsm8k", "hellaswag"], eval.Tasks);
         Assert.Equal(100L, eval.Settings["limit"]!.GetValue<long>());
-        Assert.Equal("8", eval.Settings["batch_size"]!.GetValue<string>()); // quoted stays a string
-        Assert.Equal(10L, eval.Settings["tasks"]![1]!["num_fewshot"]!.GetValue<long>());
+        Assert.Equal("8", eval.Settings["ppl_separator"]!.GetValue<string>()); // quoted stays a string
+        Assert.Equal("8", eval.Options!.PerplexitySeparator);
+        Assert.Equal(100, eval.Options.Limit);
     }
 
     [Theory]
