@@ -55,7 +55,8 @@ public static class LlamaCheckpoint
         {
             string ns = module.GetType().Namespace ?? "";
             if (ns != typeof(LlamaForCausalLM).Namespace && ns != typeof(TorchSharp.Modules.Linear).Namespace)
-                throw new LoraLabException($"cannot save '{name}' ({module.GetType().Name}) as a plain Llama weight; export the model merged (LoraModel.SaveMerged) or save its adapter.");
+                throw new LoraLabException($"cannot save '{name}' ({module.GetType().Name}) as a plain Llama weight; "
+                    + "export the model merged (LoraModel.SaveMerged) or save its adapter.");
         }
         using var scope = NewDisposeScope();
         Save(model.Config, model.state_dict().Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.detach())), dir,

@@ -186,6 +186,8 @@ public sealed class TokenCache : IDisposable
         w.Write(count);
         w.Write(docs);
         w.Write(hash);
+        w.Flush();
+        fs.Flush(flushToDisk: true); // the shared rule (see AtomicFile): on disk before the rename makes it the cache
     }
 
     /// <summary>

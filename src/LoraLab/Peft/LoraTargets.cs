@@ -31,7 +31,8 @@ public static class LoraTargets
                 case "all" or "all-linear": chosen.UnionWith(All); break;
                 default:
                     if (!All.Contains(name))
-                        throw new LoraLabException($"unknown LoRA target module '{name}'; use {string.Join(", ", All)} or a preset ({string.Join(", ", Presets)}).");
+                        throw new LoraLabException(
+                            $"unknown LoRA target module '{name}'; use {string.Join(", ", All)} or a preset ({string.Join(", ", Presets)}).");
                     chosen.Add(name);
                     break;
             }

@@ -144,7 +144,8 @@ public sealed class Trainer : IDisposable
         _loader = new BatchLoader(TrainSource, micro, unchecked((ulong)Config.Seed), shuffle: true, _padId, "data");
         long perEpoch = TrainSource.Count / global;
         if (perEpoch == 0)
-            throw new LoraLabException($"data: {TrainSource.Count} samples are fewer than one global batch of {global}; add data or lower global_train_batch_size");
+            throw new LoraLabException(
+                $"data: {TrainSource.Count} samples are fewer than one global batch of {global}; add data or lower global_train_batch_size");
         var ctx = new DurationContext((long)global * Config.Data.SeqLen, perEpoch, Config.MaxDuration);
         TotalSteps = Config.MaxDuration!.Value.ToWholeBatches(ctx);
         if (TotalSteps <= 0) throw new LoraLabException($"max_duration '{Config.MaxDuration}' is less than one step");
@@ -161,8 +162,10 @@ public sealed class Trainer : IDisposable
         _metrics.Info(_train.Summary);
         if (_eval != null) _metrics.Info(_eval.Summary);
         foreach (string warning in PositionLimitWarnings(Config, Model.Config)) _metrics.Info(warning);
+        long trainableCount = _trainable.Sum(p => p.numel()), total = Model.parameters().Sum(p => p.numel());
         _metrics.Info(string.Create(CultureInfo.InvariantCulture,
-            $"{Config.Method.ToString().ToLowerInvariant()}: {_trainable.Sum(p => p.numel()):N0} trainable of {Model.parameters().Sum(p => p.numel()):N0} parameters; {TotalSteps} steps of {global} samples ({_accumulation} × {micro}); run dir {RunDirectory}"));
+            $"{Config.Method.ToString().ToLowerInvariant()}: {trainableCount:N0} trainable of {total:N0} parameters; "
+            + $"{TotalSteps} steps of {global} samples ({_accumulation} × {micro}); run dir {RunDirectory}"));
         if (ResumedFrom != null) _metrics.Info($"resumed from {ResumedFrom} at step {Step}");
     }
 
@@ -189,7 +192,8 @@ public sealed class Trainer : IDisposable
             return null;
         }
         if (latest != null)
-            throw new LoraLabException($"{RunDirectory} already holds checkpoints of a run (latest {latest}); pass --resume (resume=true) to continue it, or choose another run_dir");
+            throw new LoraLabException($"{RunDirectory} already holds checkpoints of a run (latest {latest}); "
+                + "pass --resume (resume=true) to continue it, or choose another run_dir");
         return null;
     }
 
@@ -200,7 +204,8 @@ public sealed class Trainer : IDisposable
         string method = Config.Method.ToString().ToLowerInvariant();
         if (m.Method != method) throw new LoraLabException($"{dir}: checkpoint of a {m.Method} run, but this run's method is {method}");
         if (!m.TrainableParameters.SequenceEqual(_trainableNames))
-            throw new LoraLabException($"{dir}: the checkpoint's trainable parameters ({m.TrainableParameters.Count}) differ from this model's ({_trainableNames.Length}); resume with the same model, method and LoRA settings");
+            throw new LoraLabException($"{dir}: the checkpoint's trainable parameters ({m.TrainableParameters.Count}) differ from this model's "
+                + $"({_trainableNames.Length}); resume with the same model, method and LoRA settings");
         if (m.Step > TotalSteps)
             throw new LoraLabException($"{dir}: checkpoint at step {m.Step} is past max_duration ({TotalSteps} steps); raise max_duration");
         string modelPath = Path.Combine(dir, TrainingCheckpoint.ModelFile);

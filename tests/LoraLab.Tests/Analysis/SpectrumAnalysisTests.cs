@@ -17,7 +17,7 @@ public class SpectrumAnalysisTests
     {
         using var dir = new TempDir();
         manual_seed(11);
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         using var model = LoraModel.Create(config, ScalarType.Float32, new LoraConfig(3, new[] { "attention", "down_proj" }));
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
@@ -58,7 +58,7 @@ public class SpectrumAnalysisTests
     {
         using var dir = new TempDir();
         manual_seed(12);
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         using var model = new LlamaForCausalLM(config);
         LlamaCheckpoint.Save(model, dir.File("base"));
         using (no_grad())
@@ -74,7 +74,7 @@ public class SpectrumAnalysisTests
     {
         using var dir = new TempDir();
         manual_seed(13);
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig());
+        using var model = new LlamaForCausalLM(TinyLlama.Config());
         LlamaCheckpoint.Save(model, dir.File("base"));
         using (no_grad()) model.Model.Layers[0].SelfAttn.state_dict()["q_proj.weight"].add_(1.0);
         LlamaCheckpoint.Save(model, dir.File("ft"));
@@ -91,12 +91,13 @@ public class SpectrumAnalysisTests
     }
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void CliDrawsTheCurvesAndTheHeatmap()
     {
         RequireFonts.Check();
         using var dir = new TempDir();
         manual_seed(14);
-        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, new LoraConfig(2, new[] { "attention" }));
+        using var model = LoraModel.Create(TinyLlama.Config(), ScalarType.Float32, new LoraConfig(2, new[] { "attention" }));
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
         LoraModel.SaveMerged(model, dir.File("base")); // merged: fine as a base, the adapter is what is analysed

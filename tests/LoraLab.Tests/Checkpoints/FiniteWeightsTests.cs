@@ -13,7 +13,7 @@ public class FiniteWeightsTests
     private static string SaveWith(TempDir dir, string tensor, float bad)
     {
         string model = dir.File("model");
-        using var m = new LlamaForCausalLM(LlamaConfigTests.TinyConfig());
+        using var m = new LlamaForCausalLM(TinyLlama.Config());
         using (no_grad())
         {
             var t = m.state_dict()[tensor];

@@ -38,7 +38,7 @@ public class LlamaCheckpointTests
     {
         using var dir = new TempDir();
         manual_seed(3);
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig(tie: false));
+        using var model = new LlamaForCausalLM(TinyLlama.Config(tie: false));
         LlamaCheckpoint.Save(model, dir.Path, ScalarType.BFloat16, maxShardBytes: 8_000);
         Assert.True(File.Exists(dir.File("model.safetensors.index.json")));
         Assert.Contains("\"torch_dtype\": \"bfloat16\"", File.ReadAllText(dir.File("config.json")));
@@ -59,7 +59,7 @@ public class LlamaCheckpointTests
     public void MissingOrMisshapenTensorsAreReportedByName()
     {
         using var dir = new TempDir();
-        using var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig());
+        using var model = new LlamaForCausalLM(TinyLlama.Config());
         LlamaCheckpoint.Save(model, dir.Path);
         // Claim a bigger intermediate size than the weights have.
         File.WriteAllText(dir.File("config.json"), File.ReadAllText(dir.File("config.json")).Replace("\"intermediate_size\": 48", "\"intermediate_size\": 50"));
@@ -74,7 +74,7 @@ public class LlamaCheckpointTests
         using var dir = new TempDir();
         manual_seed(4);
         var lora = new LoraConfig(2, new[] { "all" });
-        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, lora);
+        using var model = LoraModel.Create(TinyLlama.Config(), ScalarType.Float32, lora);
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
         Assert.Contains("merged", Assert.Throws<LoraLabException>(() => LlamaCheckpoint.Save(model, dir.Path)).Message);

@@ -14,6 +14,7 @@ public class ModelCommandsTests
     }
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void ConvertThenGeneratePrintsPromptAndCompletionOnly()
     {
         using var dir = new TempDir();
@@ -33,6 +34,7 @@ public class ModelCommandsTests
     }
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void BadInputGivesOneLineErrorsAndNonZeroExit()
     {
         using var dir = new TempDir();
@@ -67,7 +69,7 @@ public class ModelCommandsTests
 
         // a tokenizer whose vocab size does not match the model: a 300-id model beside the 512-id tokenizer
         string mismatch = dir.File("mismatch");
-        using (var small = new LoraLab.Models.Llama.LlamaForCausalLM(LoraLab.Tests.Models.Llama.LlamaConfigTests.TinyConfig() with { VocabSize = 300 }))
+        using (var small = new LoraLab.Models.Llama.LlamaForCausalLM(TinyLlama.Config() with { VocabSize = 300 }))
             LoraLab.Checkpoints.LlamaCheckpoint.Save(small, mismatch);
         foreach (var f in Directory.GetFiles(model, "tokenizer*")) File.Copy(f, Path.Combine(mismatch, Path.GetFileName(f)));
         ExpectError(CliRun.Run("generate", "--model", mismatch, "--prompt", "x"), "vocab_size");
@@ -78,6 +80,7 @@ public class ModelCommandsTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void EveryCommandHasHelp()
     {
         var root = CliRun.Run("--help");

@@ -67,6 +67,7 @@ public class TokenizeCommandTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Bad_input_is_one_line_naming_the_file_and_exit_2()
     {
         using var dir = new TempDir();

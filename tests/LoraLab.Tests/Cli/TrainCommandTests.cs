@@ -10,6 +10,7 @@ namespace LoraLab.Tests.Cli;
 public class TrainCommandTests
 {
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void TrainRunsTheStories260kConfigWithOverridesEndToEnd()
     {
         SharedFiles.Require(SharedFiles.Stories260KBin);

@@ -9,6 +9,7 @@ namespace LoraLab.Tests.Experiments;
 public class TrainEvalSweepTests
 {
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void SweepTrainsEvaluatesAndFeedsTheReport()
     {
         string bin = SharedFiles.Require(SharedFiles.Stories260KBin);

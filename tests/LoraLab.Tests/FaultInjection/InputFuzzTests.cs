@@ -30,7 +30,7 @@ public class InputFuzzTests
         using var dir = new TempDir();
         string model = dir.File("model");
         TorchSharp.torch.manual_seed(3);
-        using (var m = new LlamaForCausalLM(LlamaConfigTests.TinyConfig())) LlamaCheckpoint.Save(m, model);
+        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
         string weights = Path.Combine(model, "model.safetensors");
         byte[] original = File.ReadAllBytes(weights);
         for (int seed = 0; seed < Seeds; seed++)
@@ -51,7 +51,7 @@ public class InputFuzzTests
         using var dir = new TempDir();
         string model = dir.File("model");
         TorchSharp.torch.manual_seed(3);
-        using (var m = new LlamaForCausalLM(LlamaConfigTests.TinyConfig())) LlamaCheckpoint.Save(m, model);
+        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
         string config = Path.Combine(model, "config.json");
         byte[] original = File.ReadAllBytes(config);
         for (int seed = 0; seed < Seeds; seed++)
@@ -154,7 +154,7 @@ public class InputFuzzTests
         using var dir = new TempDir();
         string model = dir.File("model");
         TorchSharp.torch.manual_seed(3);
-        using (var m = new LlamaForCausalLM(LlamaConfigTests.TinyConfig())) LlamaCheckpoint.Save(m, model);
+        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
         string config = Path.Combine(model, "config.json");
         string text = File.ReadAllText(config);
         int at = text.IndexOf($"\"{field}\":", StringComparison.Ordinal);

@@ -18,6 +18,7 @@ public class KillResumeTests
     [SkippableTheory]
     [InlineData("lora", 1, true)]
     [InlineData("full", 1, false)]
+    [Trait("Category", "Slow")]
     public void KilledRunsResumeBitwise(string method, int trials, bool finalSave) => Trials(method, trials, finalSave, seed: 11);
 
     [SkippableTheory]

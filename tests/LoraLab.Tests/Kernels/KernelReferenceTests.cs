@@ -85,7 +85,7 @@ public class KernelReferenceTests
     {
         // The whole model: every LoRA projection (dropout on) and the loss, fused vs reference, from one seed.
         using var scope = NewDisposeScope();
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         manual_seed(1);
         using var model = LoraModel.Create(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.2));
         using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("lora_B")) p.normal_(0, 0.1);

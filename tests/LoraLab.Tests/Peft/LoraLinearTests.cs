@@ -1,6 +1,7 @@
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;
+using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Peft;
@@ -82,7 +83,7 @@ public class LoraLinearTests
     public void ModelKeysFollowHuggingFaceAndOnlyAdaptersTrain()
     {
         var lora = new LoraConfig(4, new[] { "attention", "down_proj" });
-        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, lora);
+        using var model = LoraModel.Create(TinyLlama.Config(), ScalarType.Float32, lora);
         var keys = model.state_dict().Keys.ToHashSet();
         Assert.Contains("model.layers.0.self_attn.q_proj.weight", keys);
         Assert.Contains("model.layers.0.self_attn.q_proj.lora_A.weight", keys);

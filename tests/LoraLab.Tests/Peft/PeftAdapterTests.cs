@@ -15,7 +15,7 @@ public class PeftAdapterTests
     public void AdapterMadeElsewhereInPeftFormatLoads()
     {
         using var dir = new TempDir();
-        using var baseModel = new LlamaForCausalLM(LlamaConfigTests.TinyConfig());
+        using var baseModel = new LlamaForCausalLM(TinyLlama.Config());
         LlamaCheckpoint.Save(baseModel, dir.File("base"));
         // An adapter as PEFT writes it: r = 1, α = 4 (s = 4) on layer 0's q_proj only (hidden 32, q out 32).
         // A = e_0ᵀ (1 × 32), B = 0.25 · 1 (32 × 1)  →  ΔW = 4 · 0.25 · 1 e_0ᵀ: ones in column 0.
@@ -58,7 +58,7 @@ public class PeftAdapterTests
         using var dir = new TempDir();
         manual_seed(5);
         var lora = new LoraConfig(4, new[] { "attention", "mlp" }, alpha: 16, dropout: 0.05, useRslora: true);
-        using var model = LoraModel.Create(LlamaConfigTests.TinyConfig(), ScalarType.Float32, lora);
+        using var model = LoraModel.Create(TinyLlama.Config(), ScalarType.Float32, lora);
         using (no_grad())
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
         LoraModel.SaveMerged(model, dir.File("merged"));

@@ -2,6 +2,7 @@ using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;
+using LoraLab.Tests.TestSupport;
 using LoraLab.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ public class Bf16TrainingTests
     public void Bf16LossAndGradientsFollowFp32(bool lora)
     {
         using var scope = NewDisposeScope();
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         var loraConfig = lora ? new LoraConfig(4, LoraTargets.All, dropout: 0.0) : null;
         manual_seed(5);
         using var fp32 = LoraModel.Create(config, ScalarType.Float32, loraConfig);

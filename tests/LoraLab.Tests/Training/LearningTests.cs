@@ -23,6 +23,7 @@ public class LearningTests(ITestOutputHelper output)
     private const int HeldOutRows = 200;
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void LoraAndFullFinetuningLearnGsm8kAndFullForgetsTinyStories()
     {
         string bin = SharedFiles.Require(SharedFiles.Stories260KBin);

@@ -23,7 +23,7 @@ internal sealed class TinyRun : IDisposable
     {
         ModelDir = _dir.File("model");
         manual_seed(1234);
-        using (var model = new LlamaForCausalLM(LlamaConfigTests.TinyConfig() with { VocabSize = 259 }))
+        using (var model = new LlamaForCausalLM(TinyLlama.Config() with { VocabSize = 259 }))
             LlamaCheckpoint.Save(model, ModelDir);
         IftPath = _dir.File("train.jsonl");
         File.WriteAllLines(IftPath, Enumerable.Range(0, rows).Select(i =>

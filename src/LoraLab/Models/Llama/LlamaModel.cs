@@ -19,7 +19,8 @@ public sealed class LlamaModel : nn.Module
     {
         Config = config;
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, dtype: dtype);
-        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, dtype, projections)).ToArray());
+        layers = new ModuleList<LlamaDecoderLayer>(
+            Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, dtype, projections)).ToArray());
         norm = new LlamaRMSNorm(config.HiddenSize, config.RmsNormEps, dtype);
         RegisterComponents();
         var inv = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);

@@ -25,6 +25,7 @@ public class PerplexityTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void HeldOutTinyStoriesPerplexityIsFarBelowUniform()
     {
         using var model = Stories260KTests.LoadFromBin();

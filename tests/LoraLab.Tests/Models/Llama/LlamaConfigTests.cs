@@ -5,20 +5,6 @@ namespace LoraLab.Tests.Models.Llama;
 
 public class LlamaConfigTests
 {
-    internal static LlamaConfig TinyConfig(int kvHeads = 2, bool tie = true) => new()
-    {
-        HiddenSize = 32,
-        IntermediateSize = 48,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 4,
-        NumKeyValueHeads = kvHeads,
-        HeadDim = 8,
-        RmsNormEps = 1e-5,
-        MaxPositionEmbeddings = 64,
-        VocabSize = 40,
-        TieWordEmbeddings = tie,
-    };
-
     // A Llama-3.1-style config.json, as Hugging Face writes it.
     private const string Llama31Json = """
         {

@@ -45,7 +45,7 @@ public class LlamaInitTests
     [Fact]
     public void InitIsReproducibleFromTheGenerator()
     {
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         using var a = new LlamaForCausalLM(config);
         using var b = new LlamaForCausalLM(config);
         using (var g = new Generator(11)) LlamaInit.Apply(a, g);

@@ -1,4 +1,5 @@
 using LoraLab.Models.Llama;
+using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Models.Llama;
@@ -10,7 +11,7 @@ public class LlamaSizesTests
     {
         foreach (bool tie in new[] { true, false })
         {
-            var config = LlamaConfigTests.TinyConfig(kvHeads: 2, tie: tie);
+            var config = TinyLlama.Config(kvHeads: 2, tie: tie);
             using var model = new LlamaForCausalLM(config);
             Assert.Equal(model.parameters().Sum(p => p.numel()), (long)LlamaSizes.ParameterCount(config));
         }
@@ -20,18 +21,18 @@ public class LlamaSizesTests
     public void AModelBeyondMemoryIsRefusedBeforeAllocationNamingTheField()
     {
         // No weights to compare with (a from-scratch model): the bound is the memory this process may use.
-        var config = LlamaConfigTests.TinyConfig() with { VocabSize = int.MaxValue };
+        var config = TinyLlama.Config() with { VocabSize = int.MaxValue };
         var e = Assert.Throws<LoraLabException>(() => new LlamaForCausalLM(config));
         Assert.Contains("'vocab_size' 2147483647", e.Message);
         Assert.Contains("more than the", e.Message);
-        var layers = LlamaConfigTests.TinyConfig() with { NumHiddenLayers = 1_000_000_000 };
+        var layers = TinyLlama.Config() with { NumHiddenLayers = 1_000_000_000 };
         Assert.Contains("'num_hidden_layers'", Assert.Throws<LoraLabException>(() => new LlamaForCausalLM(layers)).Message);
     }
 
     [Fact]
     public void TheMemoryBoundIsTheParameterBytes()
     {
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         long bytes = (long)LlamaSizes.ParameterCount(config) * 4;
         LlamaSizes.CheckFitsInMemory(config, ScalarType.Float32, "config", availableBytes: bytes);
         Assert.Throws<LoraLabException>(() => LlamaSizes.CheckFitsInMemory(config, ScalarType.Float32, "config", availableBytes: bytes - 1));

@@ -13,7 +13,7 @@ public class MemoryTests
     [Fact]
     public void RepeatedForwardsLeaveNoLiveTensorsBehind()
     {
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         using var model = new LlamaForCausalLM(config);
         model.eval();
         using var ids = randint(0, config.VocabSize, new long[] { 2, 12 });
@@ -32,7 +32,7 @@ public class MemoryTests
     [Fact]
     public void TrainingForwardAndBackwardLeaveNoLiveTensorsBehind()
     {
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         using var model = new LlamaForCausalLM(config);
         using var ids = randint(0, config.VocabSize, new long[] { 2, 12 });
         void Step()
@@ -49,7 +49,7 @@ public class MemoryTests
     public void LoraStepsThroughTheCustomAutogradNodesLeaveNoLiveTensorsBehind()
     {
         // LoraLinearFunction (with dropout) and LinearCrossEntropy: what their backward hands libtorch is released.
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         using var model = LoraModel.Create(config, ScalarType.Float32, new LoraConfig(4, LoraTargets.All, dropout: 0.1));
         model.train();
         using var ids = randint(0, config.VocabSize, new long[] { 2, 12 });

@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
 using LoraLab.Checkpoints;
 using LoraLab.Tests.Evaluation.HumanEval;
+using LoraLab.Tests.Evaluation.Suite;
 using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace LoraLab.Tests.Evaluation.Suite;
+namespace LoraLab.Tests.Cli;
 
 /// <summary>
 /// <c>loralab eval --model DIR --tasks humaneval</c> end to end on stories260K: generation → stop sequences → sandboxed
@@ -21,6 +22,7 @@ public class EvalHumanEvalModelCommandTests
     ];
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void SampledAndGreedyRunsWritePassAtKAndPerSampleLines()
     {
         SandboxTestSupport.Create(); // skips where python3 is missing

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using LoraLab.Tests.Evaluation;
+using LoraLab.Tests.Evaluation.HumanEval;
 using LoraLab.Tests.TestSupport;
 
-namespace LoraLab.Tests.Evaluation.HumanEval;
+namespace LoraLab.Tests.Cli;
 
 /// <summary><c>loralab eval humaneval</c> end to end on the hand-written fixture.</summary>
 [Collection(LoraLab.Tests.Evaluation.HumanEval.SandboxTestSupport.Collection)]

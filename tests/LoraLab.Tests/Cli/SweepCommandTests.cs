@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
 using LoraLab.Experiments;
+using LoraLab.Tests.Experiments;
 using LoraLab.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
 
-namespace LoraLab.Tests.Experiments;
+namespace LoraLab.Tests.Cli;
 
 /// <summary>
 /// `loralab sweep …` end to end. `sweep run` is called in-process with a fake runner registered in
@@ -62,6 +63,7 @@ public class SweepCommandTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void RealRunnerRecordsAFailedPointAndBadInputIsOneLine()
     {
         using var dir = new TempDir();
@@ -83,6 +85,7 @@ public class SweepCommandTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void ListAndEmitAgreeOnIndices()
     {
         using var dir = new TempDir();

@@ -3,10 +3,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LoraLab.Checkpoints;
 using LoraLab.Peft;
+using LoraLab.Tests.Evaluation;
+using LoraLab.Tests.Evaluation.Suite;
 using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace LoraLab.Tests.Evaluation.Suite;
+namespace LoraLab.Tests.Cli;
 
 /// <summary>`loralab eval --model …` end to end on stories260K with small fixture files in upstream schemas.</summary>
 public class EvalCommandModelTests
@@ -65,6 +67,7 @@ public class EvalCommandModelTests
     }
 
     [SkippableFact]
+    [Trait("Category", "Slow")]
     public void EvalWritesResultsSamplesAndIdentityAndAZeroAdapterChangesNothing()
     {
         using var dir = new TempDir();

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using LoraLab.Reports;
+using LoraLab.Tests.Reports;
 using LoraLab.Tests.TestSupport;
 
-namespace LoraLab.Tests.Reports;
+namespace LoraLab.Tests.Cli;
 
 public class ReportCommandTests
 {
