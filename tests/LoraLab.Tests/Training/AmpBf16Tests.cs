@@ -2,6 +2,7 @@ using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;
+using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Training;
@@ -18,7 +19,7 @@ public class AmpBf16Tests
     public void AmpLossFollowsFp32AndGradientsStayFloat32(bool lora)
     {
         using var scope = NewDisposeScope();
-        var config = LlamaConfigTests.TinyConfig();
+        var config = TinyLlama.Config();
         manual_seed(5);
         using var model = LoraModel.Create(config, ScalarType.Float32, lora ? new LoraConfig(4, LoraTargets.All, dropout: 0.0) : null);
         using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("lora_B")) p.normal_(0, 0.05);

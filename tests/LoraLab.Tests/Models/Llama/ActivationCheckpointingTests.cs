@@ -21,7 +21,7 @@ public class ActivationCheckpointingTests
     public void LossAndGradientsEqualThePlainRun(bool lora, bool reference)
     {
         using var scope = NewDisposeScope();
-        var config = LlamaConfigTests.TinyConfig() with { AttentionDropout = 0.1, ResidualDropout = 0.1 };
+        var config = TinyLlama.Config() with { AttentionDropout = 0.1, ResidualDropout = 0.1 };
         manual_seed(3);
         using var model = LoraModel.Create(config, ScalarType.Float32, lora ? new LoraConfig(4, LoraTargets.All, dropout: 0.2) : null);
         using (no_grad()) foreach (var (name, p) in model.named_parameters()) if (name.Contains("lora_B")) p.normal_(0, 0.1);
