@@ -3,6 +3,7 @@ using LoraLab.Analysis;
 using LoraLab.Checkpoints;
 using LoraLab.Reports;
 using LoraLab.Training;
+using LoraLab.Training.Logging;
 
 namespace LoraLab.Cli.Commands;
 
@@ -13,6 +14,7 @@ public static class AnalyzeCommand
     {
         var command = new Command("analyze", "Analyse what finetuning changed in the weights.");
         command.Subcommands.Add(CreateSpectrum());
+        command.Subcommands.Add(CreateIntruders());
         return command;
     }
 
@@ -67,6 +69,45 @@ public static class AnalyzeCommand
                 Console.Out.WriteLine($"{r.Layer,5}  {r.Module,-9}  {r.Rows,5}×{r.Cols,-5}  {r.DeltaRank,7}  {r.BaseRank,6}  {r.RandomRank,6}  {r.MarchenkoPasturRank,3}");
             Console.Error.WriteLine($"wrote {Path.Combine(o, "spectrum.csv")}, spectrum.json" +
                 (plots ? $", {SpectrumPlots.CurvesFile} and {SpectrumPlots.HeatmapFile}" : ""));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateIntruders()
+    {
+        var model = new Option<DirectoryInfo?>("--model") { Description = "a run's checkpoints/step-N, a LoRA run's final/ (base from the run's config)" };
+        var run = new Option<DirectoryInfo?>("--run") { Description = "a run directory: every kept checkpoint" };
+        var k = new Option<int>("--k") { Description = "top singular vectors of the finetuned weight examined (Shuttleworth et al.'s default 10)", DefaultValueFactory = _ => IntruderDimensions.DefaultK };
+        var epsilon = new Option<double?>("--epsilon") { Description = "cosine-similarity threshold ε: an intruder's |cos| with every base singular vector is below it (required)" };
+        var outFile = new Option<FileInfo?>("--out") { Description = "CSV with step, layer, module, intruders" };
+        var command = new Command("intruders", "Intruder dimensions (Shuttleworth et al., arXiv 2410.21228): per module, how many of the finetuned weight's top-k singular vectors have |cos| < ε with every singular vector of the base weight.")
+        {
+            model, run, k, epsilon, outFile,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            double eps = parse.GetValue(epsilon) ?? throw new LoraLabException("--epsilon is required (the cosine-similarity threshold, e.g. 0.5)");
+            int top = parse.GetValue(k);
+            var m = parse.GetValue(model);
+            var r = parse.GetValue(run);
+            if ((m is null) == (r is null)) throw new LoraLabException("give exactly one of --model CHECKPOINT or --run RUN_DIR.");
+            var sources = r is not null ? ModelSource.RunCheckpoints(r.FullName) : [ModelSource.Resolve(m!.FullName)];
+            var progress = new ProgressLine(Console.Error, sources.Count, 0);
+            var csv = new System.Text.StringBuilder("step,checkpoint,layer,module,intruders\n");
+            Console.Out.WriteLine($"checkpoint            intruders (k={top}, ε={eps}; sum over modules)");
+            for (int i = 0; i < sources.Count; i++)
+            {
+                var source = sources[i];
+                progress.Update(i, "checkpoints", $"intruders {Path.GetFileName(source.Path)}");
+                var rows = IntruderDimensions.Analyse(source, top, eps);
+                foreach (var (layer, module, n) in rows)
+                    csv.Append(System.FormattableString.Invariant($"{source.Manifest?.Step},{Path.GetFileName(source.Path)},{layer},{module},{n}\n"));
+                Console.Out.WriteLine($"{Path.GetFileName(source.Path),-20}  {rows.Sum(x => x.Intruders)}");
+            }
+            progress.Update(sources.Count, "checkpoints", "intruders done");
+            progress.Finish();
+            if (parse.GetValue(outFile) is { } o) AtomicFile.WriteAllText(o.FullName, csv.ToString());
             return 0;
         }));
         return command;

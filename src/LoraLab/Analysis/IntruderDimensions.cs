@@ -1,0 +1,64 @@
+using LoraLab.Training;
+using static TorchSharp.torch;
+
+namespace LoraLab.Analysis;
+
+/// <summary>
+/// Intruder dimensions (Shuttleworth, Andreas, Torralba, Sharma, "LoRA vs Full Fine-tuning: An Illusion of Equivalence",
+/// NeurIPS 2025, arXiv 2410.21228): a left singular vector y_j among the top k of the finetuned weight is an intruder when
+/// max_i |cos(y_j, x_i)| &lt; ε over the left singular vectors x_i of the base weight. k = 10 is the authors' default
+/// (their code's <c>find_number_of_intruder_dimensions(…, k=10)</c>); ε has no default here and must be given. Singular
+/// vectors of (numerically) zero singular values, of either matrix, span no direction of it and are left out.
+/// </summary>
+public static class IntruderDimensions
+{
+    public const int DefaultK = 10;
+
+    /// <summary>How many of the top <paramref name="k"/> left singular vectors of <paramref name="finetuned"/> are intruders.</summary>
+    public static int Count(Tensor baseWeight, Tensor finetuned, int k, double epsilon)
+    {
+        if (k < 1) throw new LoraLabException($"--k must be ≥ 1, got {k}");
+        if (!(epsilon > 0 && epsilon <= 1)) throw new LoraLabException($"--epsilon must be in (0, 1], got {epsilon}");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (u0, s0, _) = linalg.svd(baseWeight.to_type(ScalarType.Float64), fullMatrices: false); // (out, r), (r)
+        var (u1, s1, _) = linalg.svd(finetuned.to_type(ScalarType.Float64), fullMatrices: false); // (out, r)
+        double scale = Math.Max(baseWeight.shape[0], baseWeight.shape[1]) * 1e-12;
+        var kept = u0.index_select(1, nonzero(s0 > s0.max() * scale).flatten()); // (out, r') the base's range
+        long top = Math.Min(k, (s1 > s1.max() * scale).sum().item<long>()); // only directions W_ft has
+        var cos = matmul(u1.narrow(1, 0, top).t(), kept).abs(); // (top, r') unit vectors: cosine = |dot|
+        var best = cos.max(1).values; // (top)
+        return (int)(best < epsilon).sum().item<long>();
+    }
+
+    /// <summary>Per layer and projection of <paramref name="source"/> (a finetuned model, checkpoint or adapter): (layer, module, intruders).</summary>
+    public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon)
+    {
+        using var own = source.OpenOwnWeights()
+            ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, checkpoint or adapter.");
+        using var baseW = source.OpenBaseWeights();
+        var results = new List<(int, string, int)>();
+        string[] modules = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
+        for (int layer = 0; baseW.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
+            foreach (var m in modules)
+            {
+                string path = $"model.layers.{layer}.{m}";
+                using var scope = NewDisposeScope();
+                var w0 = baseW.Read(path + ".weight", ScalarType.Float64);
+                Tensor w1;
+                if (source.Lora is { } lora)
+                {
+                    if (!own.Contains(path + ".lora_A.weight")) continue; // not adapted
+                    var a = own.Read(path + ".lora_A.weight", ScalarType.Float64); // (r, in)
+                    var b = own.Read(path + ".lora_B.weight", ScalarType.Float64); // (out, r)
+                    w1 = w0 + matmul(b, a) * lora.Scaling; // (out, in)
+                }
+                else
+                {
+                    w1 = own.Read(path + ".weight", ScalarType.Float64);
+                }
+                results.Add((layer, m[(m.IndexOf('.') + 1)..], Count(w0, w1, k, epsilon)));
+            }
+        return results;
+    }
+}
