@@ -21,7 +21,8 @@ public class MemoryPlannerTests
         { "small", "full", "amp_bf16", 859.52 },
         { "medium", "lora", "fp32", 3150.28 },
         { "medium", "lora", "amp_bf16", 2403.64 },
-        // MEASURED_ROWS
+        { "medium", "full", "fp32", 4757.32 },
+        { "medium", "full", "amp_bf16", 3746.27 },
     };
 
     [Theory]
