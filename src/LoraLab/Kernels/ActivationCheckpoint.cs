@@ -39,12 +39,13 @@ public static class ActivationCheckpoint
             var recipe = (Recipe)vars[0];
             var x = (Tensor)vars[1];
             var keep = vars.Skip(2).Take(recipe.KeepCount).Cast<Tensor>().ToList();
-            var rng = random.get_rng_state();
+            byte[] rng; // the generator state as bytes: TorchSharp's context data takes no tensors
+            using (var state = random.get_rng_state()) rng = state.data<byte>().ToArray();
             Tensor y;
             using (no_grad()) y = recipe.F(x, keep);
             ctx.save_for_backward(new List<Tensor> { x }.Concat(keep).ToList());
             ctx.save_data("recipe", recipe);
-            ctx.save_data("rng", rng.DetachFromDisposeScope());
+            ctx.save_data("rng", rng);
             ctx.save_data("count", vars.Length);
             ctx.save_data("trainable", vars.Skip(2 + recipe.KeepCount).Cast<Tensor>().ToList());
             ctx.set_materialize_grads(false);
@@ -56,9 +57,9 @@ public static class ActivationCheckpoint
             GradientHandoff.Release();
             var recipe = (Recipe)ctx.get_data("recipe");
             var grads = Enumerable.Repeat<Tensor>(null!, (int)ctx.get_data("count")).ToList();
-            using var rngBefore = (Tensor)ctx.get_data("rng");
             if (gradOutput is null || gradOutput.IsInvalid) return grads;
             using var scope = NewDisposeScope();
+            var rngBefore = tensor((byte[])ctx.get_data("rng"), dtype: ScalarType.Byte);
             var saved = ctx.get_saved_variables();
             var x = saved[0];
             var keep = saved.Skip(1).Take(recipe.KeepCount).ToList();
