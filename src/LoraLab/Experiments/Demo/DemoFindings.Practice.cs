@@ -36,6 +36,8 @@ public static partial class DemoFindings
         };
     }
 
+    private static string Lr(double lr) => ReportFormat.LearningRate(lr);
+
     private static double Avg(List<DemoRunResult> runs, Func<DemoRunResult, double> f) => runs.Count == 0 ? double.NaN : runs.Average(f);
 
     // (7) §4.6: LoRA's best learning rate is about 10× full finetuning's; target modules all > MLP > attention (lower
@@ -61,13 +63,13 @@ public static partial class DemoFindings
         var verdict = !lrHolds || order == FindingVerdict.DoesNotHold ? FindingVerdict.DoesNotHold
             : order == FindingVerdict.Holds ? FindingVerdict.Holds : FindingVerdict.Inconclusive;
         string Sweep(bool lora) => string.Join(", ", s.Seeds.SelectMany(seed => s.LrSweep(lora, seed))
-            .GroupBy(r => r.LearningRate).OrderBy(g => g.Key).Select(g => F($"{g.Key:G2} → {g.Average(r => r.Final.TargetLoss):F3}")));
+            .GroupBy(r => r.LearningRate).OrderBy(g => g.Key).Select(g => F($"{Lr(g.Key)} → {g.Average(r => r.Final.TargetLoss):F3}")));
         return new Finding
         {
             Statement = "(7, §4.6) In practice: LoRA's best learning rate is about 10× full finetuning's, and LoRA on all modules " +
                 "learns more than on MLP only, more than on attention only.",
             Verdict = verdict,
-            Evidence = F($"best learning rate by final target loss: full {s.FullLr:G2}, LoRA {s.LoraLr:G2}, ratio {ratio:0.#}× ") +
+            Evidence = F($"best learning rate by final target loss: full {Lr(s.FullLr)}, LoRA {Lr(s.LoraLr)}, ratio {ratio:0.#}× ") +
                 (lrHolds ? "(about 10×); " : F($"(outside {LrRatioLow:0}–{LrRatioHigh:0}×); ")) +
                 $"sweeps (lr → target loss): full {Sweep(false)}; LoRA {Sweep(true)}. Target modules (final target loss, lower = learned more): " +
                 (texts.Count == 0 ? "not run" : string.Join("; ", texts)) +

@@ -39,7 +39,8 @@ public static class DemoReport
             Subtitle = (options.BaseDir is null
                 ? "A small Llama pretrained here on generated stories (source), finetuned on generated arithmetic word problems (target). "
                 : $"Base model {options.BaseDir}; source text {options.SourceText}; target: generated arithmetic word problems. ") +
-                F($"Each method at its best learning rate (full {study.FullLr:G2}, LoRA {study.LoraLr:G2}); {study.Plan.Seeds.Count} seed(s); ") +
+                $"Each method at its best learning rate (full {ReportFormat.LearningRate(study.FullLr)}, " +
+                $"LoRA {ReportFormat.LearningRate(study.LoraLr)}); {study.Plan.Seeds.Count} seed(s); " +
                 "findings as Biderman et al., TMLR 2024 (arXiv 2405.09673) state them.",
             Target = new MetricSpec { Name = "target (arithmetic) answer loss, nats/token", HigherIsBetter = false },
             Forgetting = new MetricSpec { Name = "source (stories) held-out loss, nats/token", HigherIsBetter = false },

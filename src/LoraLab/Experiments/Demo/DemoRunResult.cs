@@ -43,8 +43,10 @@ public sealed record DemoRunResult
     public double Forgetting => Final.SourceLoss - Evaluations[0].SourceLoss;
 
     public string Label => IsLora
-        ? $"LoRA r={Rank} {Targets}, lr {LearningRate:G2}"
-        : $"Full{(WeightDecay > 0 ? $" wd {WeightDecay:G2}" : "")}{(Dropout > 0 ? $" dropout {Dropout:G2}" : "")}, lr {LearningRate:G2}";
+        ? $"LoRA r={Rank} {Targets}, lr {Lr}"
+        : $"Full{(WeightDecay > 0 ? $" wd {WeightDecay:G2}" : "")}{(Dropout > 0 ? $" dropout {Dropout:G2}" : "")}, lr {Lr}";
+
+    private string Lr => Reports.ReportFormat.LearningRate(LearningRate);
 
     /// <summary>Mean rank needed for 90% of ΔW's variance, over layers and modules.</summary>
     public double MeanDeltaRank => Spectrum.Count == 0 ? double.NaN : Spectrum.Average(s => s.DeltaRank);

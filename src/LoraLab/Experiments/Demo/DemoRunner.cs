@@ -64,9 +64,9 @@ public sealed class DemoRunner
         var runs = runner.Results.Values.ToList();
         double fullLr = DemoFindings.BestLr(runs, r => !r.IsLora);
         double loraLr = DemoFindings.BestLr(runs, r => r.IsLora);
-        Say(F($"best learning rate by final target loss: full {fullLr:G2}, LoRA {loraLr:G2}"));
-        foreach (var sweep in sweeps.TargetSweeps(loraLr)) Stage($"LoRA targets and ranks at lr {loraLr:G2}", sweep, runner);
-        foreach (var sweep in sweeps.RegularisedSweeps(fullLr)) Stage($"full finetuning regularised, lr {fullLr:G2}", sweep, runner);
+        Say(F($"best learning rate by final target loss: full {Lr(fullLr)}, LoRA {Lr(loraLr)}"));
+        foreach (var sweep in sweeps.TargetSweeps(loraLr)) Stage($"LoRA targets and ranks at lr {Lr(loraLr)}", sweep, runner);
+        foreach (var sweep in sweeps.RegularisedSweeps(fullLr)) Stage($"full finetuning regularised, lr {Lr(fullLr)}", sweep, runner);
 
         runs = runner.Results.Values.ToList();
         var study = new DemoStudy(plan, baseline, baseDiversity, runs, fullLr, loraLr);
@@ -93,6 +93,8 @@ public sealed class DemoRunner
         string text = options.SourceText ?? throw new LoraLabException("--base needs source-domain text (--source-text)");
         return Perplexity.SplitDocuments(File.ReadAllText(text), "<|endoftext|>").Take(plan.Data.SourceHeldOutStories).ToList();
     }
+
+    private static string Lr(double lr) => Reports.ReportFormat.LearningRate(lr);
 
     private void Say(string message) => log.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
 
