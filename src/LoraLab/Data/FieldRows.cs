@@ -7,13 +7,11 @@ namespace LoraLab.Data;
 public sealed record FieldRows(List<string[]> Rows, int BadRows, string? FirstBadRow)
 {
     /// <summary>
-    /// Reads the named string fields of every row of a <c>.parquet</c> file (<see cref="ParquetStringColumns"/>) or,
+    /// Reads the named string fields of every row of a <c>.parquet</c> file (<see cref="ParquetFile"/>) or,
     /// for any other extension, a JSON Lines file (<see cref="JsonlReader"/>).
     /// </summary>
-    public static FieldRows Read(string path, IReadOnlyList<string> fields, bool skipBadRows)
-    {
-        if (path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) return ParquetStringColumns.Read(path, fields, skipBadRows);
-        var (rows, report) = JsonlReader.ReadFields(path, fields, skipBadRows);
-        return new FieldRows(rows, report.BadRows, report.FirstBadRow);
-    }
+    public static FieldRows Read(string path, IReadOnlyList<string> fields, bool skipBadRows) =>
+        path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
+            ? ParquetFile.ReadStringColumns(path, fields, skipBadRows)
+            : JsonlReader.ReadFields(path, fields, skipBadRows);
 }

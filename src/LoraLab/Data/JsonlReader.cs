@@ -1,38 +1,73 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace LoraLab.Data;
 
 /// <summary>
-/// Reads string fields from a JSONL file (one JSON object per line; blank lines are skipped). A bad row (invalid JSON,
-/// not an object, missing field, field not a string) throws a <see cref="LoraLabException"/> naming the file, line and
-/// field — or, with <c>skipBadRows</c>, is counted in <see cref="BadRows"/> (first reason in <see cref="FirstBadRow"/>).
+/// The one reader of JSON Lines files (plain, or gzip when the name ends in ".gz"; strict UTF-8; blank lines skipped).
+/// Every error names the file and line. <see cref="ReadObjects"/> returns whole rows (a bad row throws);
+/// <see cref="ReadFields"/> returns named string fields, and can count bad rows instead of throwing.
 /// </summary>
-public sealed class JsonlReader
+public static class JsonlReader
 {
-    private JsonlReader(string path)
+    /// <summary>The non-blank lines with their 1-based line numbers. Bytes that do not decode → "file:line: cannot decode".</summary>
+    public static IEnumerable<(string Line, long LineNo)> Lines(string path)
     {
-        Path = path;
+        if (!File.Exists(path)) throw new LoraLabException($"{path}: file not found; pass the path of a .jsonl or .jsonl.gz file");
+        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GzipReadStream(path) : File.OpenRead(path);
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        long lineNo = 0;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+            {
+                throw new LoraLabException($"{path}:{lineNo + 1}: cannot decode ({e.Message}); the file must be UTF-8 JSONL (gzip only with a .gz name)", e);
+            }
+            if (line is null) yield break;
+            lineNo++;
+            if (!string.IsNullOrWhiteSpace(line)) yield return (line, lineNo);
+        }
     }
 
-    public string Path { get; }
-
-    /// <summary>Rows skipped as bad (only with skipBadRows).</summary>
-    public int BadRows { get; private set; }
-
-    /// <summary>The message of the first skipped row, or null.</summary>
-    public string? FirstBadRow { get; private set; }
-
-    /// <summary>Reads the named fields of every row; each result row holds the fields in the order asked.</summary>
-    public static (List<string[]> Rows, JsonlReader Report) ReadFields(string path, IReadOnlyList<string> fields, bool skipBadRows)
+    /// <summary>Every non-blank line as an object. A line that is not a JSON object → "file:line: …".</summary>
+    public static IReadOnlyList<(JsonObject Row, long LineNo)> ReadObjects(string path)
     {
-        if (!File.Exists(path)) throw new LoraLabException($"{path}: data file not found");
-        var reader = new JsonlReader(path);
-        var rows = new List<string[]>();
-        int lineNo = 0;
-        foreach (string line in File.ReadLines(path))
+        var rows = new List<(JsonObject, long)>();
+        foreach (var (line, lineNo) in Lines(path))
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(line);
+            }
+            catch (JsonException e)
+            {
+                throw new LoraLabException($"{path}:{lineNo}: invalid JSON ({e.Message}); each line must be one JSON object", e);
+            }
+            var row = node as JsonObject ?? throw new LoraLabException(
+                $"{path}:{lineNo}: expected a JSON object per line, got {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}");
+            rows.Add((row, lineNo));
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// The named string fields of every row, in the order asked. A bad row (invalid JSON, not an object, missing field,
+    /// field not a string) throws naming the file, line and field — or, with <paramref name="skipBadRows"/>, is counted.
+    /// </summary>
+    public static FieldRows ReadFields(string path, IReadOnlyList<string> fields, bool skipBadRows)
+    {
+        var rows = new List<string[]>();
+        int bad = 0;
+        string? firstBad = null;
+        foreach (var (line, lineNo) in Lines(path))
+        {
             string? error = TryParse(line, fields, out var values);
             if (error == null)
             {
@@ -41,10 +76,10 @@ public sealed class JsonlReader
             }
             string message = $"{path}:{lineNo}: {error}";
             if (!skipBadRows) throw new LoraLabException(message + " (fix the row, or set data.skip_bad_rows: true to skip such rows)");
-            reader.BadRows++;
-            reader.FirstBadRow ??= message;
+            bad++;
+            firstBad ??= message;
         }
-        return (rows, reader);
+        return new FieldRows(rows, bad, firstBad);
     }
 
     private static string? TryParse(string line, IReadOnlyList<string> fields, out string[]? values)

@@ -26,9 +26,9 @@ public static class TokenListing
     /// </summary>
     public static List<string> JsonlLines(ITokenizer tokenizer, string path, bool addBos, bool pieces)
     {
-        var (rows, report) = JsonlReader.ReadFields(path, ["text"], skipBadRows: true);
+        var report = JsonlReader.ReadFields(path, ["text"], skipBadRows: true);
         if (report.FirstBadRow is { } bad)
             throw new LoraLabException($"{bad}; every row of {path} needs a string \"text\" field ({report.BadRows} bad row(s))");
-        return rows.Select(r => Line(tokenizer, r[0], addBos, pieces)).ToList();
+        return report.Rows.Select(r => Line(tokenizer, r[0], addBos, pieces)).ToList();
     }
 }

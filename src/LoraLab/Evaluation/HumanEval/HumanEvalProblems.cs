@@ -9,7 +9,7 @@ public static class HumanEvalProblems
     {
         var problems = new List<HumanEvalProblem>();
         var seen = new HashSet<string>();
-        foreach (var row in JsonlReader.Read(path))
+        foreach (var row in DatasetReader.ReadJsonl(path))
         {
             var p = new HumanEvalProblem(row.GetString("task_id"), row.GetString("prompt"), row.GetString("entry_point"),
                 row.Has("canonical_solution") ? row.GetString("canonical_solution") : "", row.GetString("test"));

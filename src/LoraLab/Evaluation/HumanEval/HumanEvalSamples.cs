@@ -6,5 +6,5 @@ namespace LoraLab.Evaluation.HumanEval;
 public static class HumanEvalSamples
 {
     public static IReadOnlyList<HumanEvalSample> Read(string path) =>
-        JsonlReader.Read(path).Select(r => new HumanEvalSample(r.GetString("task_id"), r.GetString("completion"), r.Where)).ToList();
+        DatasetReader.ReadJsonl(path).Select(r => new HumanEvalSample(r.GetString("task_id"), r.GetString("completion"), r.Where)).ToList();
 }

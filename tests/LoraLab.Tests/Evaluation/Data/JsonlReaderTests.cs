@@ -13,7 +13,7 @@ public class JsonlReaderTests
         using var dir = new TempDir();
         string path = dir.File("d.jsonl");
         File.WriteAllText(path, "{\"a\": \"x\", \"n\": 3}\n\n{\"a\": \"y\", \"n\": \"4\"}\n");
-        var rows = JsonlReader.Read(path);
+        var rows = DatasetReader.ReadJsonl(path);
         Assert.Equal(2, rows.Count);
         Assert.Equal(1, rows[0].Line);
         Assert.Equal(3, rows[1].Line);
@@ -39,7 +39,7 @@ public class JsonlReaderTests
         using var dir = new TempDir();
         string path = dir.File("bad.jsonl");
         File.WriteAllText(path, "{\"a\": 1}\n{\"a\": 2}\n{\"a\": \n");
-        var e = Assert.Throws<LoraLabException>(() => JsonlReader.Read(path));
+        var e = Assert.Throws<LoraLabException>(() => DatasetReader.ReadJsonl(path));
         Assert.StartsWith($"{path}:3: invalid JSON", e.Message);
     }
 
@@ -49,7 +49,7 @@ public class JsonlReaderTests
         using var dir = new TempDir();
         string path = dir.File("bad.jsonl");
         File.WriteAllText(path, "[1, 2]\n");
-        var e = Assert.Throws<LoraLabException>(() => JsonlReader.Read(path));
+        var e = Assert.Throws<LoraLabException>(() => DatasetReader.ReadJsonl(path));
         Assert.StartsWith($"{path}:1: expected a JSON object", e.Message);
     }
 
@@ -59,7 +59,7 @@ public class JsonlReaderTests
         using var dir = new TempDir();
         string path = dir.File("d.jsonl");
         File.WriteAllText(path, "{\"question\": \"q\"}\n{\"question\": 7, \"answer\": \"#### 1\"}\n");
-        var rows = JsonlReader.Read(path);
+        var rows = DatasetReader.ReadJsonl(path);
         var missing = Assert.Throws<LoraLabException>(() => rows[0].GetString("answer"));
         Assert.StartsWith($"{path}:1: field 'answer' is missing", missing.Message);
         var wrong = Assert.Throws<LoraLabException>(() => rows[1].GetString("question"));

@@ -33,7 +33,7 @@ public class HellaSwagTaskTests
     public void ParsesUpstreamAndHuggingFaceRows()
     {
         using var dir = new TempDir();
-        var rows = JsonlReader.Read(Fixture.Write(dir, "hs.jsonl", UpstreamRow, WikiHowRow));
+        var rows = DatasetReader.ReadJsonl(Fixture.Write(dir, "hs.jsonl", UpstreamRow, WikiHowRow));
         var a = HellaSwagTask.Parse(rows[0]);
         Assert.Equal("Roof shingle removal: A man is sitting on a roof. He", a.Query);
         Assert.Equal("is ripping level tiles off.", a.Choices[1]);

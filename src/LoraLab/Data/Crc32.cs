@@ -1,4 +1,4 @@
-namespace LoraLab.Evaluation.Data;
+namespace LoraLab.Data;
 
 /// <summary>CRC-32 as gzip and zlib compute it (IEEE 802.3, reflected polynomial 0xEDB88320, init and final xor ~0).</summary>
 public static class Crc32

@@ -1,11 +1,12 @@
 using System.IO.Compression;
 using System.Text;
+using LoraLab.Data;
 using LoraLab.Evaluation.Data;
 using LoraLab.Evaluation.HumanEval;
 using LoraLab.Tests.Evaluation.HumanEval;
 using LoraLab.Tests.TestSupport;
 
-namespace LoraLab.Tests.Evaluation.Data;
+namespace LoraLab.Tests.Data;
 
 /// <summary>
 /// gzip input is read as Python's gzip module reads it: a stream cut anywhere (inside the deflate data or the
@@ -35,12 +36,12 @@ public class GzipReadStreamTests
         foreach (int cut in cuts)
         {
             File.WriteAllBytes(path, whole[..cut]);
-            var e = Assert.Throws<LoraLabException>(() => JsonlReader.Read(path));
+            var e = Assert.Throws<LoraLabException>(() => DatasetReader.ReadJsonl(path));
             Assert.StartsWith(path + ":", e.Message);
             Assert.DoesNotContain("\n", e.Message);
         }
         File.WriteAllBytes(path, whole);
-        Assert.Equal(200, JsonlReader.Read(path).Count);
+        Assert.Equal(200, DatasetReader.ReadJsonl(path).Count);
     }
 
     [Fact]
@@ -65,7 +66,7 @@ public class GzipReadStreamTests
         byte[] bytes = Gzip(Rows(20));
         bytes[bytes.Length + offset] ^= 0x5A;
         File.WriteAllBytes(path, bytes);
-        var e = Assert.Throws<LoraLabException>(() => JsonlReader.Read(path));
+        var e = Assert.Throws<LoraLabException>(() => DatasetReader.ReadJsonl(path));
         Assert.Contains(offset == -8 ? "CRC-32" : "size", e.Message);
     }
 
@@ -75,7 +76,7 @@ public class GzipReadStreamTests
         using var dir = new TempDir();
         string path = dir.File("d.jsonl.gz");
         File.WriteAllBytes(path, [.. Gzip(Rows(3)), .. Gzip(Rows(5)), 0, 0, 0, 0]);
-        Assert.Equal(8, JsonlReader.Read(path).Count);
+        Assert.Equal(8, DatasetReader.ReadJsonl(path).Count);
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public class GzipReadStreamTests
         using var dir = new TempDir();
         string path = dir.File("d.jsonl.gz");
         File.WriteAllBytes(path, [.. Gzip(Rows(3)), (byte)'x', (byte)'y']);
-        var e = Assert.Throws<LoraLabException>(() => JsonlReader.Read(path));
+        var e = Assert.Throws<LoraLabException>(() => DatasetReader.ReadJsonl(path));
         Assert.StartsWith(path + ":", e.Message);
     }
 

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace LoraLab.Evaluation.Data;
+namespace LoraLab.Data;
 
 /// <summary>
 /// Decompresses a gzip file (RFC 1952) and checks it as Python's gzip module does: every member's header, its
