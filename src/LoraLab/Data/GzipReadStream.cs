@@ -10,7 +10,7 @@ namespace LoraLab.Data;
 /// The deflate data is fed one byte per read so that its exact end — where the trailer starts — is known
 /// (a BufferedStream underneath keeps that cheap; eval data files are small).
 /// </summary>
-public sealed class GzipReadStream : Stream
+public sealed class GzipReadStream : ForwardReadStream
 {
     private readonly string _path;
     private readonly BufferedStream _file;
@@ -28,14 +28,6 @@ public sealed class GzipReadStream : Stream
         _feed = new ByteFeed(_file);
         if (!StartMember()) throw Fault("empty file, not gzip data; pass a gzip-compressed file or drop the .gz from its name");
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -133,11 +125,6 @@ public sealed class GzipReadStream : Stream
 
     private LoraLabException Fault(string what) => new($"{_path}: {what}");
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -149,17 +136,9 @@ public sealed class GzipReadStream : Stream
     }
 
     /// <summary>Gives the inflater one byte per read, so it never consumes past the end of a member's deflate data.</summary>
-    private sealed class ByteFeed(Stream inner) : Stream
+    private sealed class ByteFeed(Stream inner) : ForwardReadStream
     {
         public bool HitEnd { get; set; }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -173,10 +152,5 @@ public sealed class GzipReadStream : Stream
             buffer[0] = (byte)b;
             return 1;
         }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
