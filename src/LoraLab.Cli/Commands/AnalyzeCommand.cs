@@ -79,7 +79,11 @@ public static class AnalyzeCommand
         var model = new Option<DirectoryInfo?>("--model") { Description = "a run's checkpoints/step-N, a LoRA run's final/ (base from the run's config)" };
         var run = new Option<DirectoryInfo?>("--run") { Description = "a run directory: every kept checkpoint" };
         var k = new Option<int>("--k") { Description = "top singular vectors of the finetuned weight examined (Shuttleworth et al.'s default 10)", DefaultValueFactory = _ => IntruderDimensions.DefaultK };
-        var epsilon = new Option<double?>("--epsilon") { Description = "cosine-similarity threshold ε: an intruder's |cos| with every base singular vector is below it (required)" };
+        var epsilon = new Option<double>("--epsilon")
+        {
+            Description = "cosine-similarity threshold ε: an intruder's |cos| with every base singular vector is below it (the authors' default 0.5)",
+            DefaultValueFactory = _ => IntruderDimensions.DefaultEpsilon,
+        };
         var outFile = new Option<FileInfo?>("--out") { Description = "CSV with step, layer, module, intruders" };
         var command = new Command("intruders", "Intruder dimensions (Shuttleworth et al., arXiv 2410.21228): per module, how many of the finetuned weight's top-k singular vectors have |cos| < ε with every singular vector of the base weight.")
         {
@@ -87,7 +91,7 @@ public static class AnalyzeCommand
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            double eps = parse.GetValue(epsilon) ?? throw new LoraLabException("--epsilon is required (the cosine-similarity threshold, e.g. 0.5)");
+            double eps = parse.GetValue(epsilon);
             int top = parse.GetValue(k);
             var m = parse.GetValue(model);
             var r = parse.GetValue(run);

@@ -1,3 +1,4 @@
+using LoraLab.Models.Llama;
 using LoraLab.Training;
 using static TorchSharp.torch;
 
@@ -6,13 +7,14 @@ namespace LoraLab.Analysis;
 /// <summary>
 /// Intruder dimensions (Shuttleworth, Andreas, Torralba, Sharma, "LoRA vs Full Fine-tuning: An Illusion of Equivalence",
 /// NeurIPS 2025, arXiv 2410.21228): a left singular vector y_j among the top k of the finetuned weight is an intruder when
-/// max_i |cos(y_j, x_i)| &lt; ε over the left singular vectors x_i of the base weight. k = 10 is the authors' default
-/// (their code's <c>find_number_of_intruder_dimensions(…, k=10)</c>); ε has no default here and must be given. Singular
+/// max_i |cos(y_j, x_i)| &lt; ε over the left singular vectors x_i of the base weight. The defaults are the authors' code's:
+/// k = 10 (<c>find_number_of_intruder_dimensions(…, k=10)</c>) and ε = 0.5 (its <c>--intruder_dimension_threshold</c>). Singular
 /// vectors of (numerically) zero singular values, of either matrix, span no direction of it and are left out.
 /// </summary>
 public static class IntruderDimensions
 {
     public const int DefaultK = 10;
+    public const double DefaultEpsilon = 0.5;
 
     /// <summary>How many of the top <paramref name="k"/> left singular vectors of <paramref name="finetuned"/> are intruders.</summary>
     public static int Count(Tensor baseWeight, Tensor finetuned, int k, double epsilon)
@@ -38,7 +40,7 @@ public static class IntruderDimensions
             ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, checkpoint or adapter.");
         using var baseW = source.OpenBaseWeights();
         var results = new List<(int, string, int)>();
-        string[] modules = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
+        var modules = LlamaProjections.All.Select(p => $"{LlamaProjections.Parent(p)}.{p}").ToList();
         for (int layer = 0; baseW.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
             foreach (var m in modules)
             {
