@@ -54,12 +54,7 @@ public static class RunSpectrum
                 tokens = c.Tokens,
                 checkpoint = c.Checkpoint,
                 mean_rank_by_module = c.MeanRankByModule().ToDictionary(m => m.Module, m => m.MeanRank),
-                modules = c.Modules.Select(m => new
-                {
-                    layer = m.Layer, module = m.Module, rows = m.Rows, cols = m.Cols, delta_rank = m.DeltaRank, base_rank = m.BaseRank,
-                    random_rank = m.RandomRank, marchenko_pastur_rank = m.MarchenkoPasturRank, delta_frobenius_norm = m.DeltaFrobeniusNorm,
-                    delta_singular_values = m.DeltaSingularValues,
-                }),
+                modules = c.Modules.Select(m => m.FileFields(withBaseSingularValues: false)),
             }),
         }, new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), json);

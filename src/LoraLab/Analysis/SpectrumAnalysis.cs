@@ -106,9 +106,13 @@ public sealed class SpectrumAnalysis
         if (!baseSingularValues.TryGetValue((baseW.Path, key), out var baseSv))
             baseSingularValues[(baseW.Path, key)] = baseSv = Spectrum.SingularValues(w, Device);
         double fro = Math.Sqrt(deltaSv.Sum(s => s * s));
-        return new ModuleSpectrum(layer, module, rows, cols,
-            Spectrum.RankForVariance(deltaSv, Threshold), Spectrum.RankForVariance(baseSv, Threshold),
-            RandomRank(rows, cols), MarchenkoPastur.ExpectedRank(rows, cols, Threshold), fro, deltaSv, baseSv);
+        return new ModuleSpectrum
+        {
+            Layer = layer, Module = module, Rows = rows, Cols = cols,
+            DeltaRank = Spectrum.RankForVariance(deltaSv, Threshold), BaseRank = Spectrum.RankForVariance(baseSv, Threshold),
+            RandomRank = RandomRank(rows, cols), MarchenkoPasturRank = MarchenkoPastur.ExpectedRank(rows, cols, Threshold),
+            DeltaFrobeniusNorm = fro, DeltaSingularValues = deltaSv, BaseSingularValues = baseSv,
+        };
     }
 
     private readonly Dictionary<(long, long), int> randomRanks = new();
@@ -139,7 +143,7 @@ public sealed class SpectrumAnalysis
             csv.Append(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Layer},{r.Module},{r.Rows},{r.Cols},{r.DeltaRank},{r.BaseRank},{r.RandomRank},{r.MarchenkoPasturRank},{r.DeltaFrobeniusNorm:R}\n"));
         AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.csv"), csv.ToString());
-        var json = JsonSerializer.Serialize(new { variance_threshold = threshold, modules = results }, JsonFormats.SnakeCase);
+        var json = JsonSerializer.Serialize(new { variance_threshold = threshold, modules = results.Select(r => r.FileFields(withBaseSingularValues: true)) }, JsonFormats.SnakeCase);
         AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.json"), json);
     }
 }

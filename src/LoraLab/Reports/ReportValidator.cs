@@ -71,9 +71,9 @@ public static class ReportValidator
             if (m.Layer < 0) fail($"{sat}.layer", $"{m.Layer} is negative.");
             if (string.IsNullOrWhiteSpace(m.Module)) fail($"{sat}.module", "is empty; name the projection, e.g. q_proj.");
             if (m.Rows <= 0 || m.Cols <= 0) fail($"{sat}.rows/cols", $"shape {m.Rows} × {m.Cols} is not positive.");
-            int max = Math.Min(m.Rows, m.Cols);
-            if (m.VarianceRank < 0 || m.VarianceRank > max) fail($"{sat}.variance_rank", $"{m.VarianceRank} is outside [0, {max}] for a {m.Rows} × {m.Cols} matrix.");
-            if (m.RandomBaselineRank < 0 || m.RandomBaselineRank > max) fail($"{sat}.random_baseline_rank", $"{m.RandomBaselineRank} is outside [0, {max}].");
+            long max = Math.Min(m.Rows, m.Cols);
+            if (m.DeltaRank < 0 || m.DeltaRank > max) fail($"{sat}.variance_rank", $"{m.DeltaRank} is outside [0, {max}] for a {m.Rows} × {m.Cols} matrix.");
+            if (m.RandomRank < 0 || m.RandomRank > max) fail($"{sat}.random_baseline_rank", $"{m.RandomRank} is outside [0, {max}].");
             if (!cells.Add((m.Layer, m.Module))) fail(sat, $"layer {m.Layer} {m.Module} appears twice.");
         }
     }

@@ -33,8 +33,8 @@ public sealed record ResultsTable(IReadOnlyList<string> Header, IReadOnlyList<IR
             if (spectrum)
             {
                 bool has = run.Spectrum is { Count: > 0 };
-                row.Add(has ? ReportFormat.Score(run.Spectrum!.Average(s => (double)s.VarianceRank)) : "–");
-                row.Add(has ? ReportFormat.Score(run.Spectrum!.Average(s => (double)s.RandomBaselineRank)) : "–");
+                row.Add(has ? ReportFormat.Score(run.Spectrum!.Average(s => (double)s.DeltaRank)) : "–");
+                row.Add(has ? ReportFormat.Score(run.Spectrum!.Average(s => (double)s.RandomRank)) : "–");
             }
             row.Add(onFront.TryGetValue(run.RunId, out int n) ? $"{n} of {run.Checkpoints.Count}" : "no");
             rows.Add(row);

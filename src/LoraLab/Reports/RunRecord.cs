@@ -1,3 +1,4 @@
+using LoraLab.Analysis;
 using System.Text.Json.Serialization;
 
 namespace LoraLab.Reports;

@@ -66,8 +66,8 @@ public static class SpectrumCurvesPlot
                 random[(r.Rows, r.Cols)] = randomSv = Spectrum.RandomMatrixSingularValues(r.Rows, r.Cols, seed);
             var curves = new[]
             {
-                new Curve("ΔW", r.DeltaSingularValues, DeltaColor, LinePattern.Solid, 2f),
-                new Curve("W (base)", r.BaseSingularValues, BaseColor, LinePattern.Solid, 1.5f),
+                new Curve("ΔW", r.DeltaSingularValues!, DeltaColor, LinePattern.Solid, 2f),
+                new Curve("W (base)", r.BaseSingularValues!, BaseColor, LinePattern.Solid, 1.5f),
                 new Curve("random Gaussian", randomSv, RandomColor, LinePattern.Dashed, 1.5f),
             };
             bool last = i == rows.Length - 1;

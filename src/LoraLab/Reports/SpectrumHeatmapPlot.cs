@@ -1,3 +1,4 @@
+using LoraLab.Analysis;
 using LoraLab.Models.Llama;
 using ScottPlot;
 
@@ -42,7 +43,7 @@ public static class SpectrumHeatmapPlot
         for (int l = 0; l < layers; l++)
             for (int m = 0; m < modules.Length; m++)
                 grid[l, m] = double.NaN;
-        foreach (var s in spectrum) grid[s.Layer, Array.IndexOf(modules, s.Module)] = s.VarianceRank;
+        foreach (var s in spectrum) grid[s.Layer, Array.IndexOf(modules, s.Module)] = s.DeltaRank;
 
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(grid);
@@ -52,7 +53,7 @@ public static class SpectrumHeatmapPlot
         // ScottPlot draws row 0 at the top unless flipped; flip to put layer 0 at the bottom.
         heatmap.Rectangle = new CoordinateRect(-0.5, modules.Length - 0.5, -0.5, layers - 0.5);
         heatmap.FlipVertically = true;
-        double lo = spectrum.Min(s => s.VarianceRank), hi = spectrum.Max(s => s.VarianceRank);
+        double lo = spectrum.Min(s => s.DeltaRank), hi = spectrum.Max(s => s.DeltaRank);
         if (hi == lo) heatmap.ManualRange = new ScottPlot.Range(lo - 1, hi + 1); // one rank everywhere (e.g. LoRA r=1): the bar still needs a span
         var bar = plot.Add.ColorBar(heatmap);
         bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // ranks are whole
@@ -61,8 +62,8 @@ public static class SpectrumHeatmapPlot
         if (layers * modules.Length <= 256)
             foreach (var s in spectrum)
             {
-                double t = hi > lo ? (s.VarianceRank - lo) / (hi - lo) : 0;
-                var text = plot.Add.Text(ReportFormat.Integer(s.VarianceRank), Array.IndexOf(modules, s.Module), s.Layer);
+                double t = hi > lo ? (s.DeltaRank - lo) / (hi - lo) : 0;
+                var text = plot.Add.Text(ReportFormat.Integer(s.DeltaRank), Array.IndexOf(modules, s.Module), s.Layer);
                 text.LabelAlignment = Alignment.MiddleCenter;
                 text.LabelFontSize = 11;
                 text.LabelFontColor = t < 0.6 ? Colors.White : Colors.Black; // viridis is dark at the low end

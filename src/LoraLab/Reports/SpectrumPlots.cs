@@ -24,7 +24,7 @@ public static class SpectrumPlots
         if (results.Count == 0)
             throw new LoraLabException("no module was analysed, so there is nothing to plot; check the adapter's target_modules.");
         var curves = SpectrumCurvesPlot.Render(results, threshold, seed, layer);
-        var heatmap = SpectrumHeatmapPlot.Render(results.Select(ModuleSpectrum.From).ToList(),
+        var heatmap = SpectrumHeatmapPlot.Render(results.Select(r => r.Summary()).ToList(),
             title ?? $"ΔW rank for {ReportFormat.Percent(threshold)} of its variance, by layer and module", threshold);
         Directory.CreateDirectory(outDir);
         string curvesPath = Path.Combine(outDir, CurvesFile), heatmapPath = Path.Combine(outDir, HeatmapFile);

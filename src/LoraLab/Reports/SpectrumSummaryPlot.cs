@@ -14,8 +14,8 @@ public static class SpectrumSummaryPlot
         var runs = data.Runs.Where(r => r.Spectrum is { Count: > 0 }).ToArray();
         if (runs.Length == 0) return null;
         double[] pos = Enumerable.Range(0, runs.Length).Select(i => (double)i).ToArray();
-        double[] delta = runs.Select(r => r.Spectrum!.Average(s => (double)s.VarianceRank)).ToArray();
-        double[] random = runs.Select(r => r.Spectrum!.Average(s => (double)s.RandomBaselineRank)).ToArray();
+        double[] delta = runs.Select(r => r.Spectrum!.Average(s => (double)s.DeltaRank)).ToArray();
+        double[] random = runs.Select(r => r.Spectrum!.Average(s => (double)s.RandomRank)).ToArray();
 
         var plot = new Plot();
         var deltaBars = plot.Add.Bars(pos.Select(p => p - 0.2).ToArray(), delta);

@@ -1,3 +1,4 @@
+using LoraLab.Analysis;
 using LoraLab.Reports;
 
 namespace LoraLab.Tests.Reports;
@@ -75,8 +76,8 @@ public static class FakeStudy
                 int full = (int)(max * (0.35 + 0.08 * layer + 0.1 * rng.NextDouble()));
                 list.Add(new ModuleSpectrum
                 {
-                    Layer = layer, Module = name, Rows = rows, Cols = cols, RandomBaselineRank = baseline,
-                    VarianceRank = rank is { } r ? Math.Max(1, r - rng.Next(0, Math.Max(1, r / 4))) : full,
+                    Layer = layer, Module = name, Rows = rows, Cols = cols, RandomRank = baseline,
+                    DeltaRank = rank is { } r ? Math.Max(1, r - rng.Next(0, Math.Max(1, r / 4))) : full,
                 });
             }
         return list;

@@ -49,7 +49,7 @@ public class ReportJsonTests
         var nan = run with { Checkpoints = [run.Checkpoints[0] with { Target = double.NaN }] };
         Assert.Contains("runs[0].checkpoints[0].target", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [nan] })).Message);
         Assert.Contains("appears twice", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [run, run] })).Message);
-        var big = run with { Spectrum = [run.Spectrum![0] with { VarianceRank = 289 }] }; // q_proj is 288 × 288
+        var big = run with { Spectrum = [run.Spectrum![0] with { DeltaRank = 289 }] }; // q_proj is 288 × 288
         Assert.Contains("runs[0].spectrum[0].variance_rank", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [big] })).Message);
         Assert.Contains("spectrum_run_id", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { SpectrumRunId = "nope" })).Message);
     }

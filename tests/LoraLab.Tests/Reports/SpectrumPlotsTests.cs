@@ -25,8 +25,12 @@ public class SpectrumPlotsTests
                 if (layer == 1 && module == "up_proj") delta = new double[n];
                 double[] w = Enumerable.Range(0, n).Select(i => 3.0 - 2.5 * i / n).ToArray();
                 int deltaRank = LoraLab.Analysis.Spectrum.RankForVariance(delta, 0.9);
-                results.Add(new AnalysisSpectrum(layer, module, rows, cols, deltaRank, LoraLab.Analysis.Spectrum.RankForVariance(w, 0.9),
-                    n / 2, n / 2, Math.Sqrt(delta.Sum(s => s * s)), delta, w));
+                results.Add(new AnalysisSpectrum
+                {
+                    Layer = layer, Module = module, Rows = rows, Cols = cols, DeltaRank = deltaRank,
+                    BaseRank = LoraLab.Analysis.Spectrum.RankForVariance(w, 0.9), RandomRank = n / 2, MarchenkoPasturRank = n / 2,
+                    DeltaFrobeniusNorm = Math.Sqrt(delta.Sum(s => s * s)), DeltaSingularValues = delta, BaseSingularValues = w,
+                });
             }
         return results;
     }
@@ -80,9 +84,10 @@ public class SpectrumPlotsTests
         Assert.True(ReportPlotsTests.DistinctColors(File.ReadAllBytes(paths[1])) > 20, "heatmap looks blank");
         Assert.Empty(Directory.GetFiles(dir.File("out"), "*.tmp*"));
 
-        var converted = ModuleSpectrum.From(results[5]);
-        Assert.Equal((0, "up_proj", 48, 32, results[5].DeltaRank, results[5].RandomRank),
-            (converted.Layer, converted.Module, converted.Rows, converted.Cols, converted.VarianceRank, converted.RandomBaselineRank));
+        var summary = results[5].Summary();
+        Assert.Equal((0, "up_proj", 48L, 32L, results[5].DeltaRank, results[5].RandomRank),
+            (summary.Layer, summary.Module, summary.Rows, summary.Cols, summary.DeltaRank, summary.RandomRank));
+        Assert.Null(summary.DeltaSingularValues);
         Assert.Throws<LoraLabException>(() => SpectrumPlots.Write([], dir.File("empty"), 0.9, 0));
     }
 }

@@ -25,7 +25,7 @@ public static class DemoReport
             Diversity = e == run.Final ? run.Diversity.Distinct2 : null,
         }).ToList(),
         TrainingLoss = run.TrainingLoss.Select(p => new LossPoint { Step = p.Step, Loss = p.Loss }).ToList(),
-        Spectrum = run.Spectrum.Select(Reports.ModuleSpectrum.From).ToList(),
+        Spectrum = run.Spectrum.Select(s => s.Summary()).ToList(),
     };
 
     public static void WriteRunRecord(DemoRunResult run) =>

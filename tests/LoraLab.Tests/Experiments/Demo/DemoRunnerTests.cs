@@ -64,7 +64,7 @@ public class DemoRunnerTests
         }
         // LoRA's ΔW has rank ≤ r in every module
         foreach (var run in data.Runs.Where(r => r.IsLora))
-            Assert.All(run.Spectrum!, s => Assert.InRange(s.VarianceRank, 0, run.Rank!.Value));
+            Assert.All(run.Spectrum!, s => Assert.InRange(s.DeltaRank, 0, run.Rank!.Value));
     }
 
     [SkippableFact]
