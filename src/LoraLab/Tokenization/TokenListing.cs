@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using LoraLab.Data;
 
@@ -11,13 +10,11 @@ namespace LoraLab.Tokenization;
 /// </summary>
 public static class TokenListing
 {
-    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>The line for one text.</summary>
     public static string Line(ITokenizer tokenizer, string text, bool addBos, bool pieces)
     {
         int[] ids = tokenizer.Encode(text, addBos: addBos);
-        return pieces ? JsonSerializer.Serialize(ids.Select(tokenizer.IdToPiece), Json) : "[" + string.Join(",", ids) + "]";
+        return pieces ? JsonSerializer.Serialize(ids.Select(tokenizer.IdToPiece), JsonFormats.Line) : "[" + string.Join(",", ids) + "]";
     }
 
     /// <summary>
