@@ -121,9 +121,6 @@ internal static class LlamaConfigJson
         double? dropout = Num(o, "attention_dropout", path);
         if (dropout is < 0 or >= 1)
             throw new LoraLabException($"{path}: 'attention_dropout' must be in [0, 1), got {dropout}.");
-        double? init = Num(o, "initializer_range", path);
-        if (init is double r && (!(r > 0) || double.IsInfinity(r)))
-            throw new LoraLabException($"{path}: 'initializer_range' must be a positive number, got {r}.");
         bool? useWindow = Bool(o, "use_sliding_window", path);
         int? window = Int(o, "sliding_window", path);
         if (useWindow == true)
