@@ -22,7 +22,8 @@ public sealed class SentencePieceTokenizer : ITokenizer
     private readonly SentencePieceNormalizer _normalizer;
     private readonly SentencePieceBpe _bpe;
 
-    private SentencePieceTokenizer(string source, SentencePieceModelFile model)
+    /// <summary>A tokenizer over an already read <paramref name="model"/>; refuses settings LoraLab does not implement.</summary>
+    internal SentencePieceTokenizer(string source, SentencePieceModelFile model)
     {
         Source = source;
         _model = model;

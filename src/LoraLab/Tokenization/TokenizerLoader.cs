@@ -56,7 +56,7 @@ public static class TokenizerLoader
             {
                 var model = SentencePieceModelFile.Read(path);
                 if (model.Pieces.Count > vocabSize) throw VocabTooLarge(path, model.Pieces.Count, vocabSize);
-                CheckVocabSize(SentencePieceTokenizer.Load(path), path, vocabSize); // refuses settings LoraLab does not implement
+                _ = new SentencePieceTokenizer(path, model); // refuses settings LoraLab does not implement
                 TokenizerJsonWriter.Write(model, path, outDir);
                 AtomicFile.Copy(path, Path.Combine(outDir, "tokenizer.model"));
                 break;
