@@ -1,4 +1,3 @@
-using LoraLab.Models.Llama;
 using LoraLab.Training;
 using static TorchSharp.torch;
 
@@ -40,27 +39,19 @@ public static class IntruderDimensions
             ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, checkpoint or adapter.");
         using var baseW = source.OpenBaseWeights();
         var results = new List<(int, string, int)>();
-        var modules = LlamaProjections.All.Select(p => $"{LlamaProjections.Parent(p)}.{p}").ToList();
-        for (int layer = 0; baseW.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
-            foreach (var m in modules)
-            {
-                string path = $"model.layers.{layer}.{m}";
-                using var scope = NewDisposeScope();
-                var w0 = baseW.Read(path + ".weight", ScalarType.Float64);
-                Tensor w1;
-                if (source.Lora is { } lora)
-                {
-                    if (!own.Contains(path + ".lora_A.weight")) continue; // not adapted
-                    var a = own.Read(path + ".lora_A.weight", ScalarType.Float64); // (r, in)
-                    var b = own.Read(path + ".lora_B.weight", ScalarType.Float64); // (out, r)
-                    w1 = w0 + matmul(b, a) * lora.Scaling; // (out, in)
-                }
-                else
-                {
-                    w1 = own.Read(path + ".weight", ScalarType.Float64);
-                }
-                results.Add((layer, m[(m.IndexOf('.') + 1)..], Count(w0, w1, k, epsilon)));
-            }
+        foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(baseW))
+        {
+            string path = $"model.layers.{layer}.{prefix}.{module}";
+            var lora = source.Lora;
+            if (lora is not null && !own.Contains(path + ".lora_A.weight")) continue; // not adapted
+            using var scope = NewDisposeScope();
+            var w0 = baseW.Read(path + ".weight", ScalarType.Float64);
+            var w1 = lora is null
+                ? own.Read(path + ".weight", ScalarType.Float64)
+                : w0 + matmul(own.Read(path + ".lora_B.weight", ScalarType.Float64), // (out, r)
+                              own.Read(path + ".lora_A.weight", ScalarType.Float64)) * lora.Scaling; // (r, in) → (out, in)
+            results.Add((layer, module, Count(w0, w1, k, epsilon)));
+        }
         return results;
     }
 }

@@ -124,7 +124,8 @@ public sealed class SpectrumAnalysis
         return r;
     }
 
-    private static IEnumerable<(int Layer, string Prefix, string Module)> Enumerate(NamedWeights weights)
+    /// <summary>Every layer × projection of a Llama in <paramref name="weights"/>: layers counted while layer i's q_proj exists.</summary>
+    internal static IEnumerable<(int Layer, string Prefix, string Module)> Enumerate(NamedWeights weights)
     {
         for (int layer = 0; weights.Contains($"model.layers.{layer}.self_attn.q_proj.weight"); layer++)
             foreach (var (prefix, module) in LlamaProjections.All.Select(p => (LlamaProjections.Parent(p), p)))

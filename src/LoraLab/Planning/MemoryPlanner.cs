@@ -33,25 +33,18 @@ public static class MemoryPlanner
     /// </summary>
     public const long CpuRuntimeBytes = 400L << 20;
 
-    private static readonly string[] Projections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
-
     /// <param name="gpu">Plan for a GPU: flash attention keeps no score matrices, and no CPU runtime allowance is added.</param>
     public static MemoryPlan Plan(RunConfig run, LlamaConfig model, bool gpu = false)
     {
         long runtimeBytes = gpu ? 0 : CpuRuntimeBytes;
         bool lora = run.Method == FinetuneMethod.Lora;
         var targets = lora ? run.Lora.ResolveTargetModules(out _) ?? [] : [];
-        long c = model.HiddenSize, ckv = (long)model.NumKeyValueHeads * model.HeadDim, cq = (long)model.NumAttentionHeads * model.HeadDim;
+        long c = model.HiddenSize, ckv = (long)model.NumKeyValueHeads * model.HeadDim;
         long i = model.IntermediateSize, layers = model.NumHiddenLayers, v = model.VocabSize;
         long n = (long)run.MicrobatchSize * run.Data.SeqLen;
-        var shapes = new Dictionary<string, (long In, long Out)>
-        {
-            ["q_proj"] = (c, cq), ["k_proj"] = (c, ckv), ["v_proj"] = (c, ckv), ["o_proj"] = (cq, c),
-            ["gate_proj"] = (c, i), ["up_proj"] = (c, i), ["down_proj"] = (i, c),
-        };
-        long projections = Projections.Sum(p => shapes[p].In * shapes[p].Out); // per layer
-        long baseParams = v * c * (model.TieWordEmbeddings ? 1 : 2) + layers * (projections + 2 * c) + c;
-        long loraParams = layers * targets.Sum(t => (long)run.Lora.R * (shapes[t].In + shapes[t].Out));
+        long projections = LlamaProjections.All.Sum(p => Product(LlamaProjections.Shape(p, model))); // per layer
+        long baseParams = (long)LlamaSizes.ParameterCount(model); // exact below 2^53
+        long loraParams = layers * targets.Sum(t => run.Lora.R * Sum(LlamaProjections.Shape(t, model)));
         long parameters = baseParams + loraParams;
         long trainable = lora ? loraParams : baseParams;
 
@@ -89,4 +82,8 @@ public static class MemoryPlanner
             RuntimeBytes = runtimeBytes,
         };
     }
+
+    private static long Product((long In, long Out) shape) => shape.In * shape.Out;
+
+    private static long Sum((long In, long Out) shape) => shape.In + shape.Out;
 }

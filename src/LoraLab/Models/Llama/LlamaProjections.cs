@@ -22,6 +22,21 @@ public static class LlamaProjections
     /// <summary>The sub-module a projection lives in: "self_attn" or "mlp".</summary>
     public static string Parent(string projection) => Attention.Contains(projection) ? "self_attn" : "mlp";
 
+    /// <summary>(in, out) features of <paramref name="projection"/> in a model of config <paramref name="c"/>.</summary>
+    public static (long In, long Out) Shape(string projection, LlamaConfig c)
+    {
+        long hidden = c.HiddenSize, q = (long)c.NumAttentionHeads * c.HeadDim, kv = (long)c.NumKeyValueHeads * c.HeadDim;
+        return projection switch
+        {
+            "q_proj" => (hidden, q),
+            "k_proj" or "v_proj" => (hidden, kv),
+            "o_proj" => (q, hidden),
+            "gate_proj" or "up_proj" => (hidden, c.IntermediateSize),
+            "down_proj" => (c.IntermediateSize, hidden),
+            _ => throw new ArgumentException($"'{projection}' is not a Llama projection", nameof(projection)),
+        };
+    }
+
     /// <summary>A plain bias-free <c>nn.Linear</c>: the default factory.</summary>
     public static nn.Module<Tensor, Tensor> Plain(string name, long inFeatures, long outFeatures, ScalarType dtype) =>
         nn.Linear(inFeatures, outFeatures, hasBias: false, dtype: dtype);
