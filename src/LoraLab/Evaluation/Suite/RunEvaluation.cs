@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LoraLab.Checkpoints;
+using LoraLab.Data;
 using LoraLab.Models.Llama;
 using LoraLab.Training.Logging;
 using LoraLab.Training;
@@ -83,22 +84,7 @@ public static class RunEvaluation
     public static IReadOnlyList<JsonObject> ReadCurve(string path)
     {
         if (!File.Exists(path)) throw new LoraLabException($"{path}: not found; run `loralab eval --run RUN_DIR` first.");
-        var rows = new List<JsonObject>();
-        int line = 0;
-        foreach (var text in File.ReadLines(path))
-        {
-            line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            try
-            {
-                rows.Add(JsonNode.Parse(text) as JsonObject ?? throw new LoraLabException($"{path}:{line}: expected a JSON object per line"));
-            }
-            catch (JsonException e)
-            {
-                throw new LoraLabException($"{path}:{line}: invalid JSON ({e.Message})");
-            }
-        }
-        return rows;
+        return JsonlReader.ReadObjects(path).Select(r => r.Row).ToList();
     }
 
     /// <summary>Rebuilds curve.jsonl from every finished step file in <paramref name="outDir"/>, in step order.</summary>
