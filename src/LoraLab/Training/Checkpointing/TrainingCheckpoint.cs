@@ -90,7 +90,7 @@ public static class TrainingCheckpoint
     /// </summary>
     public static void RemoveTemporaries(string runDir)
     {
-        foreach (string dir in new[] { runDir, Path.Combine(runDir, "checkpoints") })
+        foreach (string dir in new[] { runDir, Path.Combine(runDir, Trainer.CheckpointsDirName) })
         {
             if (!Directory.Exists(dir)) continue;
             foreach (string stale in Directory.GetDirectories(dir, AtomicDirectory.TempPrefix + "*")) AtomicDirectory.Delete(stale);
