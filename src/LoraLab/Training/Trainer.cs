@@ -89,6 +89,9 @@ public sealed class Trainer : IDisposable
 
     public double? LastEvalLoss { get; private set; }
 
+    /// <summary>"lora" or "full": the method as checkpoint manifests and the log name it.</summary>
+    private string MethodName => Config.Method.ToString().ToLowerInvariant();
+
     /// <summary>The checkpoint this run resumed from, or null.</summary>
     public string? ResumedFrom { get; private set; }
 
@@ -164,7 +167,7 @@ public sealed class Trainer : IDisposable
         foreach (string warning in PositionLimitWarnings(Config, Model.Config)) _metrics.Info(warning);
         long trainableCount = _trainable.Sum(p => p.numel()), total = Model.parameters().Sum(p => p.numel());
         _metrics.Info(string.Create(CultureInfo.InvariantCulture,
-            $"{Config.Method.ToString().ToLowerInvariant()}: {trainableCount:N0} trainable of {total:N0} parameters; "
+            $"{MethodName}: {trainableCount:N0} trainable of {total:N0} parameters; "
             + $"{TotalSteps} steps of {global} samples ({_accumulation} × {micro}); run dir {RunDirectory}"));
         if (ResumedFrom != null) _metrics.Info($"resumed from {ResumedFrom} at step {Step}");
     }
@@ -201,8 +204,7 @@ public sealed class Trainer : IDisposable
     private void LoadCheckpoint(string dir)
     {
         var m = TrainingCheckpoint.ReadManifest(dir);
-        string method = Config.Method.ToString().ToLowerInvariant();
-        if (m.Method != method) throw new LoraLabException($"{dir}: checkpoint of a {m.Method} run, but this run's method is {method}");
+        if (m.Method != MethodName) throw new LoraLabException($"{dir}: checkpoint of a {m.Method} run, but this run's method is {MethodName}");
         if (!m.TrainableParameters.SequenceEqual(_trainableNames))
             throw new LoraLabException($"{dir}: the checkpoint's trainable parameters ({m.TrainableParameters.Count}) differ from this model's "
                 + $"({_trainableNames.Length}); resume with the same model, method and LoRA settings");
@@ -318,7 +320,7 @@ public sealed class Trainer : IDisposable
         var position = _loader!.Position;
         var manifest = new CheckpointManifest
         {
-            Method = Config.Method.ToString().ToLowerInvariant(),
+            Method = MethodName,
             Step = Step,
             TokensSeen = TokensSeen,
             DataEpoch = position.Epoch,
