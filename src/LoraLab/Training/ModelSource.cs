@@ -201,7 +201,7 @@ public sealed class ModelSource
         if (WeightsFile is null) return;
         if (Lora != null && LoraModel.ConfigOf(model) is null)
             throw new InvalidOperationException("the model has no LoRA layers; build it with LoadBase of a LoRA source");
-        using var weights = NamedWeights.OpenRenamed(WeightsFile, PeftAdapter.ModelKey);
+        using var weights = OpenOwnWeights()!;
         Func<string, bool>? optional = Lora != null ? k => !LoraModules.IsLoraParameter(k) : null;
         StateDictLoader.Load(model, weights.Names, k => weights.Read(k, model.DType), WeightsFile,
             ignore: k => k.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal), optional: optional);
