@@ -30,10 +30,10 @@ public sealed class LlamaAttention : nn.Module
         this.layerIndex = layerIndex;
         attentionDropout = config.AttentionDropout;
         projections ??= LlamaProjections.Plain;
-        q_proj = projections("q_proj", config.HiddenSize, numHeads * headDim, dtype);
-        k_proj = projections("k_proj", config.HiddenSize, numKvHeads * headDim, dtype);
-        v_proj = projections("v_proj", config.HiddenSize, numKvHeads * headDim, dtype);
-        o_proj = projections("o_proj", numHeads * headDim, config.HiddenSize, dtype);
+        q_proj = LlamaProjections.Build(projections, "q_proj", config, dtype);
+        k_proj = LlamaProjections.Build(projections, "k_proj", config, dtype);
+        v_proj = LlamaProjections.Build(projections, "v_proj", config, dtype);
+        o_proj = LlamaProjections.Build(projections, "o_proj", config, dtype);
         RegisterComponents();
     }
 

@@ -16,9 +16,9 @@ public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
     public LlamaMLP(LlamaConfig config, ScalarType dtype, ProjectionFactory? projections = null) : base(nameof(LlamaMLP))
     {
         projections ??= LlamaProjections.Plain;
-        gate_proj = projections("gate_proj", config.HiddenSize, config.IntermediateSize, dtype);
-        up_proj = projections("up_proj", config.HiddenSize, config.IntermediateSize, dtype);
-        down_proj = projections("down_proj", config.IntermediateSize, config.HiddenSize, dtype);
+        gate_proj = LlamaProjections.Build(projections, "gate_proj", config, dtype);
+        up_proj = LlamaProjections.Build(projections, "up_proj", config, dtype);
+        down_proj = LlamaProjections.Build(projections, "down_proj", config, dtype);
         RegisterComponents();
     }
 

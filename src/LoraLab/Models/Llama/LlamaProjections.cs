@@ -37,6 +37,13 @@ public static class LlamaProjections
         };
     }
 
+    /// <summary>Builds <paramref name="projection"/> through <paramref name="factory"/> with its shape in config <paramref name="c"/>.</summary>
+    public static nn.Module<Tensor, Tensor> Build(ProjectionFactory factory, string projection, LlamaConfig c, ScalarType dtype)
+    {
+        var (fanIn, fanOut) = Shape(projection, c);
+        return factory(projection, fanIn, fanOut, dtype);
+    }
+
     /// <summary>A plain bias-free <c>nn.Linear</c>: the default factory.</summary>
     public static nn.Module<Tensor, Tensor> Plain(string name, long inFeatures, long outFeatures, ScalarType dtype) =>
         nn.Linear(inFeatures, outFeatures, hasBias: false, dtype: dtype);
