@@ -34,15 +34,11 @@ public static class LoraModel
     /// model); see <see cref="LlamaCheckpoint.Load"/>.
     /// </summary>
     public static LlamaForCausalLM Load(string dir, ScalarType dtype, LoraConfig? lora, double residualDropout = 0) =>
-        lora is null
-            ? LlamaCheckpoint.Load(dir, dtype, residualDropout)
-            : LlamaCheckpoint.Load(dir, dtype, residualDropout, c => Create(c, dtype, lora), LoraModules.IsLoraParameter);
+        LlamaCheckpoint.Load(dir, dtype, residualDropout, c => Create(c, dtype, lora), LoraModules.IsLoraParameter);
 
     /// <summary>Loads a llama2.c checkpoint with fresh adapters (null <paramref name="lora"/>: a plain model).</summary>
     public static LlamaForCausalLM LoadLlama2c(string path, ScalarType dtype, LoraConfig? lora, double residualDropout = 0) =>
-        lora is null
-            ? Llama2cCheckpoint.LoadModel(path, dtype, residualDropout)
-            : Llama2cCheckpoint.LoadModel(path, dtype, residualDropout, c => Create(c, dtype, lora), LoraModules.IsLoraParameter);
+        Llama2cCheckpoint.LoadModel(path, dtype, residualDropout, c => Create(c, dtype, lora), LoraModules.IsLoraParameter);
 
     /// <summary>
     /// The model's state dict as a plain Llama has it: each adapted weight exported merged (W + s·B·A under the plain
