@@ -120,7 +120,10 @@ internal sealed class SentencePieceModelFile
         }
     }
 
-    private static string Utf8(byte[] b) => new UTF8Encoding(false, true).GetString(b);
+    // Strict: invalid UTF-8 in a piece throws (caught above as a corrupt file) instead of becoming U+FFFD.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static string Utf8(byte[] b) => StrictUtf8.GetString(b);
 
     /// <summary>Top-level fields of a protobuf message: (number, varint value, bytes of a length-delimited or fixed field).</summary>
     private static IEnumerable<(int Field, ulong Varint, byte[] Bytes)> Fields(byte[] data)
