@@ -17,7 +17,7 @@ namespace LoraLab.Tokenization;
 /// </summary>
 internal sealed class SentencePieceBpe
 {
-    private readonly SentencePieceModelFile _model;
+    private readonly bool _byteFallback;
     private readonly Dictionary<string, int> _pieces = new(StringComparer.Ordinal);   // normal, user-defined, unused
     private readonly Dictionary<string, int> _reserved = new(StringComparer.Ordinal); // control, unknown, byte
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _pieceLookup;
@@ -31,7 +31,7 @@ internal sealed class SentencePieceBpe
 
     public SentencePieceBpe(SentencePieceModelFile model, string source)
     {
-        _model = model;
+        _byteFallback = model.ByteFallback;
         var userDefined = new List<string>();
         for (int i = 0; i < model.Pieces.Count; i++)
         {
@@ -94,7 +94,7 @@ internal sealed class SentencePieceBpe
         {
             int id = symbol == null ? final : PieceToId(symbol);
             bool unknown = id == _unkId;
-            if (unknown && _model.ByteFallback)
+            if (unknown && _byteFallback)
             {
                 foreach (Rune r in symbol!.EnumerateRunes()) // only a text symbol can be unknown
                 {
@@ -179,7 +179,7 @@ internal sealed class SentencePieceBpe
     private void Resegment(string symbol, Dictionary<string, (string Left, string Right)> unusedSplits, List<(int, string?)> output)
     {
         if (_pieces.TryGetValue(symbol, out int id) && !_reserved.ContainsKey(symbol)
-            && _model.Types[id] == SentencePieceModelFile.TypeUnused && unusedSplits.TryGetValue(symbol, out var split))
+            && _types[id] == SentencePieceModelFile.TypeUnused && unusedSplits.TryGetValue(symbol, out var split))
         {
             Resegment(split.Left, unusedSplits, output);
             Resegment(split.Right, unusedSplits, output);
