@@ -28,9 +28,7 @@ public class InputFuzzTests
     public void MutatedSafetensorsFailCleanly()
     {
         using var dir = new TempDir();
-        string model = dir.File("model");
-        TorchSharp.torch.manual_seed(3);
-        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
+        string model = SaveTinyModel(dir);
         string weights = Path.Combine(model, "model.safetensors");
         byte[] original = File.ReadAllBytes(weights);
         for (int seed = 0; seed < Seeds; seed++)
@@ -49,9 +47,7 @@ public class InputFuzzTests
     public void MutatedConfigJsonFailsCleanly()
     {
         using var dir = new TempDir();
-        string model = dir.File("model");
-        TorchSharp.torch.manual_seed(3);
-        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
+        string model = SaveTinyModel(dir);
         string config = Path.Combine(model, "config.json");
         byte[] original = File.ReadAllBytes(config);
         for (int seed = 0; seed < Seeds; seed++)
@@ -152,9 +148,7 @@ public class InputFuzzTests
     public void OversizedConfigDimensionsAreRefusedBeforeAllocating(string field, string value)
     {
         using var dir = new TempDir();
-        string model = dir.File("model");
-        TorchSharp.torch.manual_seed(3);
-        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
+        string model = SaveTinyModel(dir);
         string config = Path.Combine(model, "config.json");
         string text = File.ReadAllText(config);
         int at = text.IndexOf($"\"{field}\":", StringComparison.Ordinal);
@@ -163,6 +157,15 @@ public class InputFuzzTests
         var e = Assert.Throws<LoraLabException>(() => LlamaCheckpoint.Load(model).Dispose());
         Assert.Contains(field, e.Message);
         Assert.DoesNotContain("\n", e.Message);
+    }
+
+    /// <summary>A tiny model directory (seed 3), the original every mutation starts from.</summary>
+    private static string SaveTinyModel(TempDir dir)
+    {
+        string model = dir.File("model");
+        TorchSharp.torch.manual_seed(3);
+        using (var m = new LlamaForCausalLM(TinyLlama.Config())) LlamaCheckpoint.Save(m, model);
+        return model;
     }
 
     private static void Expect(string what, string mustName, Action read)
