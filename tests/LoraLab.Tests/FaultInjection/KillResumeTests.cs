@@ -6,15 +6,15 @@ namespace LoraLab.Tests.FaultInjection;
 /// <summary>
 /// kill -9 of `loralab train` at seeded random moments — during the token cache build, training, checkpoint saves and the
 /// final save — then `--resume` until it completes: the final weights are byte-identical to an uninterrupted run's, and
-/// no temporary (".tmp-*" directories, "*.tmp-*" files) survives the successful resume. The default run makes a few
-/// trials on stories260K (CPU-seconds); the Slow variant makes many more.
+/// no temporary (".tmp-*" directories, "*.tmp-*" files) survives the successful resume. Both tests are Slow (each
+/// trains stories260K several times); <see cref="KilledRunsResumeBitwise"/> makes a few trials, the other many more.
 /// </summary>
 [Collection(Collection)]
 public class KillResumeTests
 {
     public const string Collection = "kill -9 trials";
 
-    /// <summary>The default run: one random-kill trial per method, and for LoRA (final/ and final-merged/) a final-save kill.</summary>
+    /// <summary>One random-kill trial per method, and for LoRA (final/ and final-merged/) a final-save kill.</summary>
     [SkippableTheory]
     [InlineData("lora", 1, true)]
     [InlineData("full", 1, false)]
