@@ -12,7 +12,7 @@ namespace LoraLab.Tests.Training;
 public class ScaleTrainingTests
 {
     private static double[] Losses(string runDir) =>
-        TinyRun.Metrics(runDir).Where(r => r.GetProperty("type").GetString() == "train").Select(r => TinyRun.Num(r, "loss")).ToArray();
+        TinyRun.TrainRows(runDir).Select(r => TinyRun.Num(r, "loss")).ToArray();
 
     [Fact]
     public void CheckpointedRunsHaveThePlainRunsLossesWithDropoutOn()

@@ -99,6 +99,9 @@ internal sealed class TinyRun : IDisposable
     public static List<JsonElement> Metrics(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
 
+    /// <summary>The metrics.jsonl rows of the optimizer steps ("type": "train"), in order.</summary>
+    public static List<JsonElement> TrainRows(string runDir) => Metrics(runDir).Where(r => r.GetProperty("type").GetString() == "train").ToList();
+
     public static double Num(JsonElement row, string key) => row.GetProperty(key).GetDouble();
 
     public static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);

@@ -41,8 +41,8 @@ public class TrainerResumeTests
         foreach (var (name, p) in resumed.Model.state_dict()) Assert.True(TinyRun.Same(a[name], p), $"{name} differs after resume");
         Assert.False(Directory.Exists(Path.Combine(checkpoints, ".tmp-step-000006-0badf00d")), "leftover temporary removed");
 
-        var rowsA = TinyRun.Metrics(straight.RunDirectory).Where(r => r.GetProperty("type").GetString() == "train").ToList();
-        var rowsB = TinyRun.Metrics(resumed.RunDirectory).Where(r => r.GetProperty("type").GetString() == "train").ToList();
+        var rowsA = TinyRun.TrainRows(straight.RunDirectory);
+        var rowsB = TinyRun.TrainRows(resumed.RunDirectory);
         Assert.Equal(Enumerable.Range(1, 6), rowsB.Select(r => (int)TinyRun.Num(r, "step"))); // no duplicated steps
         for (int i = 0; i < 6; i++)
         {
@@ -87,7 +87,7 @@ public class TrainerResumeTests
         // Step k uses α(k − 1). Decay branch α(t) = sqrt(t_scale / (t − t_warmup + t_scale)); with t_max = 6 the cooldown
         // starts at t_c = max(1, 6 − 2) = 4 and falls linearly to 0 over 2 batches: α(5) = α_decay(4) · (1 − 1/2).
         double[] alpha = [0.0, 1.0, Math.Sqrt(2.0 / 3), Math.Sqrt(2.0 / 4), Math.Sqrt(2.0 / 5), 0.5 * Math.Sqrt(2.0 / 5)];
-        var lrs = TinyRun.Metrics(cool.RunDirectory).Where(r => r.GetProperty("type").GetString() == "train").Select(r => TinyRun.Num(r, "lr")).ToList();
+        var lrs = TinyRun.TrainRows(cool.RunDirectory).Select(r => TinyRun.Num(r, "lr")).ToList();
         Assert.Equal(6, lrs.Count);
         for (int i = 0; i < 6; i++) Assert.Equal(1e-3 * alpha[i], lrs[i], 12);
     }
