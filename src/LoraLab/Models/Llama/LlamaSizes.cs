@@ -15,8 +15,13 @@ public static class LlamaSizes
     /// </summary>
     public static double ParameterCount(LlamaConfig c)
     {
-        double hidden = c.HiddenSize, q = (double)c.NumAttentionHeads * c.HeadDim, kv = (double)c.NumKeyValueHeads * c.HeadDim;
-        double perLayer = hidden * q * 2 + hidden * kv * 2 + 3 * hidden * c.IntermediateSize + 2 * hidden;
+        double hidden = c.HiddenSize;
+        double perLayer = 2 * hidden; // the two norms, then the seven projections (shapes from LlamaProjections)
+        foreach (string projection in LlamaProjections.All)
+        {
+            var (fanIn, fanOut) = LlamaProjections.Shape(projection, c);
+            perLayer += (double)fanIn * fanOut;
+        }
         double embeddings = (double)c.VocabSize * hidden * (c.TieWordEmbeddings ? 1 : 2);
         return embeddings + c.NumHiddenLayers * perLayer + hidden;
     }
