@@ -35,10 +35,11 @@ public static partial class ConfigWeightsCheck
                 $"{configPath}: 'num_hidden_layers' is {c.NumHiddenLayers}, but the weights hold {layers} layers (model.layers.N.*); "
                 + "the config does not match the weights.");
         const string L0 = "model.layers.0.";
-        Expect(L0 + "self_attn.q_proj.weight", 0, (long)c.NumAttentionHeads * c.HeadDim, "num_attention_heads", c.NumAttentionHeads);
-        Expect(L0 + "self_attn.k_proj.weight", 0, (long)c.NumKeyValueHeads * c.HeadDim, "num_key_value_heads", c.NumKeyValueHeads);
-        Expect(L0 + "mlp.gate_proj.weight", 0, c.IntermediateSize, "intermediate_size", c.IntermediateSize);
-        Expect(L0 + "mlp.down_proj.weight", 1, c.IntermediateSize, "intermediate_size", c.IntermediateSize);
+        // A projection's weight is (out, in): axis 0 holds Shape's Out, axis 1 its In.
+        Expect(L0 + "self_attn.q_proj.weight", 0, LlamaProjections.Shape("q_proj", c).Out, "num_attention_heads", c.NumAttentionHeads);
+        Expect(L0 + "self_attn.k_proj.weight", 0, LlamaProjections.Shape("k_proj", c).Out, "num_key_value_heads", c.NumKeyValueHeads);
+        Expect(L0 + "mlp.gate_proj.weight", 0, LlamaProjections.Shape("gate_proj", c).Out, "intermediate_size", c.IntermediateSize);
+        Expect(L0 + "mlp.down_proj.weight", 1, LlamaProjections.Shape("down_proj", c).In, "intermediate_size", c.IntermediateSize);
 
         // Whatever the per-field checks missed: the total element count of the plain model's tensors.
         double held = weights.TensorNames
