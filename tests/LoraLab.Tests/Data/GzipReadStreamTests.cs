@@ -18,7 +18,8 @@ public class GzipReadStreamTests
     private static byte[] Rows(int n) =>
         Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, n).Select(i => $"{{\"task_id\": \"T/{i}\", \"text\": \"{new string((char)('a' + i % 26), 50 + i % 70)}\"}}\n")));
 
-    private static byte[] Gzip(byte[] data)
+    /// <summary>The gzip file .NET writes for <paramref name="data"/> (one member).</summary>
+    internal static byte[] Gzip(byte[] data)
     {
         var ms = new MemoryStream();
         using (var gz = new GZipStream(ms, CompressionLevel.Optimal, leaveOpen: true)) gz.Write(data);

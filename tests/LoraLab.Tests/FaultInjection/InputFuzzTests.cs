@@ -1,10 +1,10 @@
-using System.IO.Compression;
 using System.Text;
 using LoraLab.Checkpoints;
 using LoraLab.Data;
 using LoraLab.Evaluation.HumanEval;
 using LoraLab.Experiments;
 using LoraLab.Models.Llama;
+using LoraLab.Tests.Data;
 using LoraLab.Tests.Evaluation.HumanEval;
 using LoraLab.Tests.Experiments;
 using LoraLab.Tests.Models.Llama;
@@ -89,9 +89,7 @@ public class InputFuzzTests
     {
         using var dir = new TempDir();
         byte[] plain = File.ReadAllBytes(HumanEvalFixture.WriteProblems(dir));
-        var ms = new MemoryStream();
-        using (var gz = new GZipStream(ms, CompressionLevel.Optimal, leaveOpen: true)) gz.Write(plain);
-        byte[] zipped = ms.ToArray();
+        byte[] zipped = GzipReadStreamTests.Gzip(plain);
         string plainPath = dir.File("p.jsonl"), gzPath = dir.File("p.jsonl.gz");
         for (int seed = 0; seed < Seeds; seed++)
         {
