@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LoraLab.Evaluation.Suite;
 using LoraLab.Reports;
 using LoraLab.Training;
@@ -75,9 +74,8 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
         };
     }
 
-    private static void WriteRunRecord(SweepPoint point, string runDir, IReadOnlyList<CheckpointPoint> checkpoints)
-    {
-        var record = new RunRecord
+    private static void WriteRunRecord(SweepPoint point, string runDir, IReadOnlyList<CheckpointPoint> checkpoints) =>
+        RunCollection.WriteRunRecord(runDir, new RunRecord
         {
             RunId = point.Id,
             Method = point.Method == FinetuneMethod.Lora ? "lora" : "full",
@@ -88,7 +86,5 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
             Seed = point.Seed,
             Checkpoints = checkpoints,
             TrainingLoss = RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, "metrics.jsonl")),
-        };
-        AtomicFile.WriteAllText(Path.Combine(runDir, RunCollection.RunRecordFile), JsonSerializer.Serialize(record, ReportJson.Options));
-    }
+        });
 }

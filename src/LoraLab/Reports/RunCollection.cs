@@ -17,6 +17,10 @@ public static class RunCollection
     public const string RunRecordFile = "run_record.json";
     public const string SettingsFile = "report_settings.json";
 
+    /// <summary>Writes <paramref name="record"/> as <c>RUN_DIR/run_record.json</c> (atomically), the file <see cref="Collect"/> reads.</summary>
+    public static void WriteRunRecord(string runDir, RunRecord record) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunRecordFile), JsonSerializer.Serialize(record, ReportJson.Options));
+
     /// <param name="target">For evaluated run directories: the plotted learning measure (default target_score).</param>
     /// <param name="forgetting">For evaluated run directories: the plotted forgetting measure (default forgetting_score when
     /// every row has it, else the source-domain NLL of the perplexity task).</param>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using LoraLab.Reports;
 
 namespace LoraLab.Experiments.Demo;
@@ -28,8 +27,7 @@ public static class DemoReport
         Spectrum = run.Spectrum.Select(s => s.Summary()).ToList(),
     };
 
-    public static void WriteRunRecord(DemoRunResult run) =>
-        AtomicFile.WriteAllText(Path.Combine(run.RunDir, RunCollection.RunRecordFile), JsonSerializer.Serialize(ToRecord(run), ReportJson.Options));
+    public static void WriteRunRecord(DemoRunResult run) => RunCollection.WriteRunRecord(run.RunDir, ToRecord(run));
 
     public static DemoSummary Write(string outDir, DemoStudy study, IReadOnlyList<Finding> findings, DemoOptions options)
     {
