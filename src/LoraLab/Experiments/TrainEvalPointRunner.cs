@@ -2,6 +2,7 @@ using LoraLab.Evaluation.Suite;
 using LoraLab.Reports;
 using LoraLab.Training;
 using LoraLab.Training.Config;
+using LoraLab.Training.Logging;
 
 namespace LoraLab.Experiments;
 
@@ -85,6 +86,6 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
             Regime = point.Config.Data.Regime == DataRegime.Ift ? "ift" : "cpt",
             Seed = point.Seed,
             Checkpoints = checkpoints,
-            TrainingLoss = RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, "metrics.jsonl")),
+            TrainingLoss = RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)),
         });
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using LoraLab.Data;
+using LoraLab.Training.Logging;
 using LoraLab.Training.Config;
 
 namespace LoraLab.Reports;
@@ -47,7 +49,7 @@ public static class RunDirectoryRecord
             Regime = config.Data.Regime == DataRegime.Ift ? "ift" : "cpt",
             Seed = config.Seed,
             Checkpoints = points,
-            TrainingLoss = TrainingLoss(Path.Combine(runDir, "metrics.jsonl")),
+            TrainingLoss = TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)),
         };
     }
 
@@ -59,8 +61,8 @@ public static class RunDirectoryRecord
     {
         var losses = new List<LossPoint>();
         if (!File.Exists(metricsFile)) return losses;
-        foreach (var text in File.ReadLines(metricsFile))
-            if (JsonNode.Parse(text) is JsonObject row && row["step"] is JsonValue s && row["loss"] is JsonValue l
+        foreach (var (row, _) in JsonlReader.ReadObjects(metricsFile))
+            if (row["step"] is JsonValue s && row["loss"] is JsonValue l
                 && (row["type"] is null || row["type"]!.ToString() == "train") && s.TryGetValue(out long step) && l.TryGetValue(out double loss))
                 losses.Add(new LossPoint { Step = step, Loss = loss });
         return losses;
