@@ -53,12 +53,12 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
             var rows = RunEvaluation.EvaluateCheckpoints(runDir, each,
                 new RunEvaluationOptions { Selection = point.Eval.Checkpoints, Dtype = dtype, Progress = log, Tokenizer = trainer.Tokenizer });
             var targetMetric = new CurveMetric(CurveMetric.TargetScore);
-            var forgettingMetric = rows.All(r => new CurveMetric(CurveMetric.ForgettingScore).ValueIn(r) is not null)
-                ? new CurveMetric(CurveMetric.ForgettingScore) : new CurveMetric(CurveMetric.SourceNll);
+            var forgettingMetric = CurveMetric.DefaultForgetting(rows);
             foreach (var row in rows)
                 if (targetMetric.ValueIn(row) is double t && forgettingMetric.ValueIn(row) is double f)
                     points.Add(new CheckpointPoint { Step = row["step"]!.GetValue<long>(), TokensSeen = row["tokens"]!.GetValue<long>(), Target = t, Forgetting = f });
             target = rows.Count > 0 ? targetMetric.ValueIn(rows[^1]) : null;
+            // the point's forgetting_score is the three-task score only, never the source-NLL fallback
             forgetting = rows.Count > 0 ? new CurveMetric(CurveMetric.ForgettingScore).ValueIn(rows[^1]) : null;
             paths["eval_curve"] = Path.Combine(runDir, RunEvaluation.EvalDirName, RunEvaluation.CurveFile);
             metrics["checkpoints_evaluated"] = rows.Count;

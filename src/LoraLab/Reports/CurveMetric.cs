@@ -18,6 +18,13 @@ public sealed record CurveMetric(string Key)
     public bool HigherIsBetter => !(Key.Contains("nll", StringComparison.Ordinal) || Key.Contains("perplexity/perplexity", StringComparison.Ordinal)
         || Key.Contains("bits_per_byte", StringComparison.Ordinal) || Key.Contains("loss", StringComparison.Ordinal));
 
+    /// <summary>The default forgetting measure of curve rows: forgetting_score when every row has it, else <see cref="SourceNll"/>.</summary>
+    public static CurveMetric DefaultForgetting(IEnumerable<JsonObject> rows)
+    {
+        var score = new CurveMetric(ForgettingScore);
+        return rows.All(r => score.ValueIn(r) is not null) ? score : new CurveMetric(SourceNll);
+    }
+
     /// <summary>The value in a curve row, or null when the row lacks it.</summary>
     public double? ValueIn(JsonObject row)
     {

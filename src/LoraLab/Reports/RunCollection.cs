@@ -50,8 +50,7 @@ public static class RunCollection
         if (evaluated.Count > 0)
         {
             target ??= new CurveMetric(CurveMetric.TargetScore);
-            forgetting ??= evaluated.All(d => RunEvaluation.ReadCurve(Path.Combine(d, RunDirectoryRecord.CurvePath))
-                .All(r => r[CurveMetric.ForgettingScore] is JsonValue)) ? new CurveMetric(CurveMetric.ForgettingScore) : new CurveMetric(CurveMetric.SourceNll);
+            forgetting ??= CurveMetric.DefaultForgetting(evaluated.SelectMany(d => RunEvaluation.ReadCurve(Path.Combine(d, RunDirectoryRecord.CurvePath))));
             runs.AddRange(evaluated.Select(d => RunDirectoryRecord.Read(d, target, forgetting)));
             if (runs.Count == evaluated.Count)
             {
