@@ -79,11 +79,11 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
         RunCollection.WriteRunRecord(runDir, new RunRecord
         {
             RunId = point.Id,
-            Method = point.Method == FinetuneMethod.Lora ? "lora" : "full",
+            Method = RunRecord.MethodName(point.Method),
             Rank = point.Rank,
             LearningRate = point.LearningRate,
             TargetModules = point.Targets ?? "",
-            Regime = point.Config.Data.Regime == DataRegime.Ift ? "ift" : "cpt",
+            Regime = RunRecord.RegimeName(point.Config.Data.Regime),
             Seed = point.Seed,
             Checkpoints = checkpoints,
             TrainingLoss = RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)),

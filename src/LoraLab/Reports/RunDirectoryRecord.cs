@@ -42,11 +42,11 @@ public static class RunDirectoryRecord
         return new RunRecord
         {
             RunId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar)),
-            Method = lora ? "lora" : "full",
+            Method = RunRecord.MethodName(config.Method),
             Rank = lora ? config.Lora.R : null,
             LearningRate = config.Optimizer.Lr,
             TargetModules = lora ? string.Join(",", config.Lora.TargetModules) : "all",
-            Regime = config.Data.Regime == DataRegime.Ift ? "ift" : "cpt",
+            Regime = RunRecord.RegimeName(config.Data.Regime),
             Seed = config.Seed,
             Checkpoints = points,
             TrainingLoss = TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)),

@@ -1,5 +1,6 @@
 using LoraLab.Analysis;
 using System.Text.Json.Serialization;
+using LoraLab.Training.Config;
 
 namespace LoraLab.Reports;
 
@@ -36,6 +37,12 @@ public sealed record RunRecord
 
     [JsonIgnore]
     public bool IsLora => Method == "lora";
+
+    /// <summary>A run config's method as <see cref="Method"/> spells it: "lora" or "full".</summary>
+    public static string MethodName(FinetuneMethod method) => method == FinetuneMethod.Lora ? "lora" : "full";
+
+    /// <summary>A run config's data regime as <see cref="Regime"/> spells it: "ift", else (cpt, or none given) "cpt".</summary>
+    public static string RegimeName(DataRegime? regime) => regime == DataRegime.Ift ? "ift" : "cpt";
 
     /// <summary>Display name of the run's method and rank: "Full" or "LoRA r=16".</summary>
     [JsonIgnore]

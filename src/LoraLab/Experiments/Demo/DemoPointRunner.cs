@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LoraLab.Analysis;
 using LoraLab.Experiments.Demo.Data;
+using LoraLab.Reports;
 using LoraLab.Tokenization;
 using LoraLab.Training;
 using LoraLab.Training.Config;
@@ -68,7 +69,7 @@ public sealed class DemoPointRunner : ISweepPointRunner
         var diversity = DemoDiversity.Measure(trainer.Model, tokenizer, test, plan, checked((int)point.Seed));
         var result = new DemoRunResult
         {
-            RunId = point.Id, Method = lora ? "lora" : "full", Rank = point.Rank, Targets = point.Targets ?? "all",
+            RunId = point.Id, Method = RunRecord.MethodName(point.Method), Rank = point.Rank, Targets = point.Targets ?? "all",
             LearningRate = point.LearningRate, WeightDecay = config.Full.WeightDecay ?? 0, Dropout = config.Full.Dropout,
             Seed = point.Seed, RunDir = runDir, Evaluations = evaluations, TrainingLoss = losses, Spectrum = spectrum,
             Diversity = diversity, Seconds = clock.Elapsed.TotalSeconds,
