@@ -8,7 +8,8 @@ namespace LoraLab.Reports;
 /// </summary>
 public sealed record RunStyle(string Label, Color Color, MarkerShape Marker)
 {
-    private static readonly Color[] LoraColors =
+    /// <summary>The reports' categorical colours, in order (LoRA ranks here; module types in the spectrum-over-training plot).</summary>
+    internal static readonly Color[] Palette =
     [
         Color.FromHex("#1f77b4"), Color.FromHex("#ff7f0e"), Color.FromHex("#2ca02c"), Color.FromHex("#d62728"),
         Color.FromHex("#9467bd"), Color.FromHex("#8c564b"), Color.FromHex("#e377c2"), Color.FromHex("#17becf"),
@@ -30,7 +31,7 @@ public sealed record RunStyle(string Label, Color Color, MarkerShape Marker)
         foreach (var g in groups)
         {
             byGroup[g] = g.IsLora
-                ? new RunStyle($"LoRA r={g.Rank}", LoraColors[lora % LoraColors.Length], LoraMarkers[lora++ % LoraMarkers.Length])
+                ? new RunStyle($"LoRA r={g.Rank}", Palette[lora % Palette.Length], LoraMarkers[lora++ % LoraMarkers.Length])
                 : new RunStyle("Full", Color.FromHex("#222222"), MarkerShape.FilledSquare);
         }
         return runs.ToDictionary(r => r.RunId, r => byGroup[(r.IsLora, r.Rank ?? 0)]);

@@ -8,8 +8,6 @@ public static class SpectrumOverTrainingPlot
 {
     public const string File = "spectrum_rank_vs_tokens.png";
 
-    private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
-
     public static byte[] Render(IReadOnlyList<CheckpointSpectrum> checkpoints, double threshold, string title = "", int width = 900, int height = 500)
     {
         if (checkpoints.Count == 0) throw new LoraLabException("no checkpoint was analysed, so there is nothing to plot.");
@@ -21,7 +19,7 @@ public static class SpectrumOverTrainingPlot
             var points = ordered.Select(c => (c.Tokens, Rank: c.MeanRankByModule().Where(m => m.Module == modules[i]).Select(m => (double?)m.MeanRank).FirstOrDefault()))
                 .Where(p => p.Rank != null).ToArray();
             var line = plot.Add.Scatter(points.Select(p => (double)p.Tokens).ToArray(), points.Select(p => p.Rank!.Value).ToArray(),
-                Color.FromHex(Palette[i % Palette.Length]));
+                RunStyle.Palette[i % RunStyle.Palette.Length]);
             line.MarkerSize = 7;
             line.LineWidth = 1.5f;
             line.LegendText = modules[i];
