@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
 
 namespace LoraLab.Tests.Cli;
@@ -8,7 +9,7 @@ public class ConfigRefusalCliTests
 {
     internal static string ModelDirWith(TempDir dir, Action<JsonObject> edit)
     {
-        string fixture = Path.Combine(SharedFiles.RepoRoot, "tests", "LoraLab.Tests", "Models", "Llama", "Fixtures", "config-transformers5.json");
+        string fixture = ConfigFixtures.PathOf("config-transformers5.json");
         var o = JsonNode.Parse(File.ReadAllText(fixture))!.AsObject();
         edit(o);
         string model = dir.File("model");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using LoraLab.Checkpoints;
 using LoraLab.Models.Llama;
+using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
 
 namespace LoraLab.Tests.Cli;
@@ -23,7 +24,7 @@ public class ConfigSizeCliTests
     {
         using var dir = new TempDir();
         string model = ConfigRefusalCliTests.ModelDirWith(dir, o => o[field] = value);
-        string fixtureFile = Path.Combine(SharedFiles.RepoRoot, "tests", "LoraLab.Tests", "Models", "Llama", "Fixtures", "config-transformers5.json");
+        string fixtureFile = ConfigFixtures.PathOf("config-transformers5.json");
         var fixture = LlamaConfig.Load(fixtureFile);
         using (var tiny = new LlamaForCausalLM(fixture)) LlamaCheckpoint.Save(tiny, dir.File("weights"));
         File.Copy(dir.File("weights/model.safetensors"), Path.Combine(model, "model.safetensors"));

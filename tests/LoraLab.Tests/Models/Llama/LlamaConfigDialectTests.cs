@@ -9,13 +9,11 @@ namespace LoraLab.Tests.Models.Llama;
 /// <summary>config.json in transformers 4 and 5 dialects (hand-written fixtures, see Fixtures/README.md) and the goldens of llama3 RoPE.</summary>
 public class LlamaConfigDialectTests
 {
-    private static string Fixture(string name) => Path.Combine(SharedFiles.RepoRoot, "tests", "LoraLab.Tests", "Models", "Llama", "Fixtures", name);
-
     [Fact]
     public void BothDialectsReadToTheSameConfig()
     {
-        var v4 = LlamaConfig.Load(Fixture("config-transformers4.json"));
-        var v5 = LlamaConfig.Load(Fixture("config-transformers5.json"));
+        var v4 = LlamaConfig.Load(ConfigFixtures.PathOf("config-transformers4.json"));
+        var v5 = LlamaConfig.Load(ConfigFixtures.PathOf("config-transformers5.json"));
         AssertSame(v4, v5);
         Assert.Equal(500000.0, v5.RopeTheta);
         Assert.Equal(new RopeScaling("llama3", 32, 1, 4, 8192), v5.RopeScaling);
@@ -26,16 +24,16 @@ public class LlamaConfigDialectTests
     public void SameWeightsGiveIdenticalLogitsUnderBothDialects()
     {
         using var dir = new TempDir();
-        var config = LlamaConfig.Load(Fixture("config-transformers4.json"));
+        var config = LlamaConfig.Load(ConfigFixtures.PathOf("config-transformers4.json"));
         using (var model = new LlamaForCausalLM(config)) LlamaCheckpoint.Save(model, dir.Path);
         Directory.CreateDirectory(dir.File("v4"));
         Directory.CreateDirectory(dir.File("v5"));
         Directory.CreateDirectory(dir.File("theta-default"));
         foreach (var sub in new[] { "v4", "v5", "theta-default" }) File.Copy(dir.File("model.safetensors"), Path.Combine(dir.Path, sub, "model.safetensors"));
-        File.Copy(Fixture("config-transformers4.json"), Path.Combine(dir.Path, "v4", "config.json"));
-        File.Copy(Fixture("config-transformers5.json"), Path.Combine(dir.Path, "v5", "config.json"));
+        File.Copy(ConfigFixtures.PathOf("config-transformers4.json"), Path.Combine(dir.Path, "v4", "config.json"));
+        File.Copy(ConfigFixtures.PathOf("config-transformers5.json"), Path.Combine(dir.Path, "v5", "config.json"));
         // What LoraLab did before it read rope_parameters: θ = 10000, no scaling. Must differ, or this test could not fail.
-        var fallback = JsonNode.Parse(File.ReadAllText(Fixture("config-transformers5.json")))!.AsObject();
+        var fallback = JsonNode.Parse(File.ReadAllText(ConfigFixtures.PathOf("config-transformers5.json")))!.AsObject();
         fallback.Remove("rope_parameters");
         File.WriteAllText(Path.Combine(dir.Path, "theta-default", "config.json"), fallback.ToJsonString());
 
@@ -57,7 +55,7 @@ public class LlamaConfigDialectTests
     public void SavedConfigCarriesBothDialectsThatAgree()
     {
         using var dir = new TempDir();
-        var c = LlamaConfig.Load(Fixture("config-transformers5.json"));
+        var c = LlamaConfig.Load(ConfigFixtures.PathOf("config-transformers5.json"));
         c.Save(dir.File("config.json"));
         var o = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!.AsObject();
         Assert.Equal(500000.0, o["rope_theta"]!.GetValue<double>());

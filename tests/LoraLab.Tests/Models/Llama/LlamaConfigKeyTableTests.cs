@@ -130,7 +130,7 @@ public class LlamaConfigKeyTableTests
 
     private static string WritePatched(TempDir dir, string patch)
     {
-        string fixture = Path.Combine(SharedFiles.RepoRoot, "tests", "LoraLab.Tests", "Models", "Llama", "Fixtures", "config-transformers5.json");
+        string fixture = ConfigFixtures.PathOf("config-transformers5.json");
         var o = JsonNode.Parse(File.ReadAllText(fixture))!.AsObject();
         foreach (var (key, value) in JsonNode.Parse(patch)!.AsObject())
         {
