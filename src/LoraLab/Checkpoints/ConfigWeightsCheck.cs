@@ -44,7 +44,7 @@ public static partial class ConfigWeightsCheck
         // Whatever the per-field checks missed: the total element count of the plain model's tensors.
         double held = weights.TensorNames
             .Where(n => (n.StartsWith("model.", StringComparison.Ordinal) || n == "lm_head.weight") && !n.Contains("lora_", StringComparison.Ordinal)
-                && !n.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) && !(c.TieWordEmbeddings && n == "lm_head.weight"))
+                && !LlamaCheckpoint.IsIgnoredTensor(n, c))
             .Sum(n => (double)weights.Info(n).Shape.Aggregate(1L, (a, b) => a * b));
         double implied = LlamaSizes.ParameterCount(c);
         if (held != implied)

@@ -32,7 +32,7 @@ public static class LlamaCheckpoint
         try
         {
             StateDictLoader.Load(model, weights.TensorNames, n => weights.ReadTensor(n, dtype), weights.Path,
-                ignore: n => n.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && n == "lm_head.weight"),
+                ignore: n => IsIgnoredTensor(n, config),
                 optional: optional, fileOf: weights.FileOf);
         }
         catch
@@ -43,6 +43,13 @@ public static class LlamaCheckpoint
         model.eval();
         return model;
     }
+
+    /// <summary>
+    /// Tensors a Hugging Face directory may hold that are not weights of the model <paramref name="config"/> builds: rotary
+    /// inv_freq buffers (older transformers saved them) and lm_head.weight when the embeddings are tied.
+    /// </summary>
+    internal static bool IsIgnoredTensor(string name, LlamaConfig config) =>
+        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && name == "lm_head.weight");
 
     /// <summary>
     /// Saves a plain model as a Hugging Face directory: config.json (torch_dtype = the saved dtype), generation_config.json
