@@ -67,9 +67,6 @@ public sealed class SweepEval
     /// <summary>Which checkpoints of a point to evaluate (default: the final one).</summary>
     public CheckpointSelection Checkpoints { get; }
 
-    /// <summary>True when there is nothing to evaluate.</summary>
-    public bool IsEmpty => Settings.Count == 0;
-
     private static EvalSuiteOptions Read(JsonObject s, IReadOnlyList<string> tasks)
     {
         var d = new EvalSuiteOptions { Tasks = tasks };
