@@ -11,9 +11,6 @@ public sealed record Finding
 
     public string Evidence { get; init; } = "";
 
-    [JsonIgnore]
-    public bool Holds => Verdict == FindingVerdict.Holds;
-
     /// <summary>The verdict as the report writes it: "holds", "does not hold" or "inconclusive".</summary>
     [JsonIgnore]
     public string VerdictText => Verdict switch
