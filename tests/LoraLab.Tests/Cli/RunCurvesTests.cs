@@ -34,12 +34,15 @@ public class RunCurvesTests
 
         string[] eval = ["eval", "--run", runDir, "--tasks", "perplexity,gsm8k", "--task-file", $"perplexity={SharedFiles.TinyStories}",
             "--task-file", $"gsm8k={SharedFiles.Gsm8kTrain}", "--limit", "2", "--num-fewshot", "0", "--max-gen-tokens", "16"];
-        // a killed eval --run: stop it once its first checkpoint is written, then run it again
+        // a killed eval --run: stop it once its first checkpoint is recorded, then run it again. The curve file is written
+        // after the checkpoint's step file is complete (EvalSuite writes the step file first, eval --run then adds its
+        // run_eval record): waiting for the step file alone could kill between the two, and the resumed run would redo it.
         string first = Path.Combine(runDir, "eval", "step-000010.json");
+        string curveFile = Path.Combine(runDir, "eval", RunEvaluation.CurveFile);
         using (var killed = CliRun.Start(null, eval))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!File.Exists(first) && !killed.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
+            while (!File.Exists(curveFile) && !killed.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
             if (!killed.HasExited) killed.Kill(entireProcessTree: true);
             killed.WaitForExit();
         }
