@@ -70,7 +70,8 @@ public static class DemoReport
         o.WriteLine($"\n{held} of {findings.Count} findings held, {failed} did not, {findings.Count - held - failed} inconclusive.");
     }
 
-    private static string Pct(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0", CultureInfo.InvariantCulture);
+    /// <summary>A share as a whole percentage ("42 %"), or "n/a" for NaN (cloze accuracy when no cloze test ran).</summary>
+    internal static string Pct(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0", CultureInfo.InvariantCulture);
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

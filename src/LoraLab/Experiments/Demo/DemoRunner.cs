@@ -52,7 +52,7 @@ public sealed class DemoRunner
             baseDiversity = DemoDiversity.Measure(model, tokenizer, test, plan, options.Seed);
         }
         Say(F($"base model: target loss {baseline.TargetLoss:F3}, target acc {baseline.TargetAccuracy:P0}, ") +
-            F($"source loss {baseline.SourceLoss:F3}, cloze acc {Pct(baseline.ClozeAccuracy)}"));
+            F($"source loss {baseline.SourceLoss:F3}, cloze acc {DemoReport.Pct(baseline.ClozeAccuracy)}"));
 
         // A fresh run root: the findings read this process's runs only.
         var sweeps = new DemoSweeps(outDir, plan, baseDir, files);
@@ -99,6 +99,4 @@ public sealed class DemoRunner
     private void Say(string message) => log.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    private static string Pct(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0", CultureInfo.InvariantCulture);
 }
