@@ -20,9 +20,10 @@ public static class EvalSuite
     /// Evaluates <paramref name="model"/>; <paramref name="modelIdentity"/> / <paramref name="adapterIdentity"/> (from
     /// <see cref="ModelIdentity"/>) name what was evaluated in results.json ("adapter": the PEFT adapter or the training
     /// checkpoint applied to the base). <paramref name="progress"/> is told each task's name before it runs.
+    /// <paramref name="extra"/>'s fields are written last into results.json (one write: the file is complete when it appears).
     /// </summary>
     public static EvalSuiteResult Run(LlamaForCausalLM model, ITokenizer tokenizer, JsonObject modelIdentity, JsonObject? adapterIdentity, string dtype,
-        EvalSuiteOptions options, string outPath, Action<string>? progress = null)
+        EvalSuiteOptions options, string outPath, Action<string>? progress = null, JsonObject? extra = null)
     {
         options.Validate();
         var lm = new LlamaLanguageModel(model, tokenizer, new LlamaLanguageModelOptions(
@@ -86,11 +87,13 @@ public static class EvalSuite
             ["settings"] = Settings(options, dtype, lm.MaxLength, files),
             ["samples_log"] = Path.GetFileName(SamplesLogPath(outPath)),
         };
-        AtomicFile.WriteText(outPath, w => w.Write(json.ToJsonString(JsonFormats.IndentedText) + "\n"));
+        foreach (var (key, value) in extra ?? []) json[key] = value?.DeepClone();
+        // the samples log first: results.json appearing means both files are complete (eval --run resumes on it)
         AtomicFile.WriteText(SamplesLogPath(outPath), w =>
         {
             foreach (var line in sampleLines) w.WriteLine(line.ToJsonString(JsonFormats.Line));
         });
+        AtomicFile.WriteText(outPath, w => w.Write(json.ToJsonString(JsonFormats.IndentedText) + "\n"));
         return EvalSuiteResult.FromJson(json);
     }
 

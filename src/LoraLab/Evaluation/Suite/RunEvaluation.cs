@@ -56,9 +56,7 @@ public static class RunEvaluation
                 string name = Path.GetFileName(c.Path);
                 c.ApplyTo(model);
                 string outPath = StepFile(outDir, c);
-                var json = EvalSuite.Run(model, tokenizer, baseId, c.Identity().Weights, settings.Dtype, options, outPath,
-                    task => progress.Update(done++, "tasks", $"eval {name} ({i + 1}/{pending.Count}) {task}")).Json;
-                json[RunEvalKey] = new JsonObject
+                var runEval = new JsonObject
                 {
                     ["step"] = c.Manifest!.Step,
                     ["tokens"] = c.Manifest.TokensSeen,
@@ -67,7 +65,9 @@ public static class RunEvaluation
                     ["method"] = c.Method,
                     ["request"] = request.DeepClone(),
                 };
-                AtomicFile.WriteAllText(outPath, json.ToJsonString(JsonFormats.IndentedText) + "\n");
+                EvalSuite.Run(model, tokenizer, baseId, c.Identity().Weights, settings.Dtype, options, outPath,
+                    task => progress.Update(done++, "tasks", $"eval {name} ({i + 1}/{pending.Count}) {task}"),
+                    new JsonObject { [RunEvalKey] = runEval });
                 WriteCurve(outDir);
                 settings.AfterCheckpoint?.Invoke(c);
             }
