@@ -34,8 +34,6 @@ public static class TrainCommand
             if (parse.GetValue(from) is { } checkpoint) list.Add($"load_path={checkpoint.FullName}");
             if (parse.GetValue(device) is string d) list.Add($"device={d}"); // same as the config's device:
             var run = RunConfigLoader.Load(parse.GetValue(config)!.FullName, list);
-            if (run.LoadPath is string load && Path.GetFullPath(Path.Combine(load, "..", "..")).TrimEnd('/') == Path.GetFullPath(run.RunDirectory).TrimEnd('/'))
-                throw new LoraLabException($"run_dir {run.RunDirectory} is the run that {load} belongs to; a run from a checkpoint writes a new run directory: add run_dir=…");
             using var trainer = new Trainer(run);
             var result = trainer.Run();
             string loss = result.LastLoss is double l ? l.ToString("F4", CultureInfo.InvariantCulture) : "n/a";

@@ -180,6 +180,8 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private string? ResolveResume()
     {
+        if (Config.LoadPath is string own && Path.GetFullPath(Path.Combine(own, "..", "..")).TrimEnd('/') == Path.GetFullPath(RunDirectory).TrimEnd('/'))
+            throw new LoraLabException($"run_dir {RunDirectory} is the run that {own} belongs to; a run from a checkpoint writes a new run directory: add run_dir=…");
         string? latest = TrainingCheckpoint.FindLatest(CheckpointsDirectory);
         if (Config.Resume && latest != null) return latest;
         if (Config.LoadPath is string load)
