@@ -29,6 +29,11 @@ if (args.Contains("--training"))
     TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));
     return;
 }
+if (args.Contains("--decode-profile"))
+{
+    DecodeProfile.Run();
+    return;
+}
 if (args.Contains("--eval"))
 {
     EvalBench.Run(shared, quick);
@@ -53,11 +58,7 @@ else
     Console.WriteLine($"(stories260K skipped: {bin} not found; pass --shared DIR)");
 }
 
-var shape15M = new LlamaConfig
-{
-    HiddenSize = 288, IntermediateSize = 768, NumHiddenLayers = 6, NumAttentionHeads = 6, NumKeyValueHeads = 6,
-    HeadDim = 48, VocabSize = 32000, MaxPositionEmbeddings = 256, TieWordEmbeddings = true, RmsNormEps = 1e-5,
-};
+var shape15M = Shapes.Stories15M;
 manual_seed(0);
 using (var random15M = new LlamaForCausalLM(shape15M))
 {

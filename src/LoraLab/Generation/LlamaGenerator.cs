@@ -7,7 +7,8 @@ namespace LoraLab.Generation;
 
 /// <summary>
 /// Autoregressive generation with a preallocated KV cache. A batch of prompts of different lengths is left-padded,
-/// with an attention mask and positions that make each row compute exactly what it would alone.
+/// with an attention mask and positions that make each row compute exactly what it would alone. A single prompt on a
+/// plain float32 CPU model decodes through <see cref="FusedDecoder"/> (unless <c>LORALAB_KERNELS=reference</c>).
 /// </summary>
 public sealed class LlamaGenerator
 {
@@ -49,6 +50,11 @@ public sealed class LlamaGenerator
         var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var reasons = Enumerable.Repeat(FinishReason.Length, batch).ToArray();
         var done = new bool[batch];
+        if (batch == 1 && FusedDecoder.WhyNot(model) is null)
+        {
+            var (ids1, reason1) = DecodeFused(prompts[0], maxNew, eos, new TokenSampler(options, seeds), options);
+            return [MakeResult(prompts[0], ids1, reason1, options)];
+        }
         bool padded = prompts.Any(p => p.Length != maxPrompt);
         int padId = model.Config.PadTokenId ?? model.Config.EosTokenId ?? 0;
 
@@ -98,6 +104,29 @@ public sealed class LlamaGenerator
             next?.Dispose();
         }
         return Enumerable.Range(0, batch).Select(b => MakeResult(prompts[b], generated[b], reasons[b], options)).ToList();
+    }
+
+    /// <summary>
+    /// One prompt through <see cref="FusedDecoder"/>: the prompt's tokens enter the cache one by one (logits only for the
+    /// last), then each chosen token is fed back — the same choices and stopping rules as the batched loop.
+    /// </summary>
+    private (List<int> Ids, FinishReason Reason) DecodeFused(int[] prompt, int maxNew, HashSet<int> eos, TokenSampler sampler, GenerationOptions options)
+    {
+        var ids = new List<int>();
+        if (maxNew == 0) return (ids, FinishReason.Length);
+        using var decoder = new FusedDecoder(model, prompt.Length + maxNew, get_num_threads());
+        for (int t = 0; t < prompt.Length - 1; t++) decoder.Step(prompt[t], t, wantLogits: false);
+        int token = prompt[^1];
+        for (int step = 0; step < maxNew; step++)
+        {
+            int id = sampler.NextOne(decoder.Step(token, prompt.Length - 1 + step));
+            if (eos.Contains(id)) return (ids, FinishReason.Eos);
+            ids.Add(id);
+            if (options.StopSequences.Count > 0 && tokenizer != null && StopIndex(Completion(prompt, ids), options.StopSequences) >= 0)
+                return (ids, FinishReason.StopSequence);
+            token = id;
+        }
+        return (ids, FinishReason.Length);
     }
 
     private GenerationResult MakeResult(int[] prompt, List<int> newIds, FinishReason reason, GenerationOptions options)

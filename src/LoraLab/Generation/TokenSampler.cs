@@ -36,6 +36,24 @@ internal sealed class TokenSampler
     }
 
     /// <summary>
+    /// The chosen id for one row of logits (V) — the only row, with the first generator — the same choice <see cref="Next"/>
+    /// makes for a (1, V) tensor: greedy takes the first maximum (as libtorch's argmax).
+    /// </summary>
+    public int NextOne(ReadOnlySpan<float> logits)
+    {
+        if (rows is null)
+        {
+            int best = 0;
+            for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best] || (float.IsNaN(logits[i]) && !float.IsNaN(logits[best]))) best = i;
+            return best;
+        }
+        using var scope = NewDisposeScope();
+        var row = tensor(logits.ToArray(), new long[] { 1, logits.Length }); // (1, V)
+        float[] probs = Probabilities(row, options).data<float>().ToArray(); // (V)
+        return (int)Draw(rows[0], probs);
+    }
+
+    /// <summary>
     /// The sampling distribution (B, V), float32, in transformers' order: logits / temperature; then top-k keeps every
     /// token whose scaled logit is ≥ the k-th largest (ties with the k-th are kept); then top-p keeps the smallest set of
     /// most likely tokens whose probability reaches p — a token is dropped when the tokens ranked before it already hold

@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LoraLab.Kernels;
+
+/// <summary>
+/// float32 vector loops for batch-1 decoding over raw pointers: matrix-vector products (row-major weights, y = W x, four
+/// rows per pass so each load of x serves four rows), RMSNorm, SiLU·up, softmax. Dot products accumulate in float32 with
+/// fused multiply-adds, 16 lanes at a time where AVX-512 is accelerated (else 8, else scalar); their order differs from
+/// libtorch's, so results agree with it to float rounding, not bit for bit.
+/// </summary>
+public static unsafe class DecodeMath
+{
+    /// <summary>y[r] = Σ_j w[r·n + j]·x[j] for rows r in [r0, r1).</summary>
+    public static void MatVec(float* w, float* x, float* y, int n, int r0, int r1)
+    {
+        int r = r0;
+        for (; r + 4 <= r1; r += 4)
+        {
+            float* w0 = w + (long)r * n;
+            Dot4(w0, w0 + n, w0 + 2 * n, w0 + 3 * n, x, n, y + r);
+        }
+        for (; r < r1; r++) y[r] = Dot(w + (long)r * n, x, n);
+    }
+
+    /// <summary>The dot product of two float32 vectors of length n.</summary>
+    public static float Dot(float* a, float* b, int n)
+    {
+        int j = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; j + 8 <= n; j += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + j), Vector256.Load(b + j), acc);
+            sum = Vector256.Sum(acc);
+        }
+        for (; j < n; j++) sum = MathF.FusedMultiplyAdd(a[j], b[j], sum);
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4(float* a, float* b, float* c, float* d, float* x, int n, float* y)
+    {
+        int j = 0;
+        float sa = 0, sb = 0, sc = 0, sd = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> va = default, vb = default, vc = default, vd = default;
+            for (; j + 16 <= n; j += 16)
+            {
+                var xv = Vector512.Load(x + j);
+                va = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), xv, va);
+                vb = Vector512.FusedMultiplyAdd(Vector512.Load(b + j), xv, vb);
+                vc = Vector512.FusedMultiplyAdd(Vector512.Load(c + j), xv, vc);
+                vd = Vector512.FusedMultiplyAdd(Vector512.Load(d + j), xv, vd);
+            }
+            sa = Vector512.Sum(va); sb = Vector512.Sum(vb); sc = Vector512.Sum(vc); sd = Vector512.Sum(vd);
+        }
+        if (Vector256.IsHardwareAccelerated && j + 8 <= n)
+        {
+            Vector256<float> va = default, vb = default, vc = default, vd = default;
+            for (; j + 8 <= n; j += 8)
+            {
+                var xv = Vector256.Load(x + j);
+                va = Vector256.FusedMultiplyAdd(Vector256.Load(a + j), xv, va);
+                vb = Vector256.FusedMultiplyAdd(Vector256.Load(b + j), xv, vb);
+                vc = Vector256.FusedMultiplyAdd(Vector256.Load(c + j), xv, vc);
+                vd = Vector256.FusedMultiplyAdd(Vector256.Load(d + j), xv, vd);
+            }
+            sa += Vector256.Sum(va); sb += Vector256.Sum(vb); sc += Vector256.Sum(vc); sd += Vector256.Sum(vd);
+        }
+        for (; j < n; j++)
+        {
+            float xj = x[j];
+            sa = MathF.FusedMultiplyAdd(a[j], xj, sa);
+            sb = MathF.FusedMultiplyAdd(b[j], xj, sb);
+            sc = MathF.FusedMultiplyAdd(c[j], xj, sc);
+            sd = MathF.FusedMultiplyAdd(d[j], xj, sd);
+        }
+        y[0] = sa; y[1] = sb; y[2] = sc; y[3] = sd;
+    }
+
+    /// <summary>y = weight · x / sqrt(mean(x²) + eps) over n entries (Hugging Face's LlamaRMSNorm in float32).</summary>
+    public static void RmsNorm(float* x, float* weight, float* y, int n, float eps)
+    {
+        float ss = Dot(x, x, n);
+        float inv = 1f / MathF.Sqrt(ss / n + eps);
+        for (int j = 0; j < n; j++) y[j] = weight[j] * (x[j] * inv);
+    }
+
+    /// <summary>x += y over n entries.</summary>
+    public static void AddInPlace(float* x, float* y, int n)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.Load(x + j) + Vector256.Load(y + j), x + j);
+        }
+        for (; j < n; j++) x[j] += y[j];
+    }
+
+    /// <summary>gate[j] = silu(gate[j]) · up[j] = gate/(1 + e^−gate) · up, for j in [j0, j1).</summary>
+    public static void SiluMul(float* gate, float* up, int j0, int j1)
+    {
+        for (int j = j0; j < j1; j++)
+        {
+            float g = gate[j];
+            gate[j] = g / (1f + MathF.Exp(-g)) * up[j];
+        }
+    }
+
+    /// <summary>In-place softmax of x[0..n).</summary>
+    public static void Softmax(float* x, int n)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < n; j++) max = MathF.Max(max, x[j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++)
+        {
+            x[j] = MathF.Exp(x[j] - max);
+            sum += x[j];
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < n; j++) x[j] *= inv;
+    }
+
+    /// <summary>y += a · x over n entries.</summary>
+    public static void Axpy(float a, float* x, float* y, int n)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var av = Vector256.Create(a);
+            for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.FusedMultiplyAdd(av, Vector256.Load(x + j), Vector256.Load(y + j)), y + j);
+        }
+        for (; j < n; j++) y[j] = MathF.FusedMultiplyAdd(a, x[j], y[j]);
+    }
+}
