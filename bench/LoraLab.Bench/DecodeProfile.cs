@@ -6,7 +6,8 @@ namespace LoraLab.Bench;
 
 /// <summary>
 /// `--decode-profile`: where a batch-1 decode step of the TorchSharp (reference) path spends its time at the stories15M
-/// shape, piece by piece, each timed alone with a Stopwatch (microseconds per call, mean over many calls).
+/// shape, piece by piece, each timed alone with a Stopwatch (microseconds per call, mean over many calls), beside the
+/// process's CPU time per call (on a shared machine the wall time includes waiting for a core; the CPU time does not).
 /// </summary>
 public static class DecodeProfile
 {
@@ -23,14 +24,25 @@ public static class DecodeProfile
         void Time(string name, int n, Action step)
         {
             for (int i = 0; i < 5; i++) step();
+            var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < n; i++) step();
-            rows.Add([name, $"{sw.Elapsed.TotalMilliseconds * 1000 / n:F1} µs"]);
+            sw.Stop();
+            process.Refresh();
+            double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / n;
+            rows.Add([name, $"{sw.Elapsed.TotalMilliseconds * 1000 / n:F1} µs", $"{cpu:F1} µs"]);
         }
         using var ids = tensor(new long[] { 5 }, new long[] { 1, 1 }); // (1, 1)
         var cache = new KvCache(config, 1, config.MaxPositionEmbeddings, ScalarType.Float32);
-        void Fresh() { if (cache.Length >= config.MaxPositionEmbeddings - 8) { cache.Dispose(); cache = new KvCache(config, 1, config.MaxPositionEmbeddings, ScalarType.Float32); } }
-        Time("ForwardLast (1 token, cache ≤ 248) + argmax", 240, () => { using var s = NewDisposeScope(); Fresh(); model.ForwardLast(ids, null, cache).argmax(-1).data<long>().ToArray(); });
+        void Fresh()
+        {
+            if (cache.Length < config.MaxPositionEmbeddings - 8) return;
+            cache.Dispose();
+            cache = new KvCache(config, 1, config.MaxPositionEmbeddings, ScalarType.Float32);
+        }
+        Time("ForwardLast (1 token, cache ≤ 248) + argmax", 240,
+            () => { using var s = NewDisposeScope(); Fresh(); model.ForwardLast(ids, null, cache).argmax(-1).data<long>().ToArray(); });
         Time("decoder stack only (embed, 6 layers, norm)", 240, () => { using var s = NewDisposeScope(); Fresh(); model.Model.Forward(ids, null, cache); });
         cache.Dispose();
         using var h = randn(1, config.HiddenSize); // (1, C)
@@ -52,6 +64,13 @@ public static class DecodeProfile
         Time("  its MLP", 300, () => { using var s = NewDisposeScope(); layer.Mlp.call(x); });
         cos.Dispose();
         sin.Dispose();
-        Table.Print(["reference decode piece (stories15M shape, batch 1)", "time per call"], rows);
+        foreach (int t in new[] { 1, get_num_threads() }.Distinct())
+        {
+            using var fused = LoraLab.Kernels.KernelSwitch.UseReference(false);
+            using var decoder = new LoraLab.Generation.FusedDecoder(model, config.MaxPositionEmbeddings, t);
+            int at = 0;
+            Time($"fused decoder step, {t} thread(s)", 240, () => { decoder.Step(5, at); at = (at + 1) % 248; });
+        }
+        Table.Print(["decode piece (stories15M shape, batch 1)", "wall time per call", "process CPU time per call"], rows);
     }
 }

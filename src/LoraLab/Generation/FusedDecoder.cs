@@ -52,6 +52,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
                 [l.SelfAttn.q_proj, l.SelfAttn.k_proj, l.SelfAttn.v_proj, l.SelfAttn.o_proj, l.Mlp.gate_proj, l.Mlp.up_proj, l.Mlp.down_proj];
             if (projections.Any(p => p is not Linear { bias: null })) return "a projection is not a plain bias-free linear (e.g. LoRA)";
         }
+        if (model.parameters().Any(p => !p.is_contiguous())) return "a weight is not contiguous";
         return null;
     }
 
@@ -78,7 +79,8 @@ internal sealed unsafe class FusedDecoder : IDisposable
             Pointer(l.Mlp.gate_proj, hidden, dim), Pointer(l.Mlp.up_proj, hidden, dim), Pointer(l.Mlp.down_proj, dim, hidden))).ToArray();
 
         long half = headDim / 2, cacheFloats = (long)layers * maxLength * kvDim;
-        long[] sizes = [maxLength * half, maxLength * half, cacheFloats, cacheFloats, dim, dim, dim, qDim, qDim, hidden, hidden, (long)heads * maxLength, vocab];
+        long[] sizes =
+            [maxLength * half, maxLength * half, cacheFloats, cacheFloats, dim, dim, dim, qDim, qDim, hidden, hidden, (long)heads * maxLength, vocab];
         long total = sizes.Sum(s => (s + 15) / 16 * 16); // each buffer 64-byte aligned
         block = NativeMemory.AlignedAlloc((nuint)(total * sizeof(float)), 64);
         float* next = (float*)block;
@@ -207,7 +209,8 @@ internal sealed unsafe class FusedDecoder : IDisposable
     private static float* Pointer(Tensor t, params long[] shape)
     {
         if (t.dtype != ScalarType.Float32 || !t.is_contiguous() || !t.shape.SequenceEqual(shape))
-            throw new InvalidOperationException($"the fused decoder needs a contiguous float32 ({string.Join(", ", shape)}) weight, got {t.dtype} ({string.Join(", ", t.shape)}).");
+            throw new InvalidOperationException(
+                $"the fused decoder needs a contiguous float32 ({string.Join(", ", shape)}) weight, got {t.dtype} ({string.Join(", ", t.shape)}).");
         using var scope = NewDisposeScope();
         var first = t.view(-1).narrow(0, 0, 1); // (1): a span over the storage from the tensor's first element
         fixed (byte* p = first.bytes) return (float*)p;

@@ -4,13 +4,14 @@ namespace LoraLab.Kernels;
 /// A cheap parallel loop for batch-1 decoding, where one token runs ~40 loops of a few microseconds each: a
 /// <c>Parallel.For</c> (or a libtorch op) costs more to start than such a loop takes. <see cref="Run"/> splits [0, count)
 /// into one contiguous chunk per thread; the caller's thread runs chunk 0 and <see cref="Threads"/> − 1 persistent workers
-/// the rest. A worker waits for the next loop by spinning for about <see cref="SpinIterations"/> rounds (the gaps between
-/// a token's loops are short), then sleeps on a monitor until woken. One loop runs at a time; <see cref="Run"/> is called
+/// the rest. A worker waits for the next loop by spinning for <see cref="SpinIterations"/> rounds (the gaps between a
+/// token's loops are short; after the first rounds each one yields the core, so a busy machine's other threads still run),
+/// then sleeps on a monitor until woken. One loop runs at a time; <see cref="Run"/> is called
 /// from one thread only.
 /// </summary>
 public sealed class DecodeThreads : IDisposable
 {
-    private const int SpinIterations = 20_000;
+    private const int SpinIterations = 2_000;
 
     private readonly Thread[] workers;
     private readonly object gate = new();
@@ -73,8 +74,8 @@ public sealed class DecodeThreads : IDisposable
         int seen = 0;
         while (true)
         {
-            int spins = 0;
-            while (Volatile.Read(ref epoch) == seen && !stopping && spins++ < SpinIterations) Thread.SpinWait(8);
+            var spin = new SpinWait();
+            for (int i = 0; i < SpinIterations && Volatile.Read(ref epoch) == seen && !stopping; i++) spin.SpinOnce(sleep1Threshold: -1);
             if (Volatile.Read(ref epoch) == seen && !stopping)
             {
                 Interlocked.Increment(ref sleepers);
