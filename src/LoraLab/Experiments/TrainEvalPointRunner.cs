@@ -76,16 +76,6 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
     }
 
     private static void WriteRunRecord(SweepPoint point, string runDir, IReadOnlyList<CheckpointPoint> checkpoints) =>
-        RunCollection.WriteRunRecord(runDir, new RunRecord
-        {
-            RunId = point.Id,
-            Method = RunRecord.MethodName(point.Method),
-            Rank = point.Rank,
-            LearningRate = point.LearningRate,
-            TargetModules = point.Targets ?? "",
-            Regime = RunRecord.RegimeName(point.Config.Data.Regime),
-            Seed = point.Seed,
-            Checkpoints = checkpoints,
-            TrainingLoss = RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)),
-        });
+        RunCollection.WriteRunRecord(runDir, RunRecord.Of(point.Id, point.Config, checkpoints,
+            RunDirectoryRecord.TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile))));
 }

@@ -38,19 +38,8 @@ public static class RunDirectoryRecord
                 DeltaRank = ranks.TryGetValue(step, out double r) ? r : null,
             });
         }
-        bool lora = config.Method == FinetuneMethod.Lora;
-        return new RunRecord
-        {
-            RunId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar)),
-            Method = RunRecord.MethodName(config.Method),
-            Rank = lora ? config.Lora.R : null,
-            LearningRate = config.Optimizer.Lr,
-            TargetModules = lora ? string.Join(",", config.Lora.TargetModules) : "all",
-            Regime = RunRecord.RegimeName(config.Data.Regime),
-            Seed = config.Seed,
-            Checkpoints = points,
-            TrainingLoss = TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)),
-        };
+        string runId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar));
+        return RunRecord.Of(runId, config, points, TrainingLoss(Path.Combine(runDir, MetricsWriter.MetricsFile)));
     }
 
     private static LoraLabException Missing(string file, int line, CurveMetric m) =>

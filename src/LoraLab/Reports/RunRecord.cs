@@ -20,7 +20,8 @@ public sealed record RunRecord
 
     public required double LearningRate { get; init; }
 
-    /// <summary>Target modules as given to the trainer, e.g. "all" or "q_proj,v_proj"; "all" for full finetuning.</summary>
+    /// <summary>LoRA's <c>target_modules</c> as the run config gives them (PEFT names or presets), joined by ',':
+    /// e.g. "all" or "q_proj,v_proj"; "all" for full finetuning.</summary>
     public string TargetModules { get; init; } = "";
 
     /// <summary>"cpt" (continued pretraining) or "ift" (instruction finetuning).</summary>
@@ -38,11 +39,28 @@ public sealed record RunRecord
     [JsonIgnore]
     public bool IsLora => Method == "lora";
 
-    /// <summary>A run config's method as <see cref="Method"/> spells it: "lora" or "full".</summary>
-    public static string MethodName(FinetuneMethod method) => method == FinetuneMethod.Lora ? "lora" : "full";
-
-    /// <summary>A run config's data regime as <see cref="Regime"/> spells it: "ift", else (cpt, or none given) "cpt".</summary>
-    public static string RegimeName(DataRegime? regime) => regime == DataRegime.Ift ? "ift" : "cpt";
+    /// <summary>
+    /// The one way a run record is built from a trained run: its settings (method, rank, learning rate, target modules,
+    /// regime, seed) read from the run's <paramref name="config"/>, its measurements from the caller.
+    /// </summary>
+    public static RunRecord Of(string runId, RunConfig config, IReadOnlyList<CheckpointPoint> checkpoints,
+        IReadOnlyList<LossPoint> trainingLoss, IReadOnlyList<ModuleSpectrum>? spectrum = null)
+    {
+        bool lora = config.Method == FinetuneMethod.Lora;
+        return new RunRecord
+        {
+            RunId = runId,
+            Method = lora ? "lora" : "full",
+            Rank = lora ? config.Lora.R : null,
+            LearningRate = config.Optimizer.Lr,
+            TargetModules = lora ? string.Join(",", config.Lora.TargetModules) : "all",
+            Regime = config.Data.Regime == DataRegime.Ift ? "ift" : "cpt", // cpt, or no regime given
+            Seed = config.Seed,
+            Checkpoints = checkpoints,
+            TrainingLoss = trainingLoss,
+            Spectrum = spectrum,
+        };
+    }
 
     /// <summary>Display name of the run's method and rank: "Full" or "LoRA r=16".</summary>
     [JsonIgnore]

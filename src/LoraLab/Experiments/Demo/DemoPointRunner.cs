@@ -47,7 +47,7 @@ public sealed class DemoPointRunner : ISweepPointRunner
         config.RunDir = runDir;
         var evalSteps = plan.EvalSteps();
         var evaluations = new List<DemoMetrics> { baseline };
-        var losses = new List<(long, double)>();
+        var losses = new List<LossPoint>();
         using var trainer = new Trainer(config, new TrainerOptions
         {
             Tokenizer = tokenizer,
@@ -55,7 +55,7 @@ public sealed class DemoPointRunner : ISweepPointRunner
             AfterStep = (t, step) =>
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (t.LastLoss is double l) losses.Add((step, l));
+                if (t.LastLoss is double l) losses.Add(new LossPoint { Step = step, Loss = l });
                 if (evalSteps.Contains(step)) evaluations.Add(evaluator.Evaluate(t.Model, step, t.TokensSeen));
             },
         });
@@ -67,15 +67,22 @@ public sealed class DemoPointRunner : ISweepPointRunner
         var spectrum = lora ? analysis.AnalyseAdapter(baseDir, final) : analysis.CompareModels(baseDir, final);
         SpectrumAnalysis.Write(spectrum, Path.Combine(runDir, "spectrum"), analysis.Threshold);
         var diversity = DemoDiversity.Measure(trainer.Model, tokenizer, test, plan, checked((int)point.Seed));
+        // one point per evaluation (the base model's at step 0 first); diversity is measured on the final model only
+        var checkpoints = evaluations.Select((e, i) => new CheckpointPoint
+        {
+            Step = e.Step, TokensSeen = e.TokensSeen, Target = e.TargetLoss, Forgetting = e.SourceLoss,
+            Diversity = i == evaluations.Count - 1 ? diversity.Distinct2 : null,
+        }).ToList();
+        var record = RunRecord.Of(point.Id, config, checkpoints, losses, spectrum.Select(s => s.Summary()).ToList());
         var result = new DemoRunResult
         {
-            RunId = point.Id, Method = RunRecord.MethodName(point.Method), Rank = point.Rank, Targets = point.Targets ?? "all",
+            RunId = point.Id, Method = record.Method, Rank = point.Rank, Targets = point.Targets ?? "all",
             LearningRate = point.LearningRate, WeightDecay = config.Full.WeightDecay ?? 0, Dropout = config.Full.Dropout,
-            Seed = point.Seed, RunDir = runDir, Evaluations = evaluations, TrainingLoss = losses, Spectrum = spectrum,
-            Diversity = diversity, Seconds = clock.Elapsed.TotalSeconds,
+            Seed = point.Seed, RunDir = runDir, Evaluations = evaluations, Spectrum = spectrum,
+            Diversity = diversity, Seconds = clock.Elapsed.TotalSeconds, Record = record,
         };
         results[point.Id] = result;
-        DemoReport.WriteRunRecord(result);
+        RunCollection.WriteRunRecord(runDir, record);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {result.Label}, seed {result.Seed}: target loss {result.Final.TargetLoss:F3} (acc {result.Final.TargetAccuracy:P0}), " +
             $"source loss {result.Final.SourceLoss:F3} ({result.Forgetting:+0.000;-0.000}), ΔW rank {result.MeanDeltaRank:F1}, " +

@@ -3,32 +3,9 @@ using LoraLab.Reports;
 
 namespace LoraLab.Experiments.Demo;
 
-/// <summary>Turns the demo's results into run records, the HTML/Markdown report (one figure per finding) and a console summary.</summary>
+/// <summary>Turns the demo's results into the HTML/Markdown report (one figure per finding) and a console summary.</summary>
 public static class DemoReport
 {
-    public static RunRecord ToRecord(DemoRunResult run) => new()
-    {
-        RunId = run.RunId,
-        Method = run.Method,
-        Rank = run.Rank,
-        LearningRate = run.LearningRate,
-        TargetModules = run.Targets,
-        Regime = "ift",
-        Seed = run.Seed,
-        Checkpoints = run.Evaluations.Select(e => new CheckpointPoint
-        {
-            Step = e.Step,
-            TokensSeen = e.TokensSeen,
-            Target = e.TargetLoss,
-            Forgetting = e.SourceLoss,
-            Diversity = e == run.Final ? run.Diversity.Distinct2 : null,
-        }).ToList(),
-        TrainingLoss = run.TrainingLoss.Select(p => new LossPoint { Step = p.Step, Loss = p.Loss }).ToList(),
-        Spectrum = run.Spectrum.Select(s => s.Summary()).ToList(),
-    };
-
-    public static void WriteRunRecord(DemoRunResult run) => RunCollection.WriteRunRecord(run.RunDir, ToRecord(run));
-
     public static DemoSummary Write(string outDir, DemoStudy study, IReadOnlyList<Finding> findings, DemoOptions options)
     {
         var data = new ReportData
@@ -43,7 +20,7 @@ public static class DemoReport
             Target = new MetricSpec { Name = "target (arithmetic) answer loss, nats/token", HigherIsBetter = false },
             Forgetting = new MetricSpec { Name = "source (stories) held-out loss, nats/token", HigherIsBetter = false },
             DiversityName = "distinct-2 of sampled solutions",
-            Runs = study.Runs.Select(ToRecord).ToList(),
+            Runs = study.Runs.Select(r => r.Record).ToList(),
             Findings = findings,
             SpectrumRunId = study.Full(study.Plan.Seeds[0])?.RunId,
         };

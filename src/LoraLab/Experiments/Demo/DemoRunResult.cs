@@ -1,5 +1,6 @@
 using LoraLab.Analysis;
 using LoraLab.Evaluation;
+using LoraLab.Reports;
 
 namespace LoraLab.Experiments.Demo;
 
@@ -27,10 +28,12 @@ public sealed record DemoRunResult
     /// <summary>The base model's evaluation (step 0), then each checkpoint's in step order.</summary>
     public required IReadOnlyList<DemoMetrics> Evaluations { get; init; }
 
-    public required IReadOnlyList<(long Step, double Loss)> TrainingLoss { get; init; }
     public required IReadOnlyList<ModuleSpectrum> Spectrum { get; init; }
     public required DiversityResult Diversity { get; init; }
     public double Seconds { get; init; }
+
+    /// <summary>The run as the report draws it (<see cref="RunRecord.Of"/>): written as its run_record.json.</summary>
+    public required RunRecord Record { get; init; }
 
     public DemoMetrics Final => Evaluations[^1];
 
@@ -46,7 +49,7 @@ public sealed record DemoRunResult
         ? $"LoRA r={Rank} {Targets}, lr {Lr}"
         : $"Full{(WeightDecay > 0 ? $" wd {WeightDecay:G2}" : "")}{(Dropout > 0 ? $" dropout {Dropout:G2}" : "")}, lr {Lr}";
 
-    private string Lr => Reports.ReportFormat.LearningRate(LearningRate);
+    private string Lr => ReportFormat.LearningRate(LearningRate);
 
     /// <summary>Mean rank needed for 90% of ΔW's variance, over layers and modules.</summary>
     public double MeanDeltaRank => Spectrum.Count == 0 ? double.NaN : Spectrum.Average(s => s.DeltaRank);
