@@ -30,13 +30,13 @@ public static class SweepResultFile
             ["duration"] = r.Duration,
             ["seed"] = r.Seed,
             ["overrides"] = new JsonArray(r.Overrides.Select(t => (JsonNode?)t).ToArray()),
-            ["status"] = StatusText(r.Status),
-            ["error"] = r.Error,
-            ["final_train_loss"] = Num(r.FinalTrainLoss),
-            ["target_score"] = Num(r.TargetScore),
-            ["forgetting_score"] = Num(r.ForgettingScore),
-            ["metrics"] = new JsonObject(r.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value)))),
-            ["paths"] = new JsonObject(r.Paths.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["status"] = StatusText(r.Result.Status),
+            ["error"] = r.Result.Error,
+            ["final_train_loss"] = Num(r.Result.FinalTrainLoss),
+            ["target_score"] = Num(r.Result.TargetScore),
+            ["forgetting_score"] = Num(r.Result.ForgettingScore),
+            ["metrics"] = new JsonObject(r.Result.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value)))),
+            ["paths"] = new JsonObject(r.Result.Paths.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["started_at"] = r.StartedAt?.ToString("O", CultureInfo.InvariantCulture),
             ["finished_at"] = r.FinishedAt?.ToString("O", CultureInfo.InvariantCulture),
             ["elapsed_seconds"] = Num(r.ElapsedSeconds),
@@ -71,17 +71,20 @@ public static class SweepResultFile
                 Duration = GetString(o, "duration"),
                 Seed = GetNum<long>(o, "seed"),
                 Overrides = o["overrides"] is JsonArray ov ? ov.Select(t => t!.GetValue<string>()).ToList() : [],
-                Status = ParseStatus(GetString(o, "status")),
-                Error = GetString(o, "error"),
-                FinalTrainLoss = GetNum<double>(o, "final_train_loss"),
-                TargetScore = GetNum<double>(o, "target_score"),
-                ForgettingScore = GetNum<double>(o, "forgetting_score"),
-                Metrics = o["metrics"] is JsonObject m
-                    ? m.Where(kv => kv.Value != null).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>())
-                    : new Dictionary<string, double>(),
-                Paths = o["paths"] is JsonObject p
-                    ? p.Where(kv => kv.Value != null).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
-                    : new Dictionary<string, string>(),
+                Result = new SweepPointResult
+                {
+                    Status = ParseStatus(GetString(o, "status")),
+                    Error = GetString(o, "error"),
+                    FinalTrainLoss = GetNum<double>(o, "final_train_loss"),
+                    TargetScore = GetNum<double>(o, "target_score"),
+                    ForgettingScore = GetNum<double>(o, "forgetting_score"),
+                    Metrics = o["metrics"] is JsonObject m
+                        ? m.Where(kv => kv.Value != null).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>())
+                        : new Dictionary<string, double>(),
+                    Paths = o["paths"] is JsonObject p
+                        ? p.Where(kv => kv.Value != null).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
+                        : new Dictionary<string, string>(),
+                },
                 StartedAt = ParseTime(GetString(o, "started_at")),
                 FinishedAt = ParseTime(GetString(o, "finished_at")),
                 ElapsedSeconds = GetNum<double>(o, "elapsed_seconds"),

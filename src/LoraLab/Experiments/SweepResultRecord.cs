@@ -1,7 +1,8 @@
 namespace LoraLab.Experiments;
 
 /// <summary>
-/// The content of a point's <c>result.json</c>: which point it is (id, settings, overrides) and how it ended.
+/// The content of a point's <c>result.json</c>: which point it is (id, settings, overrides), how it ended (its runner's
+/// <see cref="SweepPointResult"/>) and when.
 /// These files are the sweep's source of truth; the SQLite index is rebuilt from them.
 /// </summary>
 public sealed record SweepResultRecord
@@ -31,19 +32,8 @@ public sealed record SweepResultRecord
 
     public IReadOnlyList<string> Overrides { get; init; } = [];
 
-    public required SweepPointStatus Status { get; init; }
-
-    public string? Error { get; init; }
-
-    public double? FinalTrainLoss { get; init; }
-
-    public double? TargetScore { get; init; }
-
-    public double? ForgettingScore { get; init; }
-
-    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
-
-    public IReadOnlyDictionary<string, string> Paths { get; init; } = new Dictionary<string, string>();
+    /// <summary>How the point ended, as its runner reported it (a failure always carries an error message).</summary>
+    public required SweepPointResult Result { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }
 
@@ -65,13 +55,7 @@ public sealed record SweepResultRecord
         Duration = point.MaxDuration.ToString(),
         Seed = point.Seed,
         Overrides = point.Overrides,
-        Status = result.Status,
-        Error = result.Status == SweepPointStatus.Failed ? result.Error ?? "failed (no error message)" : result.Error,
-        FinalTrainLoss = result.FinalTrainLoss,
-        TargetScore = result.TargetScore,
-        ForgettingScore = result.ForgettingScore,
-        Metrics = result.Metrics,
-        Paths = result.Paths,
+        Result = result.Status == SweepPointStatus.Failed && result.Error is null ? result with { Error = "failed (no error message)" } : result,
         StartedAt = started,
         FinishedAt = finished,
         ElapsedSeconds = (finished - started).TotalSeconds,

@@ -50,13 +50,13 @@ public static class SweepRunner
             SweepResultFile.Write(point.ResultPath, record);
             index?.Upsert(record);
             ran++;
-            if (record.Status == SweepPointStatus.Ok)
+            if (record.Result.Status == SweepPointStatus.Ok)
             {
                 log.WriteLine($"{tag}: ok in {record.ElapsedSeconds?.ToString("F1", CultureInfo.InvariantCulture)} s");
                 continue;
             }
             failed.Add(point.Id);
-            log.WriteLine($"{tag}: FAILED: {record.Error}");
+            log.WriteLine($"{tag}: FAILED: {record.Result.Error}");
             if (options.FailFast) return new SweepRunSummary(ran, skipped, failed, StoppedEarly: true);
         }
         return new SweepRunSummary(ran, skipped, failed, StoppedEarly: false);
@@ -67,7 +67,7 @@ public static class SweepRunner
     {
         try
         {
-            return SweepResultFile.TryRead(point.ResultPath) is { Status: SweepPointStatus.Ok };
+            return SweepResultFile.TryRead(point.ResultPath) is { Result.Status: SweepPointStatus.Ok };
         }
         catch (LoraLabException e)
         {

@@ -47,14 +47,14 @@ public class SweepIndexTests
                 Assert.Equal(file.Targets, row.Targets);
                 Assert.Equal(file.Duration, row.Duration);
                 Assert.Equal(file.Seed, row.Seed);
-                Assert.Equal(SweepResultFile.StatusText(file.Status), row.Status);
-                Assert.Equal(file.FinalTrainLoss, row.FinalLoss);
-                Assert.Equal(file.TargetScore, row.TargetScore);
-                Assert.Equal(file.ForgettingScore, row.ForgettingScore);
-                Assert.Equal(file.Error, row.Error);
+                Assert.Equal(SweepResultFile.StatusText(file.Result.Status), row.Status);
+                Assert.Equal(file.Result.FinalTrainLoss, row.FinalLoss);
+                Assert.Equal(file.Result.TargetScore, row.TargetScore);
+                Assert.Equal(file.Result.ForgettingScore, row.ForgettingScore);
+                Assert.Equal(file.Result.Error, row.Error);
                 Assert.Equal(file.FinishedAt!.Value, DateTimeOffset.Parse(row.UpdatedAt, System.Globalization.CultureInfo.InvariantCulture));
                 Assert.Equal(file.Overrides, JsonSerializer.Deserialize<List<string>>(row.OverridesJson));
-                Assert.Equal(file.Metrics, JsonSerializer.Deserialize<Dictionary<string, double>>(row.MetricsJson)!);
+                Assert.Equal(file.Result.Metrics, JsonSerializer.Deserialize<Dictionary<string, double>>(row.MetricsJson)!);
             }
             // and against the fake's closed-form values, independently of result.json
             var r8 = rows.Single(r => r.PointId == "lora-r8-q-lr3e-04-dur10ba-s17");

@@ -26,13 +26,13 @@ public class SweepRunnerTests
         {
             var r = SweepResultFile.Read(Path.Combine(dir.Path, "runs", p.Id, "result.json"));
             var expected = FakePointRunner.Expected(p);
-            Assert.Equal(SweepPointStatus.Ok, r.Status);
+            Assert.Equal(SweepPointStatus.Ok, r.Result.Status);
             Assert.Equal(p.Id, r.PointId);
-            Assert.Equal(expected.FinalTrainLoss, r.FinalTrainLoss);
-            Assert.Equal(expected.TargetScore, r.TargetScore);
-            Assert.Equal(expected.ForgettingScore, r.ForgettingScore);
-            Assert.Equal(0.25, r.Metrics["gsm8k/exact_match"]);
-            Assert.Equal("train.log", r.Paths["train_log"]);
+            Assert.Equal(expected.FinalTrainLoss, r.Result.FinalTrainLoss);
+            Assert.Equal(expected.TargetScore, r.Result.TargetScore);
+            Assert.Equal(expected.ForgettingScore, r.Result.ForgettingScore);
+            Assert.Equal(0.25, r.Result.Metrics["gsm8k/exact_match"]);
+            Assert.Equal("train.log", r.Result.Paths["train_log"]);
             Assert.Equal(p.Overrides, r.Overrides);
             Assert.True(File.Exists(Path.Combine(p.RunDir, SweepRunner.PointFileName)));
         }
@@ -62,10 +62,10 @@ public class SweepRunnerTests
         Assert.False(summary.StoppedEarly);
 
         var failed = SweepResultFile.Read(plan.Points[1].ResultPath);
-        Assert.Equal((SweepPointStatus.Failed, "diverged: loss is NaN"), (failed.Status, failed.Error));
+        Assert.Equal((SweepPointStatus.Failed, "diverged: loss is NaN"), (failed.Result.Status, failed.Result.Error));
         var thrown = SweepResultFile.Read(plan.Points[4].ResultPath);
-        Assert.Equal(SweepPointStatus.Failed, thrown.Status);
-        Assert.Equal("InvalidOperationException: boom in " + plan.Points[4].Id, thrown.Error);
+        Assert.Equal(SweepPointStatus.Failed, thrown.Result.Status);
+        Assert.Equal("InvalidOperationException: boom in " + plan.Points[4].Id, thrown.Result.Error);
         Assert.Contains("at LoraLab.Tests.Experiments.FakePointRunner.Run", File.ReadAllText(Path.Combine(plan.Points[4].RunDir, SweepRunner.ErrorLogName)));
 
         // the next run retries exactly the failed points; once they succeed they are finished
@@ -73,7 +73,7 @@ public class SweepRunnerTests
         var again = Run(plan, retry);
         Assert.Equal([plan.Points[1].Id, plan.Points[4].Id], retry.Calls);
         Assert.Equal((2, 4, 0), (again.Ran, again.Skipped, again.Failed));
-        Assert.Equal(SweepPointStatus.Ok, SweepResultFile.Read(plan.Points[4].ResultPath).Status);
+        Assert.Equal(SweepPointStatus.Ok, SweepResultFile.Read(plan.Points[4].ResultPath).Result.Status);
         Assert.False(File.Exists(Path.Combine(plan.Points[4].RunDir, SweepRunner.ErrorLogName)));
         var last = new FakePointRunner();
         Run(plan, last);
