@@ -46,7 +46,7 @@ public static class EvalCommand
         var source = ModelSource.Resolve(modelDir, adapterDir);
         using LlamaForCausalLM model = DeviceOption.MoveTo(source.Load(dtype), on);
         var tokenizer = source.LoadTokenizer(model.Config.VocabSize);
-        var (modelId, weightsId) = source.Identity();
+        var (modelId, weightsId) = ModelIdentity.Of(source);
         var results = EvalSuite.Run(model, tokenizer, modelId, weightsId, dtypeName, options, outPath,
             task => Console.Error.WriteLine($"eval {task}"));
         foreach (var (task, metrics) in results.Metrics)
@@ -71,14 +71,13 @@ public static class EvalCommand
         Console.WriteLine("step      tokens  forgetting  target   checkpoint");
         foreach (var row in rows)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{row["step"],6}  {row["tokens"],10}  {Num(row["forgetting_score"]),10}  {Num(row["target_score"]),7}  {row["checkpoint"]}"));
+                $"{row.Step,6}  {row.Tokens,10}  {Num(row.ForgettingScore),10}  {Num(row.TargetScore),7}  {row.Checkpoint}"));
         string outDir = settings.OutDir ?? Path.Combine(runDir, RunEvaluation.EvalDirName);
         Console.WriteLine($"curve: {Path.Combine(outDir, RunEvaluation.CurveFile)} ({rows.Count} checkpoints)");
         return 0;
     }
 
-    private static string Num(System.Text.Json.Nodes.JsonNode? n) =>
-        n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double d) ? d.ToString("F4", CultureInfo.InvariantCulture) : "-";
+    private static string Num(double? v) => v is double d ? d.ToString("F4", CultureInfo.InvariantCulture) : "-";
 
     private static EvalSuiteOptions Options(ParseResult parse, EvalModelOptions o, string tasks)
     {

@@ -56,7 +56,7 @@ public sealed class TrainEvalPointRunner : ISweepPointRunner
             var forgettingMetric = CurveMetric.DefaultForgetting(rows);
             foreach (var row in rows)
                 if (targetMetric.ValueIn(row) is double t && forgettingMetric.ValueIn(row) is double f)
-                    points.Add(new CheckpointPoint { Step = row["step"]!.GetValue<long>(), TokensSeen = row["tokens"]!.GetValue<long>(), Target = t, Forgetting = f });
+                    points.Add(new CheckpointPoint { Step = row.Step, TokensSeen = row.Tokens, Target = t, Forgetting = f });
             target = rows.Count > 0 ? targetMetric.ValueIn(rows[^1]) : null;
             // the point's forgetting_score is the three-task score only, never the source-NLL fallback
             forgetting = rows.Count > 0 ? new CurveMetric(CurveMetric.ForgettingScore).ValueIn(rows[^1]) : null;

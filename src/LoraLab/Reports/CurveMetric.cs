@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using LoraLab.Evaluation.Suite;
 
 namespace LoraLab.Reports;
 
@@ -19,24 +19,19 @@ public sealed record CurveMetric(string Key)
         || Key.Contains("bits_per_byte", StringComparison.Ordinal) || Key.Contains("loss", StringComparison.Ordinal));
 
     /// <summary>The default forgetting measure of curve rows: forgetting_score when every row has it, else <see cref="SourceNll"/>.</summary>
-    public static CurveMetric DefaultForgetting(IEnumerable<JsonObject> rows)
+    public static CurveMetric DefaultForgetting(IEnumerable<CurveRow> rows)
     {
         var score = new CurveMetric(ForgettingScore);
         return rows.All(r => score.ValueIn(r) is not null) ? score : new CurveMetric(SourceNll);
     }
 
     /// <summary>The value in a curve row, or null when the row lacks it.</summary>
-    public double? ValueIn(JsonObject row)
+    public double? ValueIn(CurveRow row)
     {
-        JsonNode? node = Key is TargetScore or ForgettingScore ? row[Key] : Lookup(row["results"] as JsonObject);
-        return node is JsonValue v && v.TryGetValue(out double d) ? d : null;
-    }
-
-    private JsonNode? Lookup(JsonObject? results)
-    {
+        if (Key == TargetScore) return row.TargetScore;
+        if (Key == ForgettingScore) return row.ForgettingScore;
         int slash = Key.IndexOf('/');
-        if (slash <= 0 || results is null) return null;
-        return (results[Key[..slash]] as JsonObject)?[Key[(slash + 1)..]];
+        return slash > 0 ? row.Result(Key[..slash], Key[(slash + 1)..]) : null;
     }
 
     /// <summary>Parses an option value: target_score, forgetting_score or TASK/METRIC.</summary>

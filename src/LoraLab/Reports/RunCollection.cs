@@ -50,7 +50,7 @@ public static class RunCollection
         if (evaluated.Count > 0)
         {
             target ??= new CurveMetric(CurveMetric.TargetScore);
-            forgetting ??= CurveMetric.DefaultForgetting(evaluated.SelectMany(d => RunEvaluation.ReadCurve(Path.Combine(d, RunDirectoryRecord.CurvePath))));
+            forgetting ??= CurveMetric.DefaultForgetting(evaluated.SelectMany(d => CurveRow.ReadFile(Path.Combine(d, RunDirectoryRecord.CurvePath))));
             runs.AddRange(evaluated.Select(d => RunDirectoryRecord.Read(d, target, forgetting)));
             if (runs.Count == evaluated.Count)
             {
@@ -95,7 +95,7 @@ public static class RunCollection
     private static string TargetName(string runDir, CurveMetric target)
     {
         if (target.Key != CurveMetric.TargetScore) return target.Key;
-        var rows = RunEvaluation.ReadCurve(Path.Combine(runDir, RunDirectoryRecord.CurvePath));
-        return rows.Count > 0 && rows[0]["target_metric"] is JsonValue v ? v.ToString() : "target score";
+        var rows = CurveRow.ReadFile(Path.Combine(runDir, RunDirectoryRecord.CurvePath));
+        return rows.Count > 0 && rows[0].TargetMetric is string name ? name : "target score";
     }
 }

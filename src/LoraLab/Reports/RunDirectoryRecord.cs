@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LoraLab.Data;
+using LoraLab.Evaluation.Suite;
 using LoraLab.Training.Logging;
 using LoraLab.Training.Config;
 
@@ -26,16 +27,15 @@ public static class RunDirectoryRecord
         var ranks = DeltaRanks(Path.Combine(runDir, SpectrumPath));
         var points = new List<CheckpointPoint>();
         int line = 0;
-        foreach (var row in Evaluation.Suite.RunEvaluation.ReadCurve(curve))
+        foreach (var row in CurveRow.ReadFile(curve))
         {
             line++;
-            long step = row["step"]?.GetValue<long>() ?? throw new LoraLabException($"{curve}:{line}: no step");
             double t = target.ValueIn(row) ?? throw Missing(curve, line, target);
             double f = forgetting.ValueIn(row) ?? throw Missing(curve, line, forgetting);
             points.Add(new CheckpointPoint
             {
-                Step = step, TokensSeen = row["tokens"]?.GetValue<long>() ?? 0, Target = t, Forgetting = f,
-                DeltaRank = ranks.TryGetValue(step, out double r) ? r : null,
+                Step = row.Step, TokensSeen = row.Tokens, Target = t, Forgetting = f,
+                DeltaRank = ranks.TryGetValue(row.Step, out double r) ? r : null,
             });
         }
         string runId = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar));

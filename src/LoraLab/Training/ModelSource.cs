@@ -218,8 +218,4 @@ public sealed class ModelSource
 
     /// <summary>Writes the tokenizer as Hugging Face files into a saved model directory; false when there is none.</summary>
     public bool WriteTokenizerFiles(string outDir, int vocabSize) => BaseModel.WriteTokenizerFiles(Base, outDir, vocabSize);
-
-    /// <summary>Content identity for results files: the base model and, when present, this source's own weights.</summary>
-    public (JsonObject Model, JsonObject? Weights) Identity() =>
-        (Evaluation.Suite.ModelIdentity.Describe(Base.Path!), WeightsDirectory is null ? null : Evaluation.Suite.ModelIdentity.Describe(WeightsDirectory));
 }

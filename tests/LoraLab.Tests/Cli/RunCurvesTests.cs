@@ -51,13 +51,13 @@ public class RunCurvesTests
         Assert.True(resumed.ExitCode == 0, resumed.StdErr);
         Assert.Matches(@"[1-4] of 4 checkpoints already evaluated", resumed.StdErr);
 
-        var curve = RunEvaluation.ReadCurve(Path.Combine(runDir, "eval", RunEvaluation.CurveFile));
-        Assert.Equal([10L, 20L, 30L, 40L], curve.Select(r => r["step"]!.GetValue<long>()));
-        Assert.Equal([2560L, 5120L, 7680L, 10240L], curve.Select(r => r["tokens"]!.GetValue<long>())); // 4 windows of 64 tokens a step
-        var nll = curve.Select(r => r["results"]!["perplexity"]!["nll_per_token"]!.GetValue<double>()).ToList();
+        var curve = CurveRow.ReadFile(Path.Combine(runDir, "eval", RunEvaluation.CurveFile));
+        Assert.Equal([10L, 20L, 30L, 40L], curve.Select(r => r.Step));
+        Assert.Equal([2560L, 5120L, 7680L, 10240L], curve.Select(r => r.Tokens)); // 4 windows of 64 tokens a step
+        var nll = curve.Select(r => r.Results["perplexity"]["nll_per_token"]).ToList();
         Assert.Equal(4, nll.Distinct().Count()); // the source-domain loss moves with training
-        Assert.All(curve, r => Assert.NotNull(r["results"]!["gsm8k"]!["exact_match,strict-match"]));
-        Assert.All(curve, r => Assert.Equal("gsm8k/exact_match,strict-match", r["target_metric"]!.GetValue<string>()));
+        Assert.All(curve, r => Assert.NotNull(r.Result("gsm8k", "exact_match,strict-match")));
+        Assert.All(curve, r => Assert.Equal("gsm8k/exact_match,strict-match", r.TargetMetric));
 
         var spectrum = CliRun.Run("analyze", "spectrum", "--run", runDir);
         Assert.True(spectrum.ExitCode == 0, spectrum.StdErr);

@@ -30,8 +30,8 @@ public class RunDirectoryRecordTests
         Assert.Equal("lora-run", r.RunId);
         Assert.Equal(("lora", 4), (r.Method, r.Rank));
         Assert.Equal([3L, 6L], r.Checkpoints.Select(c => c.Step));
-        Assert.Equal(rows.Select(x => x["tokens"]!.GetValue<long>()), r.Checkpoints.Select(c => c.TokensSeen));
-        Assert.Equal(rows.Select(x => x["results"]!["perplexity"]!["nll_per_token"]!.GetValue<double>()), r.Checkpoints.Select(c => c.Forgetting));
+        Assert.Equal(rows.Select(x => x.Tokens), r.Checkpoints.Select(c => c.TokensSeen));
+        Assert.Equal(rows.Select(x => x.Results["perplexity"]["nll_per_token"]), r.Checkpoints.Select(c => c.Forgetting));
         Assert.False(data.Forgetting.HigherIsBetter); // source NLL: lower is better
         Assert.False(data.Target.HigherIsBetter);
         Assert.Equal(6, r.TrainingLoss.Count);

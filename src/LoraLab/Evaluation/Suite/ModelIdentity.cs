@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using LoraLab.Training;
 
 namespace LoraLab.Evaluation.Suite;
 
@@ -12,6 +13,10 @@ namespace LoraLab.Evaluation.Suite;
 public static class ModelIdentity
 {
     public static readonly IReadOnlyList<string> Patterns = ["*.safetensors", "*.json", "*.model"];
+
+    /// <summary>A model source's identity for results files: its base model and, when present, its own weights.</summary>
+    public static (JsonObject Model, JsonObject? Weights) Of(ModelSource source) =>
+        (Describe(source.Base.Path!), source.WeightsDirectory is null ? null : Describe(source.WeightsDirectory));
 
     public static JsonObject Describe(string dir)
     {

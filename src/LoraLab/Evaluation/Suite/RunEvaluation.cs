@@ -11,9 +11,7 @@ namespace LoraLab.Evaluation.Suite;
 /// <summary>
 /// <c>loralab eval --run RUN_DIR</c>: evaluates a run's checkpoints (the newest is the final model) with
 /// <see cref="EvalSuite"/>, writing <c>RUN/eval/step-NNNNNN.json</c> (+ its per-sample log) per checkpoint and
-/// <c>RUN/eval/curve.jsonl</c>, one row per evaluated checkpoint in step order: <c>step</c>, <c>tokens</c> (seen up to
-/// that step), <c>checkpoint</c> (relative to the run), <c>method</c>, <c>results</c> (every numeric metric, named as in
-/// results.json), <c>forgetting_score</c> and <c>target_score</c> (values or null).
+/// <c>RUN/eval/curve.jsonl</c>, one <see cref="CurveRow"/> per evaluated checkpoint in step order.
 /// <para>
 /// The base model is loaded once; each checkpoint's own weights (LoRA adapters, or every weight of a full finetune) are
 /// copied into it in turn. Resumable: a checkpoint whose step file exists, was made from the same checkpoint (its
@@ -28,7 +26,7 @@ public static class RunEvaluation
     private const string RunEvalKey = "run_eval";
 
     /// <summary>The library entry point: evaluates the selected checkpoints of <paramref name="runDir"/>; returns the curve rows.</summary>
-    public static IReadOnlyList<JsonObject> EvaluateCheckpoints(string runDir, EvalSuiteOptions options, RunEvaluationOptions? settings = null)
+    public static IReadOnlyList<CurveRow> EvaluateCheckpoints(string runDir, EvalSuiteOptions options, RunEvaluationOptions? settings = null)
     {
         settings ??= new RunEvaluationOptions();
         options.Validate();
@@ -48,7 +46,7 @@ public static class RunEvaluation
             var dtype = Checkpoints.LlamaCheckpoint.ParseDtype(settings.Dtype);
             using LlamaForCausalLM model = pending[0].LoadBase(dtype);
             var tokenizer = settings.Tokenizer ?? pending[0].LoadTokenizer(model.Config.VocabSize);
-            var (baseId, _) = pending[0].Identity();
+            var (baseId, _) = ModelIdentity.Of(pending[0]);
             long done = 0;
             for (int i = 0; i < pending.Count; i++)
             {
@@ -65,7 +63,7 @@ public static class RunEvaluation
                     ["method"] = c.Method,
                     ["request"] = request.DeepClone(),
                 };
-                EvalSuite.Run(model, tokenizer, baseId, c.Identity().Weights, settings.Dtype, options, outPath,
+                EvalSuite.Run(model, tokenizer, baseId, ModelIdentity.Of(c).Weights, settings.Dtype, options, outPath,
                     task => progress.Update(done++, "tasks", $"eval {name} ({i + 1}/{pending.Count}) {task}"),
                     new JsonObject { [RunEvalKey] = runEval });
                 WriteCurve(outDir);
@@ -80,53 +78,30 @@ public static class RunEvaluation
     /// <summary>RUN/eval/step-NNNNNN.json of a checkpoint.</summary>
     public static string StepFile(string outDir, ModelSource checkpoint) => Path.Combine(outDir, Path.GetFileName(checkpoint.Path) + ".json");
 
-    /// <summary>Reads curve.jsonl rows (for reports and tests).</summary>
-    public static IReadOnlyList<JsonObject> ReadCurve(string path)
-    {
-        if (!File.Exists(path)) throw new LoraLabException($"{path}: not found; run `loralab eval --run RUN_DIR` first.");
-        return JsonlReader.ReadObjects(path).Select(r => r.Row).ToList();
-    }
-
     /// <summary>Rebuilds curve.jsonl from every finished step file in <paramref name="outDir"/>, in step order.</summary>
-    private static List<JsonObject> WriteCurve(string outDir)
+    private static List<CurveRow> WriteCurve(string outDir)
     {
-        var rows = new List<JsonObject>();
+        var rows = new List<CurveRow>();
         foreach (var file in Directory.GetFiles(outDir, Training.Checkpointing.TrainingCheckpoint.DirPrefix + "*.json"))
         {
             if (file.EndsWith(".samples.jsonl", StringComparison.Ordinal)) continue;
             if (ReadStep(file) is not { } json || json[RunEvalKey] is not JsonObject info) continue;
             var result = EvalSuiteResult.FromJson(json);
-            var row = new JsonObject
+            rows.Add(new CurveRow
             {
-                ["step"] = info["step"]!.DeepClone(),
-                ["tokens"] = info["tokens"]!.DeepClone(),
-                ["checkpoint"] = info["checkpoint"]!.DeepClone(),
-                ["method"] = info["method"]?.DeepClone(),
-                ["results"] = NumericResults(result),
-                ["forgetting_score"] = result.Forgetting?.Value,
-                ["target_score"] = result.Target?.Value,
-                ["target_metric"] = result.Target?.Name,
-            };
-            rows.Add(row);
+                Step = info["step"]!.GetValue<long>(),
+                Tokens = info["tokens"]!.GetValue<long>(),
+                Checkpoint = info["checkpoint"]!.GetValue<string>(),
+                Method = info["method"]?.GetValue<string>(),
+                Results = result.Metrics,
+                ForgettingScore = result.Forgetting?.Value,
+                TargetScore = result.Target?.Value,
+                TargetMetric = result.Target?.Name,
+            });
         }
-        rows.Sort((a, b) => a["step"]!.GetValue<long>().CompareTo(b["step"]!.GetValue<long>()));
-        AtomicFile.WriteText(Path.Combine(outDir, CurveFile), w =>
-        {
-            foreach (var row in rows) w.WriteLine(row.ToJsonString(JsonFormats.Line));
-        });
+        rows.Sort((a, b) => a.Step.CompareTo(b.Step));
+        CurveRow.WriteFile(Path.Combine(outDir, CurveFile), rows);
         return rows;
-    }
-
-    private static JsonObject NumericResults(EvalSuiteResult result)
-    {
-        var o = new JsonObject();
-        foreach (var (task, metrics) in result.Metrics)
-        {
-            var m = new JsonObject();
-            foreach (var (name, value) in metrics) m[name] = value;
-            o[task] = m;
-        }
-        return o;
     }
 
     private static JsonObject? ReadStep(string file)

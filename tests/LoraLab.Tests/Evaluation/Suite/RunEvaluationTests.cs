@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using LoraLab.Evaluation.Suite;
 using LoraLab.Tests.Data;
 using LoraLab.Tests.TestSupport;
@@ -18,7 +17,7 @@ public class RunEvaluationTests
         Limit = limit,
     };
 
-    private static double Nll(JsonObject row) => row["results"]!["perplexity"]!["nll_per_token"]!.GetValue<double>();
+    private static double Nll(CurveRow row) => row.Results["perplexity"]["nll_per_token"];
 
     [Theory]
     [InlineData("lora")]
@@ -29,17 +28,17 @@ public class RunEvaluationTests
         using var trainer = TinyRun.Train(run.Config(method, $"method={method}", "lora.r=4", "optimizer.lr=0.01"));
         var rows = RunEvaluation.EvaluateCheckpoints(trainer.RunDirectory, Perplexity(run), new RunEvaluationOptions { Tokenizer = new ByteTestTokenizer() });
 
-        Assert.Equal([3L, 6L], rows.Select(r => r["step"]!.GetValue<long>()));
-        var tokens = rows.Select(r => r["tokens"]!.GetValue<long>()).ToList();
+        Assert.Equal([3L, 6L], rows.Select(r => r.Step));
+        var tokens = rows.Select(r => r.Tokens).ToList();
         Assert.True(tokens[0] > 0 && tokens[1] > tokens[0], "tokens seen grow with the steps");
         Assert.Equal(tokens[1], trainer.TokensSeen);
-        Assert.Equal("checkpoints/step-000003", rows[0]["checkpoint"]!.GetValue<string>());
-        Assert.Equal(method, rows[0]["method"]!.GetValue<string>());
+        Assert.Equal("checkpoints/step-000003", rows[0].Checkpoint);
+        Assert.Equal(method, rows[0].Method);
         Assert.NotEqual(Nll(rows[0]), Nll(rows[1]));
         string evalDir = Path.Combine(trainer.RunDirectory, RunEvaluation.EvalDirName);
         Assert.True(File.Exists(Path.Combine(evalDir, "step-000003.json")));
         Assert.True(File.Exists(Path.Combine(evalDir, "step-000006.samples.jsonl")));
-        var curve = RunEvaluation.ReadCurve(Path.Combine(evalDir, RunEvaluation.CurveFile));
+        var curve = CurveRow.ReadFile(Path.Combine(evalDir, RunEvaluation.CurveFile));
         Assert.Equal(2, curve.Count);
         Assert.Equal(Nll(rows[1]), Nll(curve[1]));
     }
@@ -56,7 +55,7 @@ public class RunEvaluationTests
         string first = Path.Combine(evalDir, "step-000003.json");
         Assert.True(File.Exists(first));
         Assert.False(File.Exists(Path.Combine(evalDir, "step-000006.json")));
-        Assert.Single(RunEvaluation.ReadCurve(Path.Combine(evalDir, RunEvaluation.CurveFile)));
+        Assert.Single(CurveRow.ReadFile(Path.Combine(evalDir, RunEvaluation.CurveFile)));
         var written = File.GetLastWriteTimeUtc(first);
 
         var evaluated = new List<string>();
