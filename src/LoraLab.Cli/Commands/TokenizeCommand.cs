@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoraLab.Data;
 using LoraLab.Tokenization;
 
 namespace LoraLab.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using LoraLab.Data;
+using LoraLab.Tokenization;
 
-namespace LoraLab.Tokenization;
+namespace LoraLab.Data;
 
 /// <summary>
 /// What <c>loralab tokenize</c> prints: for each text one line holding a JSON array — the token ids, or with
