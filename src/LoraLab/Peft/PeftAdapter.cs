@@ -82,12 +82,7 @@ public static class PeftAdapter
         int r = o["r"] is JsonValue rv && rv.TryGetValue(out int ri) ? ri : throw new LoraLabException($"{path}: 'r' must be an integer.");
         double alpha = o["lora_alpha"] is JsonValue av && av.TryGetValue(out double ad) ? ad : 8; // PEFT's default lora_alpha
         double dropout = o["lora_dropout"] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : 0.0;
-        IEnumerable<string> targets = o["target_modules"] switch
-        {
-            JsonArray arr => arr.Select(n => n?.ToString() ?? ""),
-            JsonValue v when v.TryGetValue(out string? s) => TargetsFromPattern(s, path),
-            _ => throw new LoraLabException($"{path}: 'target_modules' must be a list of module names."),
-        };
+        var targets = PeftTargetModules.Resolve(o["target_modules"], path);
         var config = new LoraConfig(r, targets, alpha, dropout, Flag("use_rslora"));
         return (config, Get("base_model_name_or_path"));
     }
@@ -138,14 +133,5 @@ public static class PeftAdapter
             throw;
         }
         return model;
-    }
-
-    // PEFT also accepts a regex string (re.fullmatch on module paths); we take the projection names it can match.
-    private static IEnumerable<string> TargetsFromPattern(string pattern, string path)
-    {
-        var found = LlamaProjections.All.Where(t => System.Text.RegularExpressions.Regex.IsMatch($"model.layers.0.self_attn.{t}", $"^(?:{pattern})$")
-            || System.Text.RegularExpressions.Regex.IsMatch($"model.layers.0.mlp.{t}", $"^(?:{pattern})$") || t == pattern).ToList();
-        if (found.Count == 0) throw new LoraLabException($"{path}: 'target_modules' pattern \"{pattern}\" matches no Llama projection.");
-        return found;
     }
 }
