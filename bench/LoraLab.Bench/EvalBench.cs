@@ -55,7 +55,8 @@ public static class EvalBench
             var results = sandbox.RunAll(programs);
             sw.Stop();
             rows.Add(["HumanEval sandbox", $"{count / sw.Elapsed.TotalSeconds:F1} executions/s",
-                $"{count} tiny programs, {sandbox.Options.EffectiveWorkers} workers, {results.Count(r => r.Passed)} passed, layers: {string.Join("+", sandbox.Environment.Layers)}"]);
+                $"{count} tiny programs, {sandbox.Options.EffectiveWorkers} workers, {results.Count(r => r.Passed)} passed, layers: " +
+                    $"{string.Join("+", sandbox.Environment.Layers)}"]);
         }
         catch (LoraLabException e)
         {

@@ -125,7 +125,8 @@ public static class TrainingBench
                 optimizer.ZeroGrad();
                 loss = l.item<float>();
                 if (debug) // BENCH_DEBUG=1: per-step phase times and resident memory (MB) on stderr
-                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss/peak MB after fwd {r1} loss {r2} bwd {r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s peak {PeakRssMb():F0} | now {StatusMb("VmRSS:"):F0}");
+                    Console.Error.WriteLine($"step {step} loss {loss:F2} forward {t1:F3}s loss {t2 - t1:F3}s rss/peak MB after fwd {r1} loss {r2} bwd " +
+                        $"{r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s peak {PeakRssMb():F0} | now {StatusMb("VmRSS:"):F0}");
             }
             LoraLab.Kernels.StepMemory.ReleaseAfterStep(); // as the trainer does after every step
             sw.Stop();

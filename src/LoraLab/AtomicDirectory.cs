@@ -48,7 +48,8 @@ public static class AtomicDirectory
         string name = Path.GetFileName(path.TrimEnd(Path.DirectorySeparatorChar));
         if (!name.StartsWith(TempPrefix, StringComparison.Ordinal))
         {
-            target = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar))!, $"{TempPrefix}del-{name}-{Guid.NewGuid():N}");
+            target = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar))!,
+                $"{TempPrefix}del-{name}-{Guid.NewGuid():N}");
             Directory.Move(path, target);
         }
         try { Directory.Delete(target, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

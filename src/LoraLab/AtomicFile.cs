@@ -47,7 +47,8 @@ public static class AtomicFile
         {
             TryDelete(temp);
             if (e is IOException or UnauthorizedAccessException)
-                throw new LoraLabException($"{path}: cannot write file ({e.Message.ReplaceLineEndings(" ")}); check the directory exists, is writable and has space.", e);
+                throw new LoraLabException($"{path}: cannot write file ({e.Message.ReplaceLineEndings(" ")}); check the directory exists, is writable " +
+                    "and has space.", e);
             throw;
         }
     }

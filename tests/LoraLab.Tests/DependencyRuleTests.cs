@@ -44,7 +44,8 @@ public sealed class DependencyRuleTests
 
     [Theory]
     [MemberData(nameof(ForbiddenPairs))]
-    public void FolderDoesNotUseALaterLayer(string folder, string later) => AssertNoReferences(Path.Combine(Library, folder), later, SearchOption.AllDirectories);
+    public void FolderDoesNotUseALaterLayer(string folder, string later) => AssertNoReferences(Path.Combine(Library, folder), later,
+        SearchOption.AllDirectories);
 
     [Fact]
     public void RootFilesUseNoLayer()
@@ -73,7 +74,8 @@ public sealed class DependencyRuleTests
             .Where(x => References(x.line, forbidden, names))
             .Select(x => $"{Path.GetRelativePath(SharedFiles.RepoRoot, x.f)}:{x.i + 1}: {x.line.Trim()}")
             .ToList();
-        Assert.True(offences.Count == 0, $"{Path.GetRelativePath(SharedFiles.RepoRoot, dir)} must not use LoraLab.{forbidden}:\n" + string.Join("\n", offences));
+        Assert.True(offences.Count == 0, $"{Path.GetRelativePath(SharedFiles.RepoRoot, dir)} must not use LoraLab.{forbidden}:\n" + string.Join("\n",
+            offences));
     }
 
     /// <summary>The type names (file names up to the first dot) and sub-folder names of a library folder.</summary>

@@ -9,7 +9,8 @@ public static class ConvertCommand
     public static Command Create()
     {
         var bin = new Option<FileInfo>("--llama2c") { Description = "llama2.c checkpoint (.bin, legacy version-0 export)", Required = true };
-        var tok = new Option<FileInfo?>("--tokenizer") { Description = "tokenizer: llama2.c tok*.bin or SentencePiece tokenizer.model (written as Hugging Face tokenizer files)" };
+        var tok = new Option<FileInfo?>("--tokenizer") { Description = "tokenizer: llama2.c tok*.bin or SentencePiece tokenizer.model (written as " +
+            "Hugging Face tokenizer files)" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output directory (config.json, model.safetensors, tokenizer files)", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "weight dtype to write: fp32, bf16 or fp16", DefaultValueFactory = _ => "fp32" };
         var command = new Command("convert", "Convert a llama2.c checkpoint (and tokenizer) into a Hugging Face model directory.") { bin, tok, outDir, dtype };
@@ -17,7 +18,8 @@ public static class ConvertCommand
         {
             var result = Llama2cConverter.Convert(parse.GetValue(bin)!.FullName, parse.GetValue(tok)?.FullName,
                 parse.GetValue(outDir)!.FullName, LlamaCheckpoint.ParseDtype(parse.GetValue(dtype)!));
-            Console.Error.WriteLine($"wrote {result.OutDir}: {result.Parameters:N0} parameters, vocab {result.Config.VocabSize}, {result.Config.NumHiddenLayers} layers");
+            Console.Error.WriteLine($"wrote {result.OutDir}: {result.Parameters:N0} parameters, vocab {result.Config.VocabSize}, " +
+                $"{result.Config.NumHiddenLayers} layers");
             return 0;
         }));
         return command;

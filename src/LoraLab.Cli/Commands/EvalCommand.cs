@@ -112,7 +112,8 @@ public static class EvalCommand
         var ks = new Option<string>("--k") { Description = "Comma-separated k values for pass@k.", DefaultValueFactory = _ => "1,10,100" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds per sample.", DefaultValueFactory = _ => 3.0 };
         var workers = new Option<int>("--workers") { Description = "Samples run at once (0 = min(cores, 8)).", DefaultValueFactory = _ => 0 };
-        var truncate = new Option<bool>("--truncate") { Description = "Cut completions at the HumanEval stop sequences (\\nclass, \\ndef, \\n#, \\nif, \\nprint) first." };
+        var truncate = new Option<bool>("--truncate") { Description = "Cut completions at the HumanEval stop sequences (\\nclass, \\ndef, \\n#, \\nif, " +
+            "\\nprint) first." };
         var output = new Option<FileInfo>("--out") { Description = "Results JSON; the per-sample log is written beside it (.samples.jsonl).", Required = true };
         var command = new Command("humaneval", "Run HumanEval completions in a sandbox and report pass@k.")
         {

@@ -13,9 +13,11 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face model directory, a run's checkpoints/step-N, or a LoRA run's final/", Required = true };
+        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face model directory, a run's checkpoints/step-N, or a LoRA " +
+            "run's final/", Required = true };
         var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT LoRA adapter directory applied to --model" };
-        var prompt = new Option<string>("--prompt") { Description = "prompt text (BOS is prepended); empty = start from BOS alone", DefaultValueFactory = _ => "" };
+        var prompt = new Option<string>("--prompt") { Description = "prompt text (BOS is prepended); empty = start from BOS alone",
+            DefaultValueFactory = _ => "" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "maximum number of tokens to generate", DefaultValueFactory = _ => 256 };
         var temperature = new Option<double>("--temperature") { Description = "sampling temperature; 0 = greedy", DefaultValueFactory = _ => 0.0 };
         var topP = new Option<double>("--top-p") { Description = "nucleus sampling threshold (1 = off)", DefaultValueFactory = _ => 1.0 };
@@ -24,7 +26,8 @@ public static class GenerateCommand
         var stop = new Option<string[]>("--stop") { Description = "stop sequence (repeatable)", AllowMultipleArgumentsPerToken = false };
         var dtype = new Option<string>("--dtype") { Description = "compute dtype: fp32 (default) or bf16", DefaultValueFactory = _ => "fp32" };
         var device = DeviceOption.Create();
-        var command = new Command("generate", "Generate text from a prompt.") { model, adapter, prompt, maxNew, temperature, topP, topK, seed, stop, dtype, device };
+        var command = new Command("generate", "Generate text from a prompt.") { model, adapter, prompt, maxNew, temperature, topP, topK, seed, stop,
+            dtype, device };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             string dir = parse.GetValue(model)!.FullName;
@@ -49,7 +52,8 @@ public static class GenerateCommand
             Console.Out.Write(result.FullText);
             Console.Out.WriteLine();
             double seconds = (DateTime.UtcNow - started).TotalSeconds;
-            Console.Error.WriteLine($"{result.NewIds.Length} tokens in {seconds:F2} s ({result.NewIds.Length / Math.Max(seconds, 1e-9):F1} tokens/s), finished by {result.FinishReason}");
+            Console.Error.WriteLine($"{result.NewIds.Length} tokens in {seconds:F2} s ({result.NewIds.Length / Math.Max(seconds, 1e-9):F1} tokens/s), " +
+                $"finished by {result.FinishReason}");
             return 0;
         }));
         return command;

@@ -10,12 +10,16 @@ public static class MergeCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "base Hugging Face model directory, or a run's checkpoints/step-N or LoRA final/ (then no --adapter)", Required = true };
-        var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors) applied to a base --model" };
+        var model = new Option<DirectoryInfo>("--model") { Description = "base Hugging Face model directory, or a run's checkpoints/step-N or LoRA " +
+            "final/ (then no --adapter)", Required = true };
+        var adapter = new Option<DirectoryInfo>("--adapter") { Description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors) " +
+            "applied to a base --model" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output model directory (replaced atomically if it exists)", Required = true };
         var device = DeviceOption.Create();
-        var dtype = new Option<string>("--dtype") { Description = "dtype to merge and save in: fp32 (default), bf16 or fp16", DefaultValueFactory = _ => "fp32" };
-        var command = new Command("merge", "Merge a LoRA adapter into its base model (W + s·B·A) and write a Hugging Face model directory with the tokenizer files.")
+        var dtype = new Option<string>("--dtype") { Description = "dtype to merge and save in: fp32 (default), bf16 or fp16",
+            DefaultValueFactory = _ => "fp32" };
+        var command = new Command("merge", "Merge a LoRA adapter into its base model (W + s·B·A) and write a Hugging Face model directory with the " +
+            "tokenizer files.")
         {
             model, adapter, outDir, dtype, device,
         };

@@ -27,7 +27,8 @@ public static class SweepCommand
         var file = FileArgument();
         var index = new Option<int?>("--index") { Description = "Run only the point at this 0-based index of 'sweep list' (a cluster array task)." };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop at the first failed point (default: record it and go on)." };
-        var command = new Command("run", "Train and evaluate every unfinished point (those without an ok run_root/POINT/result.json).") { file, index, failFast };
+        var command = new Command("run", "Train and evaluate every unfinished point (those without an ok run_root/POINT/result.json).") { file, index,
+            failFast };
         command.SetAction((parse, ct) => Task.FromResult(CliRunner.Run(() =>
         {
             var plan = SweepPlan.Load(parse.GetValue(file)!.FullName);
@@ -122,7 +123,8 @@ public static class SweepCommand
             {
                 AtomicFile.WriteAllText(outFile.FullName, text);
                 if (isSlurm && !OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(outFile.FullName, File.GetUnixFileMode(outFile.FullName) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+                    File.SetUnixFileMode(outFile.FullName,
+                        File.GetUnixFileMode(outFile.FullName) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
                 Console.Error.WriteLine($"{(isSlurm ? "Slurm script" : "Kubernetes Job")} for {plan.Points.Count} points: {outFile.FullName}");
             }
             else

@@ -23,7 +23,8 @@ public static class TrainCommand
             Description = "start from another run's checkpoints/step-N (weights, optimizer, step, tokens, data position) into a new run_dir, " +
                 "e.g. a cooldown: --config RUN/run_config.yaml --from-checkpoint RUN/checkpoints/step-N max_duration=… run_dir=… (same as load_path=…)",
         };
-        var command = new Command("train", "Finetune a model (LoRA or full) as a run config says; writes metrics, checkpoints and final/ into the run directory.")
+        var command = new Command("train", "Finetune a model (LoRA or full) as a run config says; writes metrics, checkpoints and final/ into the " +
+            "run directory.")
         {
             config, overrides, resume, from, device,
         };

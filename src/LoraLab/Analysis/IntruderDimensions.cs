@@ -36,7 +36,8 @@ public static class IntruderDimensions
     public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon)
     {
         using var own = source.OpenOwnWeights()
-            ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, checkpoint or adapter.");
+            ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, " +
+                "checkpoint or adapter.");
         using var baseW = source.OpenBaseWeights();
         var results = new List<(int, string, int)>();
         foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(baseW))

@@ -39,11 +39,13 @@ public static class RunSpectrum
     public static void Write(IReadOnlyList<CheckpointSpectrum> results, string outDir, double threshold)
     {
         Directory.CreateDirectory(outDir);
-        var csv = new StringBuilder("step,tokens,checkpoint,layer,module,rows,cols,delta_rank,base_rank,random_rank,marchenko_pastur_rank,delta_frobenius_norm\n");
+        var csv = new StringBuilder("step,tokens,checkpoint,layer,module,rows,cols,delta_rank,base_rank,random_rank," +
+            "marchenko_pastur_rank,delta_frobenius_norm\n");
         foreach (var c in results)
             foreach (var r in c.Modules)
                 csv.Append(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Step},{c.Tokens},{c.Checkpoint},{r.Layer},{r.Module},{r.Rows},{r.Cols},{r.DeltaRank},{r.BaseRank},{r.RandomRank},{r.MarchenkoPasturRank},{r.DeltaFrobeniusNorm:R}\n"));
+                    $"{c.Step},{c.Tokens},{c.Checkpoint},{r.Layer},{r.Module},{r.Rows},{r.Cols}," +
+                        $"{r.DeltaRank},{r.BaseRank},{r.RandomRank},{r.MarchenkoPasturRank},{r.DeltaFrobeniusNorm:R}\n"));
         AtomicFile.WriteAllText(Path.Combine(outDir, CsvFile), csv.ToString());
         var json = JsonSerializer.Serialize(new
         {

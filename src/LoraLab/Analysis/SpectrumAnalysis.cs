@@ -144,7 +144,8 @@ public sealed class SpectrumAnalysis
             csv.Append(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Layer},{r.Module},{r.Rows},{r.Cols},{r.DeltaRank},{r.BaseRank},{r.RandomRank},{r.MarchenkoPasturRank},{r.DeltaFrobeniusNorm:R}\n"));
         AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.csv"), csv.ToString());
-        var json = JsonSerializer.Serialize(new { variance_threshold = threshold, modules = results.Select(r => r.FileFields(withBaseSingularValues: true)) }, JsonFormats.SnakeCase);
+        var json = JsonSerializer.Serialize(new { variance_threshold = threshold,
+            modules = results.Select(r => r.FileFields(withBaseSingularValues: true)) }, JsonFormats.SnakeCase);
         AtomicFile.WriteAllText(Path.Combine(outDir, "spectrum.json"), json);
     }
 }

@@ -32,7 +32,9 @@ public static class Llama2cCheckpoint
         if (!shared) floats += (long)vocab * dim;
         long expected = HeaderBytes + 4 * floats;
         if (stream.Length != expected)
-            throw new LoraLabException($"{path}: file is {stream.Length} bytes but its header (dim {dim}, hidden_dim {hidden}, n_layers {layers}, n_heads {heads}, n_kv_heads {kvHeads}, vocab {vocab}, seq_len {seqLen}) implies {expected}. The file is truncated or not a llama2.c legacy checkpoint.");
+            throw new LoraLabException($"{path}: file is {stream.Length} bytes but its header (dim {dim}, hidden_dim {hidden}, n_layers {layers}, " +
+                $"n_heads {heads}, n_kv_heads {kvHeads}, vocab {vocab}, seq_len {seqLen}) implies {expected}. The file is truncated or not a llama2.c " +
+                "legacy checkpoint.");
 
         var reader = new BinaryReader(stream);
         var w = new Dictionary<string, Tensor>();
@@ -127,8 +129,10 @@ public static class Llama2cCheckpoint
             kvHeads = r.ReadInt32(), vocab = r.ReadInt32(), seqLen = r.ReadInt32();
         bool shared = vocab > 0;
         vocab = Math.Abs(vocab);
-        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0 || dim % heads != 0 || heads % kvHeads != 0 || dim > 1 << 16 || layers > 1024)
-            throw new LoraLabException($"{path}: implausible llama2.c header (dim {dim}, hidden_dim {hidden}, n_layers {layers}, n_heads {heads}, n_kv_heads {kvHeads}, vocab {vocab}, seq_len {seqLen}); is this a legacy (version-0) llama2.c export?");
+        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0 || dim % heads != 0
+            || heads % kvHeads != 0 || dim > 1 << 16 || layers > 1024)
+            throw new LoraLabException($"{path}: implausible llama2.c header (dim {dim}, hidden_dim {hidden}, n_layers {layers}, n_heads {heads}, " +
+                $"n_kv_heads {kvHeads}, vocab {vocab}, seq_len {seqLen}); is this a legacy (version-0) llama2.c export?");
         var config = new LlamaConfig
         {
             HiddenSize = dim,

@@ -16,7 +16,8 @@ public static class Llama2cConverter
             // Check the tokenizer before writing anything.
             var tokenizer = TokenizerLoader.LoadFile(tokenizerPath, config.VocabSize);
             if (tokenizer.VocabSize != config.VocabSize)
-                throw new LoraLabException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but {binPath} has vocab_size {config.VocabSize}; pass the tokenizer this model was trained with.");
+                throw new LoraLabException($"{tokenizerPath}: the tokenizer has {tokenizer.VocabSize} ids but {binPath} has vocab_size " +
+                    $"{config.VocabSize}; pass the tokenizer this model was trained with.");
         }
         using var model = Llama2cCheckpoint.LoadModel(binPath);
         LlamaCheckpoint.Save(model, outDir, dtype);

@@ -24,7 +24,8 @@ public static class LlamaCheckpoint
         Func<LlamaConfig, LlamaForCausalLM>? build = null, Func<string, bool>? optional = null)
     {
         if (!Directory.Exists(dir))
-            throw new LoraLabException($"{dir}: model directory not found. Give a Hugging Face model directory (config.json + model.safetensors), e.g. one written by 'loralab convert'.");
+            throw new LoraLabException($"{dir}: model directory not found. Give a Hugging Face model directory (config.json + model.safetensors), e.g. " +
+                "one written by 'loralab convert'.");
         var config = LlamaConfig.Load(Path.Combine(dir, "config.json")) with { ResidualDropout = residualDropout };
         using var weights = SafetensorsCheckpoint.Open(dir);
         ConfigWeightsCheck.Check(config, weights, Path.Combine(dir, "config.json")); // before anything is allocated

@@ -12,7 +12,8 @@ public sealed partial class SafetensorsCheckpoint
     /// that the new layout does not use (a stale index, model.safetensors, or model-*-of-*.safetensors shards) are removed
     /// afterwards so the directory cannot be read as the old checkpoint. The tensors are not disposed.
     /// </summary>
-    public static void WriteSharded(string dir, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, long maxShardBytes, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void WriteSharded(string dir, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, long maxShardBytes,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -74,7 +75,8 @@ public sealed partial class SafetensorsCheckpoint
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new LoraLabException($"{file}: cannot remove this file left from an earlier save ({e.Message}); delete it by hand, it no longer matches the checkpoint", e);
+                throw new LoraLabException($"{file}: cannot remove this file left from an earlier save ({e.Message}); delete it by hand, it no longer " +
+                    "matches the checkpoint", e);
             }
         }
     }

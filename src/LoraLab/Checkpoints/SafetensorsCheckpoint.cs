@@ -47,7 +47,8 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
             if (File.Exists(single)) return OpenFiles(path, [single]);
             var all = Directory.GetFiles(path, "*.safetensors").Order(StringComparer.Ordinal).ToList();
             if (all.Count == 0)
-                throw new LoraLabException($"{path}: no {SafetensorsIndex.FileName}, {SingleFileName} or *.safetensors file in this directory; point to a model directory with safetensors weights");
+                throw new LoraLabException($"{path}: no {SafetensorsIndex.FileName}, {SingleFileName} or *.safetensors file in this directory; point " +
+                    "to a model directory with safetensors weights");
             return OpenFiles(path, all);
         }
         if (File.Exists(path))
@@ -81,7 +82,8 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
     private SafetensorsReader ReaderOf(string name) =>
         _byTensor.TryGetValue(name, out var reader)
             ? reader
-            : throw new LoraLabException($"{Path}: no tensor named '{name}' in this checkpoint ({_names.Count} tensors); check the tensor name or the checkpoint");
+            : throw new LoraLabException($"{Path}: no tensor named '{name}' in this checkpoint ({_names.Count} tensors); check the tensor name or " +
+                "the checkpoint");
 
     private static SafetensorsCheckpoint OpenIndexed(string path, string indexPath)
     {
@@ -98,13 +100,15 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
                 {
                     string shardPath = System.IO.Path.Combine(dir, shard);
                     if (!File.Exists(shardPath))
-                        throw new LoraLabException($"{indexPath}: tensor '{tensor}' is mapped to shard '{shard}', which does not exist in {dir}; download the missing shard or fix the index");
+                        throw new LoraLabException($"{indexPath}: tensor '{tensor}' is mapped to shard '{shard}', which does not exist in {dir}; " +
+                            "download the missing shard or fix the index");
                     reader = SafetensorsReader.Open(shardPath);
                     readers.Add(reader);
                     byShard.Add(shard, reader);
                 }
                 if (!reader.Contains(tensor))
-                    throw new LoraLabException($"{indexPath}: tensor '{tensor}' is mapped to shard '{shard}' but that shard has no such tensor; fix the index or re-download the shard");
+                    throw new LoraLabException($"{indexPath}: tensor '{tensor}' is mapped to shard '{shard}' but that shard has no such tensor; fix " +
+                        "the index or re-download the shard");
                 byTensor.Add(tensor, reader);
             }
             return new SafetensorsCheckpoint(path, readers, byTensor, weightMap.Keys.ToList());
@@ -130,7 +134,8 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
                 foreach (var info in reader.Tensors)
                 {
                     if (byTensor.TryGetValue(info.Name, out var other))
-                        throw new LoraLabException($"{file}: tensor '{info.Name}' is also in {other.Path}; remove the stray file or add a {SafetensorsIndex.FileName}");
+                        throw new LoraLabException($"{file}: tensor '{info.Name}' is also in {other.Path}; remove the stray file or add a " +
+                            $"{SafetensorsIndex.FileName}");
                     byTensor.Add(info.Name, reader);
                     names.Add(info.Name);
                 }

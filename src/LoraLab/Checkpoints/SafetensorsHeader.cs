@@ -117,7 +117,8 @@ internal sealed class SafetensorsHeader
             throw Error(path, $"{where}: 'dtype' must be a string");
         string dtypeName = dtypeEl.Value.GetString()!;
         if (!SafetensorsDTypeExtensions.TryParseHeaderName(dtypeName, out var dtype))
-            throw Error(path, $"{where}: unsupported dtype '{dtypeName}' (supported: {SafetensorsDTypeExtensions.SupportedNames})", "convert the checkpoint to one of them");
+            throw Error(path, $"{where}: unsupported dtype '{dtypeName}' (supported: {SafetensorsDTypeExtensions.SupportedNames})",
+                "convert the checkpoint to one of them");
 
         if (shapeEl.Value.ValueKind != JsonValueKind.Array)
             throw Error(path, $"{where}: 'shape' must be an array of non-negative integers");
@@ -160,7 +161,8 @@ internal sealed class SafetensorsHeader
             throw Error(path, $"{where}: shape [{string.Join(", ", shape)}] is too large (byte size overflows)");
         }
         if (expected != end - begin)
-            throw Error(path, $"{where}: shape [{string.Join(", ", shape)}] x {dtype.HeaderName()} needs {expected} bytes but data_offsets [{begin}, {end}] span {end - begin}");
+            throw Error(path, $"{where}: shape [{string.Join(", ", shape)}] x {dtype.HeaderName()} needs {expected} bytes but data_offsets [{begin}, " +
+                $"{end}] span {end - begin}");
 
         return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
     }
@@ -180,7 +182,8 @@ internal sealed class SafetensorsHeader
         foreach (var t in tensors)
         {
             if (t.Begin < cursor)
-                throw Error(path, $"tensor '{t.Name}' (bytes [{t.Begin}, {t.End})) overlaps tensor '{previous!.Name}' (bytes [{previous.Begin}, {previous.End}))");
+                throw Error(path, $"tensor '{t.Name}' (bytes [{t.Begin}, {t.End})) overlaps tensor '{previous!.Name}' (bytes [{previous.Begin}, " +
+                    $"{previous.End}))");
             if (t.Begin > cursor)
                 throw Error(path, $"tensor '{t.Name}' starts at byte {t.Begin} but the previous tensor ends at {cursor}: the data section has a hole");
             cursor = t.End;

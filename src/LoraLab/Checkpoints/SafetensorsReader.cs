@@ -69,7 +69,8 @@ public sealed unsafe class SafetensorsReader : IDisposable
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
                 throw Corrupt(path, $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit");
             if (headerLength > (ulong)(fileLength - 8))
-                throw Corrupt(path, $"header length {headerLength} exceeds the {fileLength - 8} bytes after the length prefix (file truncated or not safetensors)");
+                throw Corrupt(path, $"header length {headerLength} exceeds the {fileLength - 8} bytes after the length prefix (file truncated or not " +
+                    "safetensors)");
             if (headerLength < 2)
                 throw Corrupt(path, $"header length {headerLength} is too short for a JSON object");
 

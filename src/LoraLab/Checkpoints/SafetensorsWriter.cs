@@ -59,7 +59,8 @@ public static class SafetensorsWriter
             if (tensor is null || tensor.IsInvalid)
                 throw new LoraLabException($"{path}: tensor '{name}' is null or disposed");
             if (!SafetensorsDTypeExtensions.TryFromScalarType(tensor.dtype, out var dtype))
-                throw new LoraLabException($"{path}: tensor '{name}' has element type {tensor.dtype}, which safetensors cannot store here (supported: {SafetensorsDTypeExtensions.SupportedNames}); convert it first");
+                throw new LoraLabException($"{path}: tensor '{name}' has element type {tensor.dtype}, which safetensors cannot store here (supported: " +
+                    $"{SafetensorsDTypeExtensions.SupportedNames}); convert it first");
             entries.Add(new Entry(name, Encoding.UTF8.GetBytes(name), dtype, tensor, ByteSize(tensor)));
         }
 

@@ -36,7 +36,8 @@ public static class StateDictLoader
             using var scope = NewDisposeScope();
             var value = read(name);
             if (!value.shape.SequenceEqual(target.shape))
-                throw new LoraLabException($"{source}: tensor '{name}' has shape [{string.Join(", ", value.shape)}], the model expects [{string.Join(", ", target.shape)}].");
+                throw new LoraLabException($"{source}: tensor '{name}' has shape [{string.Join(", ", value.shape)}], the model expects " +
+                    $"[{string.Join(", ", target.shape)}].");
             CheckFinite(value, name, fileOf?.Invoke(name) ?? source);
             target.copy_(value);
         }

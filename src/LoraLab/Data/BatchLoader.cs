@@ -46,7 +46,8 @@ public sealed class BatchLoader
         set
         {
             if (value.Epoch < 0 || value.Index < 0 || value.Index > _source.Count)
-                throw new LoraLabException($"data position (epoch {value.Epoch}, index {value.Index}) is outside a data set of {_source.Count} samples; resume with the same data and seq_len");
+                throw new LoraLabException($"data position (epoch {value.Epoch}, index {value.Index}) is outside a data set of {_source.Count} " +
+                    "samples; resume with the same data and seq_len");
             _position = value;
         }
     }

@@ -14,7 +14,8 @@ public sealed class CptDataset : ITokenSampleSource
     {
         if (seqLen <= 0) throw new LoraLabException($"data.seq_len must be > 0, got {seqLen}");
         long windows = cache.Count > 0 ? (cache.Count - 1) / seqLen : 0;
-        if (windows == 0) throw new LoraLabException($"{cache.Path}: {cache.Count} tokens are fewer than one window of seq_len + 1 = {seqLen + 1}; add data or lower data.seq_len");
+        if (windows == 0) throw new LoraLabException($"{cache.Path}: {cache.Count} tokens are fewer than one window of seq_len + 1 = {seqLen + 1}; add " +
+            "data or lower data.seq_len");
         if (windows > int.MaxValue) throw new LoraLabException($"{cache.Path}: {windows} windows; raise data.seq_len");
         _cache = cache;
         SeqLen = seqLen;

@@ -22,8 +22,10 @@ public static class DataFiles
             string name = Path.GetFileName(path);
             if (Directory.Exists(path))
             {
-                var found = Directory.GetFiles(path).Where(f => Extensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase))).Order(StringComparer.Ordinal).ToList();
-                if (found.Count == 0) throw new LoraLabException($"{path}: directory holds no {string.Join(", ", Extensions)} files; point data.paths at the data files");
+                var found = Directory.GetFiles(path).Where(f => Extensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                    .Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0) throw new LoraLabException($"{path}: directory holds no {string.Join(", ", Extensions)} files; point data.paths " +
+                    "at the data files");
                 files.AddRange(found);
             }
             else if (name.IndexOfAny(['*', '?']) >= 0)

@@ -64,7 +64,8 @@ public sealed class GzipReadStream : ForwardReadStream
         uint crc = BitConverter.ToUInt32(trailer[..4]);
         uint size = BitConverter.ToUInt32(trailer[4..]);
         if (crc != _crc) throw Fault($"corrupt gzip file: CRC-32 of member {_members} is {_crc:x8}, its trailer says {crc:x8}");
-        if (size != (uint)_size) throw Fault($"corrupt gzip file: size mismatch: member {_members} decompresses to {_size} bytes, its trailer says {size} (mod 2^32)");
+        if (size != (uint)_size) throw Fault($"corrupt gzip file: size mismatch: member {_members} decompresses to {_size} bytes, its trailer says " +
+            $"{size} (mod 2^32)");
     }
 
     /// <summary>Parses the next member's header; false at the end of the file (or of its zero padding).</summary>

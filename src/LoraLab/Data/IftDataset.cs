@@ -46,7 +46,8 @@ public sealed class IftDataset : ITokenSampleSource
                 _promptLengths.Add(prompt.Length);
             }
         }
-        if (_tokens.Count == 0) throw new LoraLabException($"{string.Join(", ", paths)}: no usable prompt/response rows (rows {Rows}, bad {BadRows}, prompt too long {DroppedPromptTooLong})");
+        if (_tokens.Count == 0) throw new LoraLabException($"{string.Join(", ", paths)}: no usable prompt/response rows (rows {Rows}, bad {BadRows}, " +
+            $"prompt too long {DroppedPromptTooLong})");
     }
 
     public IftFormat Format { get; }
@@ -80,7 +81,8 @@ public sealed class IftDataset : ITokenSampleSource
 
     /// <summary>One line for the log: counts of rows, samples, truncations, drops, bad rows.</summary>
     public string Summary() =>
-        $"{Rows} rows → {Count} samples; truncated to seq_len {SeqLen}: {Truncated}; dropped (prompt too long): {DroppedPromptTooLong}; bad rows skipped: {BadRows}"
+        $"{Rows} rows → {Count} samples; truncated to seq_len {SeqLen}: {Truncated}; dropped (prompt too long): {DroppedPromptTooLong}; bad rows " +
+            $"skipped: {BadRows}"
         + (FirstBadRow != null ? $" (first: {FirstBadRow})" : "");
 
     public (long[] InputIds, long[] Labels) GetSample(int index)

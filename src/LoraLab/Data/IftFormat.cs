@@ -28,7 +28,8 @@ public sealed record IftFormat(string PromptField, string ResponseField, string 
             ["gsm8k"] = ("question", "answer"),
         };
 
-    /// <summary>Resolves a template value: "plain" / null → <see cref="PlainTemplate"/>, "alpaca" → <see cref="AlpacaTemplate"/>, else the literal.</summary>
+    /// <summary>Resolves a template value: "plain" / null → <see cref="PlainTemplate"/>, "alpaca" → <see cref="AlpacaTemplate"/>,
+    /// else the literal.</summary>
     public static string ResolveTemplate(string? template) => template switch
     {
         null or "" or "plain" => PlainTemplate,

@@ -114,7 +114,8 @@ public sealed class TokenCache : IDisposable
     /// <summary>Copies tokens [start, start + dest.Length) into <paramref name="dest"/>.</summary>
     public void Read(long start, int[] dest)
     {
-        if (start < 0 || start + dest.Length > Count) throw new ArgumentOutOfRangeException(nameof(start), $"tokens [{start}, {start + dest.Length}) outside [0, {Count})");
+        if (start < 0 || start + dest.Length > Count) throw new ArgumentOutOfRangeException(nameof(start),
+            $"tokens [{start}, {start + dest.Length}) outside [0, {Count})");
         _view.ReadArray(HeaderBytes + 4 * start, dest, 0, dest.Length);
     }
 
@@ -142,7 +143,8 @@ public sealed class TokenCache : IDisposable
 
     private static void Build(IReadOnlyList<string> sources, ITokenizer tokenizer, string cachePath, byte[] hash, string textField, bool skipBadRows)
     {
-        int eos = tokenizer.EosId ?? throw new LoraLabException($"{cachePath}: the tokenizer has no EOS token; continued pretraining needs one to separate documents");
+        int eos = tokenizer.EosId ?? throw new LoraLabException($"{cachePath}: the tokenizer has no EOS token; continued pretraining needs one to " +
+            "separate documents");
         string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(cachePath));
         if (dir != null) Directory.CreateDirectory(dir);
         string tmp = cachePath + TempInfix + Environment.ProcessId;
@@ -176,7 +178,8 @@ public sealed class TokenCache : IDisposable
                 docs++;
             }
             if (docs == before)
-                throw new LoraLabException($"{src}: no documents (the file is empty or holds only whitespace{(skipBadRows ? " or skipped rows" : "")}); add text or remove it from data.paths");
+                throw new LoraLabException($"{src}: no documents (the file is empty or holds only " +
+                    $"whitespace{(skipBadRows ? " or skipped rows" : "")}); add text or remove it from data.paths");
         }
         w.Flush();
         fs.Position = 0;

@@ -21,7 +21,8 @@ public interface IEvalTask
     /// <summary>The metric that decides <see cref="SampleScore.Correct"/> and feeds the forgetting score.</summary>
     string PrimaryMetric { get; }
 
-    /// <summary>Builds the requests for document <paramref name="docIndex"/> with <paramref name="numFewShot"/> examples chosen by <paramref name="seed"/>.</summary>
+    /// <summary>Builds the requests for document <paramref name="docIndex"/> with <paramref name="numFewShot"/> examples chosen by
+    /// <paramref name="seed"/>.</summary>
     EvalInstance BuildInstance(int docIndex, int numFewShot, int seed);
 
     /// <summary>Scores the model's responses to an instance built by <see cref="BuildInstance"/>.</summary>

@@ -116,7 +116,8 @@ public sealed class LlamaLanguageModel : ILanguageModel
         return ids.Length > room ? ids[^room..] : ids;
     }
 
-    /// <summary>Groups sorted by length (longest first) and packed so that a chunk holds at most BatchSize members (a larger group is a chunk of its own).</summary>
+    /// <summary>Groups sorted by length (longest first) and packed so that a chunk holds at most BatchSize members (a larger group is a chunk of its
+    /// own).</summary>
     private IEnumerable<List<IReadOnlyList<(int Index, EncodedRequest Request)>>> SharedChunks(IEnumerable<List<(int, EncodedRequest)>> groups)
     {
         var chunk = new List<IReadOnlyList<(int Index, EncodedRequest Request)>>();

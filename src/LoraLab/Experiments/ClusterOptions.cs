@@ -33,7 +33,8 @@ public sealed record ClusterOptions
     /// <summary>Slurm account (optional).</summary>
     public string? Account { get; init; }
 
-    /// <summary>Where the task starts (relative paths in the run configs resolve here); default: the current directory. Slurm; optional for Kubernetes.</summary>
+    /// <summary>Where the task starts (relative paths in the run configs resolve here); default: the current directory. Slurm; optional for
+    /// Kubernetes.</summary>
     public string? WorkDir { get; init; }
 
     /// <summary>Kubernetes: the container image (default "loralab:latest").</summary>

@@ -24,7 +24,8 @@ public sealed class SweepEval
         Settings = settings;
         foreach (var (key, _) in settings)
             if (!Keys.Contains(key))
-                throw new LoraLabException($"eval.{key}: unknown key; the eval section takes {string.Join(", ", Keys)} (the compute dtype is the run's precision)");
+                throw new LoraLabException($"eval.{key}: unknown key; the eval section takes {string.Join(", ", Keys)} (the compute dtype is the " +
+                    "run's precision)");
         var tasks = new List<string>();
         if (settings["tasks"] is JsonArray array)
         {
@@ -34,7 +35,9 @@ public sealed class SweepEval
                 else if (item is JsonObject o && o["name"] is JsonValue nv && nv.TryGetValue(out string? name))
                 {
                     if (o.Count > 1) // per-task options would be ignored: EvalSuite applies one set to every task
-                        throw new LoraLabException($"eval.tasks: {name}: per-task options ({string.Join(", ", o.Select(kv => kv.Key).Where(k => k != "name"))}) are not supported; set them for all tasks in the eval section");
+                        throw new LoraLabException($"eval.tasks: {name}: per-task options " +
+                            $"({string.Join(", ", o.Select(kv => kv.Key).Where(k => k != "name"))}) are not supported; set them for all tasks in the " +
+                            "eval section");
                     tasks.Add(name);
                 }
                 else throw new LoraLabException("eval.tasks: each entry is a task name (or a mapping with name:)");
@@ -130,7 +133,8 @@ public sealed class SweepEval
     private static Dictionary<string, string> Map(JsonObject s, string key) => s[key] switch
     {
         null => new Dictionary<string, string>(),
-        JsonObject o => o.ToDictionary(kv => kv.Key, kv => kv.Value is JsonValue v && v.TryGetValue(out string? p) ? p : throw Bad($"{key}.{kv.Key}", "a path", kv.Value)),
+        JsonObject o => o.ToDictionary(kv => kv.Key, kv => kv.Value is JsonValue v && v.TryGetValue(out string? p) ? p : throw Bad($"{key}.{kv.Key}",
+            "a path", kv.Value)),
         var n => throw Bad(key, "a mapping TASK: PATH", n),
     };
 }

@@ -48,7 +48,8 @@ internal static partial class SweepFileParser
         {
             string key = (keyNode as YamlScalarNode)?.Value ?? "";
             if (!TopKeys.Contains(key))
-                throw new LoraLabException($"{source}:{keyNode.Start.Line}: unknown key '{key}'; did you mean '{ConfigBinder.Closest(key, TopKeys)}'? (a sweep has {string.Join(", ", TopKeys)})");
+                throw new LoraLabException($"{source}:{keyNode.Start.Line}: unknown key '{key}'; did you mean '{ConfigBinder.Closest(key, TopKeys)}'? " +
+                    $"(a sweep has {string.Join(", ", TopKeys)})");
             values[key] = value;
         }
 
@@ -141,7 +142,8 @@ internal static partial class SweepFileParser
     private static List<SweepAxis> ReadGrid(YamlNode? node, string source)
     {
         if (node is not YamlMappingNode grid || grid.Children.Count == 0)
-            throw new LoraLabException($"{source}{(node != null ? ":" + node.Start.Line : "")}: grid is required: a mapping of run-config keys to lists of values (e.g. optimizer.lr: [1e-5, 2e-4])");
+            throw new LoraLabException($"{source}{(node != null ? ":" + node.Start.Line : "")}: grid is required: a mapping of run-config keys to " +
+                "lists of values (e.g. optimizer.lr: [1e-5, 2e-4])");
         var axes = new List<SweepAxis>();
         foreach (var (keyNode, valueNode) in grid.Children)
         {
@@ -168,7 +170,8 @@ internal static partial class SweepFileParser
     private static void CheckKey(string key, string where)
     {
         if (key == "save_folder")
-            throw new LoraLabException($"{where}: grid.save_folder: the sweep sets save_folder for each point (run_root/point_id/checkpoints); remove it from the grid");
+            throw new LoraLabException($"{where}: grid.save_folder: the sweep sets save_folder for each point (run_root/point_id/checkpoints); remove " +
+                "it from the grid");
         string[] parts = key.Split('.');
         Type type = typeof(RunConfig);
         string prefix = "";
@@ -176,7 +179,8 @@ internal static partial class SweepFileParser
         {
             var keys = ConfigBinder.KeysOf(type);
             if (!keys.TryGetValue(parts[i], out var prop))
-                throw new LoraLabException($"{where}: grid key '{key}' is not a run-config key; did you mean '{prefix}{ConfigBinder.Closest(parts[i], keys.Keys)}'?");
+                throw new LoraLabException($"{where}: grid key '{key}' is not a run-config key; did you mean " +
+                    $"'{prefix}{ConfigBinder.Closest(parts[i], keys.Keys)}'?");
             Type t = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
             bool section = t.IsClass && t != typeof(string) && t.Namespace == typeof(RunConfig).Namespace;
             if (i == parts.Length - 1 && section)

@@ -15,7 +15,8 @@ public sealed class SweepIndex : IDisposable
     public const string FileName = "index.sqlite";
 
     private const string Columns =
-        "point_id, sweep, method, rank, lr, targets, duration, seed, status, final_loss, target_score, forgetting_score, metrics_json, error, overrides_json, updated_at";
+        "point_id, sweep, method, rank, lr, targets, duration, seed, status, final_loss, target_score, forgetting_score, metrics_json, error, " +
+            "overrides_json, updated_at";
 
     private readonly SqliteConnection _connection;
 
@@ -65,7 +66,8 @@ public sealed class SweepIndex : IDisposable
         catch (SqliteException e)
         {
             connection.Dispose();
-            throw new LoraLabException($"{path}: cannot open the sweep index ({e.Message}); delete it and run 'loralab sweep status' to rebuild it from the result.json files");
+            throw new LoraLabException($"{path}: cannot open the sweep index ({e.Message}); delete it and run 'loralab sweep status' to rebuild it " +
+                "from the result.json files");
         }
         return new SweepIndex(connection, path);
     }
@@ -127,7 +129,8 @@ public sealed class SweepIndex : IDisposable
     {
         using var cmd = Command($"""
             INSERT INTO runs ({Columns})
-            VALUES ($point_id, $sweep, $method, $rank, $lr, $targets, $duration, $seed, $status, $final_loss, $target_score, $forgetting_score, $metrics_json, $error, $overrides_json, $updated_at)
+            VALUES ($point_id, $sweep, $method, $rank, $lr, $targets, $duration, $seed, $status, $final_loss, $target_score, $forgetting_score,
+                $metrics_json, $error, $overrides_json, $updated_at)
             ON CONFLICT(point_id) DO UPDATE SET
                 sweep = excluded.sweep, method = excluded.method, rank = excluded.rank, lr = excluded.lr,
                 targets = excluded.targets, duration = excluded.duration, seed = excluded.seed, status = excluded.status,

@@ -22,5 +22,6 @@ public sealed class SweepPlan
     public SweepPoint At(int index) =>
         index >= 0 && index < Points.Count
             ? Points[index]
-            : throw new LoraLabException($"{Definition.SourceFile}: --index {index} is out of range: the sweep has {Points.Count} points (0-{Points.Count - 1}); see 'loralab sweep list'");
+            : throw new LoraLabException($"{Definition.SourceFile}: --index {index} is out of range: the sweep has {Points.Count} points " +
+                $"(0-{Points.Count - 1}); see 'loralab sweep list'");
 }

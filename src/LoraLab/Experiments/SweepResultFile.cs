@@ -35,8 +35,10 @@ public static class SweepResultFile
             ["final_train_loss"] = Num(r.Result.FinalTrainLoss),
             ["target_score"] = Num(r.Result.TargetScore),
             ["forgetting_score"] = Num(r.Result.ForgettingScore),
-            ["metrics"] = new JsonObject(r.Result.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value)))),
-            ["paths"] = new JsonObject(r.Result.Paths.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["metrics"] = new JsonObject(r.Result.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value)))),
+            ["paths"] = new JsonObject(r.Result.Paths.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["started_at"] = r.StartedAt?.ToString("O", CultureInfo.InvariantCulture),
             ["finished_at"] = r.FinishedAt?.ToString("O", CultureInfo.InvariantCulture),
             ["elapsed_seconds"] = Num(r.ElapsedSeconds),

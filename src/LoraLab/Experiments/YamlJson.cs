@@ -23,7 +23,8 @@ internal static class YamlJson
         foreach (var (k, v) in map.Children)
         {
             if (k is not YamlScalarNode key)
-                throw new LoraLabException($"{source}:{k.Start.Line}:{k.Start.Column}: a key must be a plain name, not a {(k is YamlSequenceNode ? "list" : "mapping")}");
+                throw new LoraLabException($"{source}:{k.Start.Line}:{k.Start.Column}: a key must be a plain name, not a " +
+                    $"{(k is YamlSequenceNode ? "list" : "mapping")}");
             obj[key.Value ?? ""] = Convert(v, source);
         }
         return obj;

@@ -8,9 +8,9 @@ namespace LoraLab.Kernels;
 /// where H is a keyed 32-bit integer hash (two rounds of the "lowbias32" mixer around a 64-bit key). A mask is never
 /// stored: <see cref="Apply"/> recomputes it wherever it is needed (forward, and twice in backward) from the key, which
 /// is 8 bytes, and writes src ⊙ mask / (1 − p) straight into its destination, 8 or 16 entries per vector step. Because
-/// the decision depends only on (key, e), any split into row blocks gives the same mask. The key comes from libtorch's global generator (<see cref="NewKey"/>), so <c>manual_seed</c> and
-/// checkpointed RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on non-Intel CPUs, and a
-/// stored mask would cost memory and an unpack pass.) <see cref="Reference"/> computes the same masks on any device.
+/// the decision depends only on (key, e), any split into row blocks gives the same mask. The key comes from libtorch's global generator
+/// (<see cref="NewKey"/>), so <c>manual_seed</c> and checkpointed RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on
+/// non-Intel CPUs, and a stored mask would cost memory and an unpack pass.) <see cref="Reference"/> computes the same masks on any device.
 /// </summary>
 internal static class DropoutMask
 {
@@ -25,7 +25,8 @@ internal static class DropoutMask
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1).");
         if (src.dtype != ScalarType.Float32 || dst.dtype != ScalarType.Float32 || src.dim() != 2 || !src.shape.SequenceEqual(dst.shape))
-            throw new ArgumentException($"dropout needs two float32 (rows, width) tensors of one shape, got {src.dtype} {Shape(src)} and {dst.dtype} {Shape(dst)}.");
+            throw new ArgumentException($"dropout needs two float32 (rows, width) tensors of one shape, got {src.dtype} {Shape(src)} and {dst.dtype} " +
+                $"{Shape(dst)}.");
         long rows = src.shape[0], width = src.shape[1];
         if ((firstRow + rows) * width > (1L << 32))
             throw new ArgumentOutOfRangeException(nameof(firstRow), $"a dropout key covers at most 2³² entries, got {firstRow + rows}×{width}.");

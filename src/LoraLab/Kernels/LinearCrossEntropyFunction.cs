@@ -9,8 +9,8 @@ namespace LoraLab.Kernels;
 /// gradient will be needed — the gradient softmax − onehot, multiplied straight into ∂L/∂h (N, C) and ∂L/∂W (V, C)
 /// (Liger-Kernel's fused linear cross-entropy, on the CPU).
 /// Backward only scales those by the incoming gradient and returns them to autograd (libtorch's AccumulateGrad copies
-/// ∂L/∂W once into a leaf's empty .grad, because TorchSharp's wrapper still references the returned tensor). Same FLOPs as logits + cross_entropy + their backward, but the
-/// largest temporary is one chunk's logits instead of several (N, V) tensors.
+/// ∂L/∂W once into a leaf's empty .grad, because TorchSharp's wrapper still references the returned tensor). Same FLOPs as logits + cross_entropy +
+/// their backward, but the largest temporary is one chunk's logits instead of several (N, V) tensors.
 /// Arguments: h (N, C), W (V, C), labels (N) int64, chunk (int, tokens per chunk), grad (bool: compute gradients).
 /// </summary>
 internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction<LinearCrossEntropyFunction>

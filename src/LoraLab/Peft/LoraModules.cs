@@ -6,7 +6,8 @@ namespace LoraLab.Peft;
 public static class LoraModules
 {
     /// <summary>True for state-dict keys of adapter weights ("….lora_A.weight", "….lora_B.weight").</summary>
-    public static bool IsLoraParameter(string name) => name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);
+    public static bool IsLoraParameter(string name) => name.Contains(".lora_A.", StringComparison.Ordinal)
+        || name.Contains(".lora_B.", StringComparison.Ordinal);
 
     /// <summary>Every LoRA layer with its module path ("model.layers.0.self_attn.q_proj").</summary>
     public static IReadOnlyList<(string Name, LoraLinear Layer)> Find(nn.Module model) =>

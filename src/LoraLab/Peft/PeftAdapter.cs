@@ -72,11 +72,13 @@ public static class PeftAdapter
         string? Get(string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
         bool Flag(string key) => o[key] is JsonValue v && v.TryGetValue(out bool b) && b;
         if (Get("peft_type") is string pt && pt != "LORA") throw new LoraLabException($"{path}: 'peft_type' is \"{pt}\"; only LORA adapters are supported.");
-        if (Get("bias") is string bias && bias != "none") throw new LoraLabException($"{path}: 'bias' \"{bias}\" is not supported; LoraLab adapters use bias \"none\".");
+        if (Get("bias") is string bias && bias != "none") throw new LoraLabException($"{path}: 'bias' \"{bias}\" is not supported; LoraLab adapters " +
+            "use bias \"none\".");
         if (Flag("use_dora")) throw new LoraLabException($"{path}: 'use_dora' true (DoRA) is not supported.");
         if (Flag("fan_in_fan_out")) throw new LoraLabException($"{path}: 'fan_in_fan_out' true is for GPT-2-style Conv1D layers, not Llama.");
         foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
-            if (o[key] is JsonObject pat && pat.Count > 0) throw new LoraLabException($"{path}: '{key}' (per-module ranks/alphas) is not supported; use one r and lora_alpha.");
+            if (o[key] is JsonObject pat && pat.Count > 0) throw new LoraLabException($"{path}: '{key}' (per-module ranks/alphas) is not supported; " +
+                "use one r and lora_alpha.");
         foreach (var key in new[] { "modules_to_save", "layers_to_transform" })
             if (o[key] is JsonArray arr && arr.Count > 0) throw new LoraLabException($"{path}: '{key}' is not supported.");
         int r = o["r"] is JsonValue rv && rv.TryGetValue(out int ri) ? ri : throw new LoraLabException($"{path}: 'r' must be an integer.");
@@ -93,7 +95,8 @@ public static class PeftAdapter
         string path = Path.Combine(dir, WeightsFile);
         if (!File.Exists(path))
         {
-            string hint = File.Exists(Path.Combine(dir, "adapter_model.bin")) ? " (only a pickled adapter_model.bin is there: re-save it with safe_serialization=True)" : "";
+            string hint = File.Exists(Path.Combine(dir, "adapter_model.bin")) ? " (only a pickled adapter_model.bin is there: re-save it with " +
+                "safe_serialization=True)" : "";
             throw new LoraLabException($"{path}: not found{hint}.");
         }
         using var reader = SafetensorsReader.Open(path);

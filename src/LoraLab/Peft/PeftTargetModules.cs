@@ -12,7 +12,8 @@ namespace LoraLab.Peft;
 /// linear layer but the output layer); a list selects each module whose name equals an entry or ends with "." + entry
 /// (an entry that names no module adds nothing, as in PEFT). LoraLab adapts the seven projections alike in every layer,
 /// so a selection is refused when it takes any other module (lm_head, embed_tokens, a norm, a block), takes a projection
-/// in some layers and not others, or takes nothing. The layer count is not in the adapter config: "every layer" means every index below <see cref="LayersChecked"/>.
+/// in some layers and not others, or takes nothing. The layer count is not in the adapter config: "every layer" means every index below
+/// <see cref="LayersChecked"/>.
 /// </summary>
 public static class PeftTargetModules
 {
@@ -62,7 +63,8 @@ public static class PeftTargetModules
     private static IReadOnlyList<string> Select(Func<string, bool> selects, string path, string what)
     {
         if (OtherModules(LayersChecked).FirstOrDefault(selects) is string other)
-            throw new LoraLabException($"{path}: {what} selects {(other == "" ? "the whole model ('')" : $"'{other}'")}, which is not one of the seven Llama projections " +
+            throw new LoraLabException($"{path}: {what} selects {(other == "" ? "the whole model ('')" : $"'{other}'")}, which is not one of the seven " +
+                "Llama projections " +
                 $"({string.Join(", ", LlamaProjections.All)}); LoraLab adapts only those.");
         var found = new List<string>();
         foreach (string projection in LlamaProjections.All)

@@ -94,7 +94,8 @@ public static class HtmlReport
         tbody tr:nth-child(even) { background: #fafafa; }
         .findings { list-style: none; padding-left: 0; }
         .findings li { margin: 0.6em 0; }
-        .holds, .fails, .unsure { display: inline-block; min-width: 7.5em; padding: 0.1em 0.5em; border-radius: 4px; color: #fff; font-weight: bold; font-size: 0.85em; text-align: center; }
+        .holds, .fails, .unsure { display: inline-block; min-width: 7.5em; padding: 0.1em 0.5em; border-radius: 4px; color: #fff; font-weight: bold;
+            font-size: 0.85em; text-align: center; }
         .holds { background: #2e7d32; }
         .fails { background: #c62828; }
         .unsure { background: #9e9e9e; }

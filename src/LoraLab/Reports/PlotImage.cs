@@ -26,6 +26,7 @@ internal static class PlotImage
 
     private static void CheckSize(int width, int height)
     {
-        if (width < 100 || height < 100) throw new ArgumentOutOfRangeException(nameof(width), $"plot size {width} × {height} is too small; use at least 100 × 100.");
+        if (width < 100 || height < 100) throw new ArgumentOutOfRangeException(nameof(width),
+            $"plot size {width} × {height} is too small; use at least 100 × 100.");
     }
 }

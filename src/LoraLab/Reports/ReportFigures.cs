@@ -1,6 +1,7 @@
 namespace LoraLab.Reports;
 
-/// <summary>Renders every figure the data supports: always learning-vs-forgetting and training loss; spectra, diversity and curves over training when present.</summary>
+/// <summary>Renders every figure the data supports: always learning-vs-forgetting and training loss; spectra, diversity and curves over training when
+/// present.</summary>
 public static class ReportFigures
 {
     public static IReadOnlyList<ReportFigure> Render(ReportData data)

@@ -44,7 +44,8 @@ public static class RunCollection
         }
         var evaluated = EvaluatedRuns(runsDir);
         if (runs.Count == 0 && evaluated.Count == 0)
-            throw new LoraLabException($"{runsDir}: no {ReportFile}, no */{RunRecordFile} and no run evaluated with `loralab eval --run` found; run a sweep, the demo or eval --run first.");
+            throw new LoraLabException($"{runsDir}: no {ReportFile}, no */{RunRecordFile} and no run evaluated with `loralab eval --run` found; run a " +
+                "sweep, the demo or eval --run first.");
         var targetSpec = new MetricSpec { Name = "target score", HigherIsBetter = true };
         var forgettingSpec = new MetricSpec { Name = "source score", HigherIsBetter = true };
         if (evaluated.Count > 0)
@@ -55,7 +56,8 @@ public static class RunCollection
             if (runs.Count == evaluated.Count)
             {
                 targetSpec = new MetricSpec { Name = TargetName(evaluated[0], target), HigherIsBetter = target.HigherIsBetter };
-                forgettingSpec = new MetricSpec { Name = forgetting.Key == CurveMetric.SourceNll ? "source NLL/token" : forgetting.Key, HigherIsBetter = forgetting.HigherIsBetter };
+                forgettingSpec = new MetricSpec { Name = forgetting.Key == CurveMetric.SourceNll ? "source NLL/token" : forgetting.Key,
+                    HigherIsBetter = forgetting.HigherIsBetter };
             }
         }
         var data = new ReportData
@@ -79,7 +81,8 @@ public static class RunCollection
                 throw new LoraLabException($"{settings}: invalid report settings JSON at {e.Path}: {e.Message.ReplaceLineEndings(" ")}", e);
             }
             if (s is null) throw new LoraLabException($"{settings}: the JSON is null.");
-            data = data with { Title = s.Title, Subtitle = s.Subtitle, Target = s.Target, Forgetting = s.Forgetting, DiversityName = s.DiversityName, Findings = s.Findings, SpectrumRunId = s.SpectrumRunId };
+            data = data with { Title = s.Title, Subtitle = s.Subtitle, Target = s.Target, Forgetting = s.Forgetting, DiversityName = s.DiversityName,
+                Findings = s.Findings, SpectrumRunId = s.SpectrumRunId };
         }
         ReportValidator.Validate(data, runsDir);
         return data;

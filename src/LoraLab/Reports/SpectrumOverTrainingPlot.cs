@@ -16,7 +16,8 @@ public static class SpectrumOverTrainingPlot
         var modules = ordered.SelectMany(c => c.MeanRankByModule().Select(m => m.Module)).Distinct().ToList();
         for (int i = 0; i < modules.Count; i++)
         {
-            var points = ordered.Select(c => (c.Tokens, Rank: c.MeanRankByModule().Where(m => m.Module == modules[i]).Select(m => (double?)m.MeanRank).FirstOrDefault()))
+            var points = ordered.Select(c => (c.Tokens,
+                Rank: c.MeanRankByModule().Where(m => m.Module == modules[i]).Select(m => (double?)m.MeanRank).FirstOrDefault()))
                 .Where(p => p.Rank != null).ToArray();
             var line = plot.Add.Scatter(points.Select(p => (double)p.Tokens).ToArray(), points.Select(p => p.Rank!.Value).ToArray(),
                 RunStyle.Palette[i % RunStyle.Palette.Length]);

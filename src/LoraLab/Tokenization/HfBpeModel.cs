@@ -50,7 +50,8 @@ internal sealed class HfBpeModel
         const string where = "model";
         string type = HfJson.GetString(model, "type", file, where) ?? (HfJson.Get(model, "merges") != null ? "BPE" : "(none)");
         if (type != "BPE")
-            throw new LoraLabException($"{file}: model.type \"{type}\" is not supported; only BPE tokenizers (Llama 2 SentencePiece-BPE and Llama 3 byte-level BPE) can be read");
+            throw new LoraLabException($"{file}: model.type \"{type}\" is not supported; only BPE tokenizers (Llama 2 SentencePiece-BPE and Llama 3 " +
+                "byte-level BPE) can be read");
         foreach (string field in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
         {
             if (HfJson.GetString(model, field, file, where) is { Length: > 0 } v)

@@ -61,7 +61,8 @@ internal static class HfDecoder
                 return tokens => tokens.Select((t, i) => t.Replace(replacement, i == 0 && scheme != "never" ? "" : " ")).ToList();
             }
             default:
-                throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Replace, ByteFallback, Fuse, Strip, ByteLevel, Metaspace)");
+                throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Replace, ByteFallback, Fuse, " +
+                    "Strip, ByteLevel, Metaspace)");
         }
     }
 

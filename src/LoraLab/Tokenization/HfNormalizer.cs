@@ -59,7 +59,8 @@ internal static class HfNormalizer
                 };
             }
             default:
-                throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)");
+                throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, " +
+                    "NFKD, Lowercase, Strip)");
         }
     }
 }

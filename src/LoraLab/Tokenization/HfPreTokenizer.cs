@@ -73,7 +73,8 @@ internal static class HfPreTokenizer
                 return words => SplitAll(words, regex, "Removed", false);
             }
             default:
-                throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Split, ByteLevel, Metaspace, Digits, Whitespace, WhitespaceSplit)");
+                throw new LoraLabException($"{file}: {where}.type \"{type}\" is not supported (supported: Sequence, Split, ByteLevel, Metaspace, " +
+                    "Digits, Whitespace, WhitespaceSplit)");
         }
     }
 

@@ -35,7 +35,8 @@ public sealed class Llama2cTokenizer : ITokenizer
         _spaceId = _pieceToId.TryGetValue(" ", out int s) ? s
             : throw new LoraLabException($"tokenizer {source} has no \" \" piece (llama2.c needs it as the dummy prefix); is it a llama2.c tok*.bin?");
         if (pieces.Length < ByteOffset + 256)
-            throw new LoraLabException($"tokenizer {source} has {pieces.Length} pieces; llama2.c needs at least {ByteOffset + 256} (<unk>, <s>, </s> and 256 byte pieces)");
+            throw new LoraLabException($"tokenizer {source} has {pieces.Length} pieces; llama2.c needs at least {ByteOffset + 256} (<unk>, <s>, </s> " +
+                "and 256 byte pieces)");
         _merger = new PairMerger(BuildPairs());
     }
 
@@ -72,7 +73,8 @@ public sealed class Llama2cTokenizer : ITokenizer
         if (!File.Exists(path)) throw new LoraLabException($"tokenizer file {path} does not exist");
         byte[] data = File.ReadAllBytes(path);
         var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: false);
-        if (data.Length < 4) throw new LoraLabException($"tokenizer {path} is truncated: {data.Length} bytes, too short for the max_token_length header; is it a llama2.c tok*.bin?");
+        if (data.Length < 4) throw new LoraLabException($"tokenizer {path} is truncated: {data.Length} bytes, too short for the max_token_length " +
+            "header; is it a llama2.c tok*.bin?");
         int maxLen = BitConverter.ToInt32(data, 0);
         if (maxLen <= 0 || maxLen > 1 << 16)
             throw new LoraLabException($"tokenizer {path} is not a llama2.c tok*.bin: max_token_length header is {maxLen}");
@@ -84,14 +86,17 @@ public sealed class Llama2cTokenizer : ITokenizer
         {
             int index = pieces.Count;
             if (offset + 8 > data.Length)
-                throw new LoraLabException($"tokenizer {path} is truncated at token {index}: its score/length header needs bytes {offset}..{offset + 7} but the file has {data.Length}{expect}");
+                throw new LoraLabException($"tokenizer {path} is truncated at token {index}: its score/length header needs bytes " +
+                    $"{offset}..{offset + 7} but the file has {data.Length}{expect}");
             float score = BitConverter.ToSingle(data, offset);
             int len = BitConverter.ToInt32(data, offset + 4);
             offset += 8;
             if (len < 0 || len > maxLen)
-                throw new LoraLabException($"tokenizer {path} is corrupt at token {index} (offset {offset - 4}): byte length {len} is outside 0..max_token_length={maxLen}");
+                throw new LoraLabException($"tokenizer {path} is corrupt at token {index} (offset {offset - 4}): byte length {len} is outside " +
+                    $"0..max_token_length={maxLen}");
             if (offset + len > data.Length)
-                throw new LoraLabException($"tokenizer {path} is truncated at token {index}: its {len} bytes end at {offset + len} but the file has {data.Length}{expect}");
+                throw new LoraLabException($"tokenizer {path} is truncated at token {index}: its {len} bytes end at {offset + len} but the file has " +
+                    $"{data.Length}{expect}");
             pieces.Add(utf8.GetString(data, offset, len));
             scores.Add(score);
             offset += len;

@@ -41,7 +41,8 @@ public static class TokenizerJsonWriter
     internal static void Write(SentencePieceModelFile model, string source, string outDir)
     {
         if (model.ModelType != SentencePieceModelFile.ModelBpe)
-            throw new LoraLabException($"tokenizer {source} is a SentencePiece {(model.ModelType == 1 ? "Unigram" : $"type-{model.ModelType}")} model; only BPE models (Llama style) can be converted to tokenizer.json");
+            throw new LoraLabException($"tokenizer {source} is a SentencePiece {(model.ModelType == 1 ? "Unigram" : $"type-{model.ModelType}")} model; " +
+                "only BPE models (Llama style) can be converted to tokenizer.json");
         if (!model.EscapeWhitespaces)
             throw new LoraLabException($"tokenizer {source} sets normalizer_spec.escape_whitespaces=false; "
                 + "only models that spell spaces '▁' can be converted to tokenizer.json");
@@ -143,8 +144,10 @@ public static class TokenizerJsonWriter
 
             w.WritePropertyName("decoder");
             Raw(w, (addDummyPrefix
-                ? """{"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}"""
-                : """{"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}]}"""));
+                ? """{"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, """
+                    + """{"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}"""
+                : """{"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, """
+                    + """{"type": "ByteFallback"}, {"type": "Fuse"}]}"""));
 
             w.WriteStartObject("model");
             w.WriteString("type", "BPE");

@@ -17,7 +17,8 @@ public static class TokenizerLoader
             string path = Path.Combine(modelDir, name);
             if (File.Exists(path)) return LoadFile(path, expectedVocabSize);
         }
-        throw new LoraLabException($"no tokenizer in {modelDir}: looked for {string.Join(" and ", DirectoryFiles)}; copy the model's tokenizer there (or convert one with `loralab convert`)");
+        throw new LoraLabException($"no tokenizer in {modelDir}: looked for {string.Join(" and ", DirectoryFiles)}; copy the model's tokenizer there " +
+            "(or convert one with `loralab convert`)");
     }
 
     /// <summary>
@@ -33,7 +34,8 @@ public static class TokenizerLoader
             ".json" => HfTokenizerJson.Load(path),
             ".model" => SentencePieceTokenizer.Load(path),
             ".bin" => vocabSize is int v ? Llama2cTokenizer.Load(path, v) : Llama2cTokenizer.Load(path),
-            string ext => throw new LoraLabException($"tokenizer file {path} has extension \"{ext}\"; expected .json (Hugging Face tokenizer.json), .model (SentencePiece) or .bin (llama2.c)"),
+            string ext => throw new LoraLabException($"tokenizer file {path} has extension \"{ext}\"; expected .json (Hugging Face tokenizer.json), " +
+                ".model (SentencePiece) or .bin (llama2.c)"),
         };
         CheckVocabSize(tokenizer, path, vocabSize);
         return tokenizer;
@@ -77,7 +79,8 @@ public static class TokenizerLoader
                 break;
             }
             default:
-                throw new LoraLabException($"tokenizer file {path} has extension \"{Path.GetExtension(path)}\"; expected .model (SentencePiece), .bin (llama2.c) or .json (Hugging Face)");
+                throw new LoraLabException($"tokenizer file {path} has extension \"{Path.GetExtension(path)}\"; expected .model (SentencePiece), .bin " +
+                    "(llama2.c) or .json (Hugging Face)");
         }
     }
 

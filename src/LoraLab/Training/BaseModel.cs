@@ -41,7 +41,8 @@ public static class BaseModel
         if (section.Tokenizer is string tok) return TokenizerLoader.LoadFile(tok, vocabSize);
         string path = section.Path!;
         if (IsLlama2cFile(path))
-            throw new LoraLabException($"model.path {path} is a llama2.c checkpoint, which holds no tokenizer; set model.tokenizer (e.g. tok512.model or tok512.bin)");
+            throw new LoraLabException($"model.path {path} is a llama2.c checkpoint, which holds no tokenizer; set model.tokenizer (e.g. tok512.model " +
+                "or tok512.bin)");
         return TokenizerLoader.LoadFromDirectory(path, vocabSize);
     }
 

@@ -67,7 +67,8 @@ public sealed class ModelSource
         if (isDir && File.Exists(System.IO.Path.Combine(path, PeftAdapter.ConfigFile)))
             return adapterDir is null ? FromAdapterDirectory(path) : throw AdapterWithRun(path);
         if (!isDir && !BaseModel.IsLlama2cFile(path))
-            throw new LoraLabException($"{path}: model not found. Give a Hugging Face model directory (config.json + model.safetensors), a run's checkpoints/step-N or a LoRA run's final/.");
+            throw new LoraLabException($"{path}: model not found. Give a Hugging Face model directory (config.json + model.safetensors), a run's " +
+                "checkpoints/step-N or a LoRA run's final/.");
         var source = new ModelSource(path, ModelSourceKind.Model, new ModelSection { Path = path });
         if (adapterDir is null) return source;
         adapterDir = System.IO.Path.GetFullPath(adapterDir);
@@ -91,7 +92,8 @@ public sealed class ModelSource
         string dir = System.IO.Path.Combine(runDir, Trainer.CheckpointsDirName);
         var all = TrainingCheckpoint.List(dir);
         if (all.Count == 0)
-            throw new LoraLabException($"{runDir}: no checkpoints ({Trainer.CheckpointsDirName}/step-NNNNNN); give a run directory that was trained with save_interval.");
+            throw new LoraLabException($"{runDir}: no checkpoints ({Trainer.CheckpointsDirName}/step-NNNNNN); give a run directory that was trained " +
+                "with save_interval.");
         return all.Select(c => FromCheckpoint(c.Dir)).ToList();
     }
 
@@ -130,7 +132,8 @@ public sealed class ModelSource
         else
         {
             if (string.IsNullOrEmpty(baseName) || !(Directory.Exists(baseName) || File.Exists(baseName)))
-                throw new LoraLabException($"{dir}/{PeftAdapter.ConfigFile}: base_model_name_or_path \"{baseName}\" is not a model on this machine; give the base with --model BASE --adapter {dir}.");
+                throw new LoraLabException($"{dir}/{PeftAdapter.ConfigFile}: base_model_name_or_path \"{baseName}\" is not a model on this machine; " +
+                    $"give the base with --model BASE --adapter {dir}.");
             @base = new ModelSection { Path = System.IO.Path.GetFullPath(baseName) };
         }
         return new ModelSource(dir, ModelSourceKind.Adapter, @base)
@@ -146,7 +149,8 @@ public sealed class ModelSource
     {
         string file = System.IO.Path.Combine(runDir, Trainer.ResolvedConfigFile);
         if (!File.Exists(file))
-            throw new LoraLabException($"{what}: {file} is missing; a checkpoint finds its base model through the run's resolved config, so keep the checkpoint inside its run directory.");
+            throw new LoraLabException($"{what}: {file} is missing; a checkpoint finds its base model through the run's resolved config, so keep the " +
+                "checkpoint inside its run directory.");
         return RunConfigLoader.Load(file);
     }
 
@@ -155,7 +159,8 @@ public sealed class ModelSource
         string file = System.IO.Path.Combine(runDir, Trainer.ResolvedConfigFile);
         string path = config.Model.Path!;
         if (!Directory.Exists(path) && !File.Exists(path))
-            throw new LoraLabException($"{what}: its base model {path} (model.path in {file}) is not found (moved or deleted; relative paths are read from the current directory); restore it or correct model.path there.");
+            throw new LoraLabException($"{what}: its base model {path} (model.path in {file}) is not found (moved or deleted; relative paths are read " +
+                "from the current directory); restore it or correct model.path there.");
         if (config.Model.Tokenizer is string tok && !File.Exists(tok))
             throw new LoraLabException($"{what}: its tokenizer {tok} (model.tokenizer in {file}) is not found; restore it or correct model.tokenizer there.");
         return new ModelSection

@@ -93,7 +93,8 @@ public abstract class OptimizerBase : IDisposable
         if (state.OptimizerName != Name)
             throw new LoraLabException($"{source}: saved by optimizer '{state.OptimizerName}' but this run uses '{Name}'; resume with the same optimizer.name");
         if (state.ParameterCount != Parameters.Count)
-            throw new LoraLabException($"{source}: has state for {state.ParameterCount} trainable parameters but the model has {Parameters.Count}; resume with the same method and LoRA settings");
+            throw new LoraLabException($"{source}: has state for {state.ParameterCount} trainable parameters but the model has {Parameters.Count}; " +
+                "resume with the same method and LoRA settings");
         var fresh = new Dictionary<string, torch.Tensor>[_state.Length];
         for (int i = 0; i < fresh.Length; i++) fresh[i] = new Dictionary<string, torch.Tensor>();
         foreach (var (key, t) in state.Tensors)
@@ -103,7 +104,8 @@ public abstract class OptimizerBase : IDisposable
                 throw new LoraLabException($"{source}: tensor '{key}' is not named '<parameter index>.<state>'");
             string name = key[(dot + 1)..];
             if (name != "step" && !t.shape.SequenceEqual(Parameters[i].shape))
-                throw new LoraLabException($"{source}: tensor '{key}' has shape [{string.Join(", ", t.shape)}] but parameter {i} has [{string.Join(", ", Parameters[i].shape)}]");
+                throw new LoraLabException($"{source}: tensor '{key}' has shape [{string.Join(", ", t.shape)}] but parameter {i} has " +
+                    $"[{string.Join(", ", Parameters[i].shape)}]");
             fresh[i][name] = t.detach().to(Parameters[i].device).clone().DetachFromDisposeScope();
         }
         for (int i = 0; i < _state.Length; i++)

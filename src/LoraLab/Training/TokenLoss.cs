@@ -33,7 +33,8 @@ public static class TokenLoss
     /// Mean token loss of a whole data set, in order, <paramref name="batchSize"/> samples at a time (the last batch may
     /// be smaller), without gradients and with dropout off; the model's train/eval mode is restored afterwards.
     /// </summary>
-    public static (double MeanLoss, long Tokens) Evaluate(LlamaForCausalLM model, ITokenSampleSource source, int batchSize, long padId = 0, int? maxSamples = null)
+    public static (double MeanLoss, long Tokens) Evaluate(LlamaForCausalLM model, ITokenSampleSource source, int batchSize, long padId = 0,
+        int? maxSamples = null)
     {
         using var evalMode = EvalMode.Enter(model);
         using var noGrad = no_grad();

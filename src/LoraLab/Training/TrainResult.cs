@@ -8,4 +8,5 @@ namespace LoraLab.Training;
 /// <param name="LastEvalLoss">The last eval loss, or null.</param>
 /// <param name="RunDirectory">The run directory.</param>
 /// <param name="FinalDirectory">final/ (null when the run stopped early).</param>
-public sealed record TrainResult(long Steps, long TotalSteps, long TokensSeen, double? LastLoss, double? LastEvalLoss, string RunDirectory, string? FinalDirectory);
+public sealed record TrainResult(long Steps, long TotalSteps, long TokensSeen, double? LastLoss, double? LastEvalLoss, string RunDirectory,
+    string? FinalDirectory);

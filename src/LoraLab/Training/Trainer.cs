@@ -181,14 +181,16 @@ public sealed class Trainer : IDisposable
     private string? ResolveResume()
     {
         if (Config.LoadPath is string own && Path.GetFullPath(Path.Combine(own, "..", "..")).TrimEnd('/') == Path.GetFullPath(RunDirectory).TrimEnd('/'))
-            throw new LoraLabException($"run_dir {RunDirectory} is the run that {own} belongs to; a run from a checkpoint writes a new run directory: add run_dir=…");
+            throw new LoraLabException($"run_dir {RunDirectory} is the run that {own} belongs to; a run from a checkpoint writes a new run directory: " +
+                "add run_dir=…");
         string? latest = TrainingCheckpoint.FindLatest(CheckpointsDirectory);
         if (Config.Resume && latest != null) return latest;
         if (Config.LoadPath is string load)
         {
             TrainingCheckpoint.ReadManifest(load);
             if (latest != null)
-                throw new LoraLabException($"{RunDirectory} already holds checkpoints (latest {latest}); a run started from load_path {load} needs a fresh run_dir, or pass --resume to continue this one");
+                throw new LoraLabException($"{RunDirectory} already holds checkpoints (latest {latest}); a run started from load_path {load} needs a " +
+                    "fresh run_dir, or pass --resume to continue this one");
             return load;
         }
         if (Config.Resume)

@@ -49,7 +49,8 @@ public sealed class TrainingData : IDisposable
         try
         {
             var cpt = new CptDataset(cache, section.SeqLen);
-            return new TrainingData(cpt, cache, $"{name}: cpt, {cache.Documents} documents, {cache.Count} tokens → {cpt.Count} windows of {section.SeqLen}{(cache.WasBuilt ? " (token cache built)" : "")}");
+            return new TrainingData(cpt, cache, $"{name}: cpt, {cache.Documents} documents, {cache.Count} tokens → {cpt.Count} windows of " +
+                $"{section.SeqLen}{(cache.WasBuilt ? " (token cache built)" : "")}");
         }
         catch
         {

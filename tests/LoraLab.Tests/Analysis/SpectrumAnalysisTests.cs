@@ -90,7 +90,8 @@ public class SpectrumAnalysisTests
         // adding 1 to every entry is a rank-1 change (the all-ones matrix): rank 1 for layer 0's q_proj, 0 elsewhere
         Assert.Equal("1", rows.Single(r => r[0] == "0" && r[1] == "q_proj")[4]);
         Assert.All(rows.Where(r => !(r[0] == "0" && r[1] == "q_proj")), r => Assert.Equal("0", r[4]));
-        var both = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--finetuned", dir.File("ft"), "--adapter", dir.File("ft"), "--out", dir.File("o2"));
+        var both = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--finetuned", dir.File("ft"), "--adapter", dir.File("ft"), "--out",
+            dir.File("o2"));
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("exactly one", both.StdErr);
     }
@@ -107,14 +108,16 @@ public class SpectrumAnalysisTests
             foreach (var (_, layer) in LoraModules.Find(model)) layer.LoraB.normal_(0, 0.1);
         LoraModel.SaveMerged(model, dir.File("base")); // merged: fine as a base, the adapter is what is analysed
         PeftAdapter.Save(model, dir.File("adapter"), "base");
-        var run = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("out"), "--curves-layer", "0");
+        var run = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("out"),
+            "--curves-layer", "0");
         Assert.True(run.ExitCode == 0, run.StdErr);
         // 4 attention modules in layer 0: one 260-pixel row each
         ReportPlotsTests.AssertPng(File.ReadAllBytes(dir.File("out/" + SpectrumPlots.CurvesFile)), 1100, 4 * 260);
         var heatmap = File.ReadAllBytes(dir.File("out/" + SpectrumPlots.HeatmapFile));
         ReportPlotsTests.AssertPng(heatmap, 900, 600);
         Assert.True(ReportPlotsTests.DistinctColors(heatmap) > 20, "heatmap looks blank");
-        var badLayer = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("o2"), "--curves-layer", "9");
+        var badLayer = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--adapter", dir.File("adapter"), "--out", dir.File("o2"),
+            "--curves-layer", "9");
         Assert.NotEqual(0, badLayer.ExitCode);
         Assert.Contains("layer 9 was not analysed", badLayer.StdErr);
     }

@@ -58,7 +58,8 @@ public class SpectrumTests
     {
         // λ = 1: singular values s = √x follow the quarter-circle law f(s) = √(4 − s²)/π on [0, 2].
         // Energy above s: ∫_s^2 t² f(t) dt. Solve numerically here, independently of the class's x-space integral.
-        double Energy(double lo) { double e = 0, h = 1e-5; for (double t = lo + h / 2; t < 2; t += h) e += t * t * Math.Sqrt(4 - t * t) / Math.PI * h; return e; }
+        double Energy(double lo) { double e = 0, h = 1e-5;
+            for (double t = lo + h / 2; t < 2; t += h) e += t * t * Math.Sqrt(4 - t * t) / Math.PI * h; return e; }
         double Mass(double lo) { double q = 0, h = 1e-5; for (double t = lo + h / 2; t < 2; t += h) q += Math.Sqrt(4 - t * t) / Math.PI * h; return q; }
         double loS = 0, hiS = 2;
         for (int i = 0; i < 60; i++) { double mid = (loS + hiS) / 2; if (Energy(mid) >= 0.9) loS = mid; else hiS = mid; }

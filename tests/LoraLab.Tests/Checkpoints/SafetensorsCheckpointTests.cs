@@ -23,7 +23,8 @@ public class SafetensorsCheckpointTests
         SafetensorsCheckpoint.WriteSharded(dir.Path, tensors, maxShardBytes: 40, new Dictionary<string, string> { ["format"] = "pt" });
 
         // 16 + 16 fit in 40, a third would not: shards of 2, 2 and 1 tensors.
-        string[] expectedFiles = ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors", "model.safetensors.index.json"];
+        string[] expectedFiles = ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors",
+            "model.safetensors.index.json"];
         Assert.Equal(expectedFiles, Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         using (var doc = JsonDocument.Parse(File.ReadAllText(dir.File("model.safetensors.index.json"))))

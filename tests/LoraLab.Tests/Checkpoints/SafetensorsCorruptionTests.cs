@@ -27,7 +27,8 @@ public class SafetensorsCorruptionTests(ITestOutputHelper output)
         ["header not JSON"] = () => (Build("{not json", []), ["not valid JSON"]),
         ["header not UTF-8"] = () => (Concat(U64(4), [(byte)'{', 0xFF, 0xFE, (byte)'}']), ["UTF-8"]),
         ["header JSON not an object"] = () => (Build("[1,2]   ", []), ["JSON object"]),
-        ["duplicate tensor key"] = () => (Build("{" + Entry("w", "U8", "[1]", "[0,1]") + "," + Entry("w", "U8", "[1]", "[1,2]") + "}", [1, 2]), ["'w'", "twice"]),
+        ["duplicate tensor key"] = () => (Build("{" + Entry("w", "U8", "[1]", "[0,1]") + "," + Entry("w", "U8", "[1]", "[1,2]") + "}", [1, 2]), ["'w'",
+            "twice"]),
         ["unknown dtype"] = () => (Build("{" + Entry("w", "F8_E4M3", "[1]", "[0,1]") + "}", [1]), ["'w'", "F8_E4M3"]),
         ["dtype not a string"] = () => (Build("{\"w\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]), ["'w'", "dtype"]),
         ["shape x dtype != byte range"] = () => (Build("{" + Entry("w", "F32", "[2,3]", "[0,20]") + "}", new byte[20]), ["'w'", "24 bytes", "span 20"]),
@@ -39,8 +40,10 @@ public class SafetensorsCorruptionTests(ITestOutputHelper output)
         ["data_offsets not two ints"] = () => (Build("{" + Entry("w", "F32", "[1]", "[0,4,8]") + "}", new byte[8]), ["'w'", "data_offsets"]),
         ["begin > end"] = () => (Build("{" + Entry("w", "U8", "[0]", "[4,0]") + "}", new byte[4]), ["'w'", "begin > end"]),
         ["offsets outside data section"] = () => (Build("{" + Entry("w", "F32", "[2]", "[4,12]") + "}", new byte[8]), ["'w'", "outside the data section"]),
-        ["overlapping tensors"] = () => (Build("{" + Entry("a", "F32", "[2]", "[0,8]") + "," + Entry("b", "F32", "[2]", "[4,12]") + "}", new byte[12]), ["'a'", "'b'", "overlaps"]),
-        ["hole in data section"] = () => (Build("{" + Entry("a", "F32", "[1]", "[0,4]") + "," + Entry("b", "F32", "[1]", "[8,12]") + "}", new byte[12]), ["'b'", "hole"]),
+        ["overlapping tensors"] = () => (Build("{" + Entry("a", "F32", "[2]", "[0,8]") + "," + Entry("b", "F32", "[2]", "[4,12]") + "}", new byte[12]),
+            ["'a'", "'b'", "overlaps"]),
+        ["hole in data section"] = () => (Build("{" + Entry("a", "F32", "[1]", "[0,4]") + "," + Entry("b", "F32", "[1]", "[8,12]") + "}",
+            new byte[12]), ["'b'", "hole"]),
         ["trailing bytes after last tensor"] = () => (Build("{" + Entry("a", "F32", "[1]", "[0,4]") + "}", new byte[8]), ["data section has 8 bytes"]),
         ["truncated data section"] = () =>
         {

@@ -15,7 +15,8 @@ public class SafetensorsReaderTests
         long offset = 0;
         foreach (var t in tensors)
         {
-            entries.Add($"\"{t.Name}\":{{\"dtype\":\"{t.DType}\",\"shape\":[{string.Join(",", t.Shape)}],\"data_offsets\":[{offset},{offset + t.Bytes.Length}]}}");
+            entries.Add($"\"{t.Name}\":{{\"dtype\":\"{t.DType}\",\"shape\":[{string.Join(",", t.Shape)}]," +
+                $"\"data_offsets\":[{offset},{offset + t.Bytes.Length}]}}");
             offset += t.Bytes.Length;
         }
         string header = "{\"__metadata__\":{\"format\":\"pt\"}," + string.Join(",", entries) + "}";

@@ -15,16 +15,24 @@ public class EvalCommandModelTests
 {
     private static readonly string[] Arc =
     [
-        """{"id":"Mercury_1","question":{"stem":"Which animal says meow?","choices":[{"text":"a cat","label":"A"},{"text":"a dog","label":"B"},{"text":"a cow","label":"C"},{"text":"a bird","label":"D"}]},"answerKey":"A"}""",
-        """{"id":"Mercury_2","question":{"stem":"What color is the sun?","choices":[{"text":"blue","label":"1"},{"text":"yellow","label":"2"},{"text":"green","label":"3"}]},"answerKey":"2"}""",
-        """{"id":"Mercury_3","question":{"stem":"Where do fish live?","choices":[{"text":"in the water","label":"A"},{"text":"in the sky","label":"B"}]},"answerKey":"A"}""",
+        """{"id":"Mercury_1","question":{"stem":"Which animal says meow?","choices":[{"text":"a cat","label":"A"},{"text":"a dog","label":"B"},"""
+            + """{"text":"a cow","label":"C"},{"text":"a bird","label":"D"}]},"answerKey":"A"}""",
+        """{"id":"Mercury_2","question":{"stem":"What color is the sun?","choices":[{"text":"blue","label":"1"},{"text":"yellow","label":"2"},"""
+            + """{"text":"green","label":"3"}]},"answerKey":"2"}""",
+        """{"id":"Mercury_3","question":{"stem":"Where do fish live?","choices":[{"text":"in the water","label":"A"},"""
+            + """{"text":"in the sky","label":"B"}]},"answerKey":"A"}""",
     ];
 
     private static readonly string[] HellaSwag =
     [
-        """{"ind": 24, "activity_label": "Playing", "ctx_a": "Lily went to the park with her mom.", "ctx_b": "she", "ctx": "Lily went to the park with her mom. she", "endings": ["played on the swings and was very happy.", "ate the sky.", "table chair the of.", "flew to the moon on a spoon."], "source_id": "x", "split": "val", "split_type": "indomain", "label": 0}""",
-        """{"ind": 92, "activity_label": "Sharing [title]", "ctx_a": "Tom had a big red ball.", "ctx_b": "he", "ctx": "Tom had a big red ball. he", "endings": ["ball ball ball.", "shared the ball with his friend.", "was a tree.", "the the the."], "source_id": "y", "split": "val", "split_type": "indomain", "label": 1}""",
-        """{"ind": 93, "activity_label": "Baking", "ctx_a": "Mom made a cake.", "ctx_b": "they", "ctx": "Mom made a cake. they", "endings": ["ate the cake together.", "cake a made."], "source_id": "z", "split": "val", "split_type": "zeroshot", "label": 0}""",
+        """{"ind": 24, "activity_label": "Playing", "ctx_a": "Lily went to the park with her mom.", "ctx_b": "she", "ctx": "Lily went to the park with her """
+            + """mom. she", "endings": ["played on the swings and was very happy.", "ate the sky.", "table chair the of.", "flew to the moon on a """
+            + """spoon."], "source_id": "x", "split": "val", "split_type": "indomain", "label": 0}""",
+        """{"ind": 92, "activity_label": "Sharing [title]", "ctx_a": "Tom had a big red ball.", "ctx_b": "he", "ctx": "Tom had a big red ball. """
+            + """he", "endings": ["ball ball ball.", "shared the ball with his friend.", "was a tree.", "the the """
+            + """the."], "source_id": "y", "split": "val", "split_type": "indomain", "label": 1}""",
+        """{"ind": 93, "activity_label": "Baking", "ctx_a": "Mom made a cake.", "ctx_b": "they", "ctx": "Mom made a cake. they", "endings": ["ate the cake """
+            + """together.", "cake a made."], "source_id": "z", "split": "val", "split_type": "zeroshot", "label": 0}""",
     ];
 
     private static readonly string[] WinoGrande =
@@ -85,7 +93,8 @@ public class EvalCommandModelTests
         Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
         var json = JsonNode.Parse(File.ReadAllText(outPath))!.AsObject();
         var results = json["results"]!.AsObject();
-        foreach (var (task, metric) in new[] { ("arc_challenge", "acc_norm"), ("hellaswag", "acc_norm"), ("winogrande", "acc"), ("gsm8k", "exact_match,strict-match") })
+        foreach (var (task, metric) in new[] { ("arc_challenge", "acc_norm"), ("hellaswag", "acc_norm"), ("winogrande", "acc"),
+            ("gsm8k", "exact_match,strict-match") })
         {
             Assert.InRange(results[task]![metric]!.GetValue<double>(), 0, 1);
             Assert.True(results[task]!.AsObject().ContainsKey(metric + "_stderr"), task);
@@ -114,7 +123,8 @@ public class EvalCommandModelTests
 
         var lines = File.ReadAllLines(dir.File("results.samples.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         Assert.Equal(8, lines.Count); // 2 documents × 4 tasks
-        Assert.All(lines.Where(l => l["task"]!.GetValue<string>() == "arc_challenge"), l => Assert.Equal(l["continuations"]!.AsArray().Count, l["loglikelihoods"]!.AsArray().Count));
+        Assert.All(lines.Where(l => l["task"]!.GetValue<string>() == "arc_challenge"), l => Assert.Equal(l["continuations"]!.AsArray().Count,
+            l["loglikelihoods"]!.AsArray().Count));
         Assert.All(lines.Where(l => l["task"]!.GetValue<string>() == "gsm8k"), l => Assert.NotNull(l["output"]));
 
         // a LoRA adapter with B = 0 is the identity: every number is the same

@@ -8,7 +8,8 @@ public class ModelCommandsTests
     private static string Convert(TempDir dir, string tokenizer)
     {
         string outDir = dir.File("model");
-        var r = CliRun.Run("convert", "--llama2c", SharedFiles.Require(SharedFiles.Stories260KBin), "--tokenizer", SharedFiles.Require(tokenizer), "--out", outDir);
+        var r = CliRun.Run("convert", "--llama2c", SharedFiles.Require(SharedFiles.Stories260KBin), "--tokenizer", SharedFiles.Require(tokenizer),
+            "--out", outDir);
         Assert.True(r.ExitCode == 0, r.StdErr);
         return outDir;
     }
@@ -27,8 +28,10 @@ public class ModelCommandsTests
         Assert.StartsWith("Once upon a time, there was a little girl named Lily.", r.StdOut);
         Assert.Single(r.StdOut.TrimEnd('\n').Split('\n'));
         Assert.Contains("tokens/s", r.StdErr);
-        var sampled = CliRun.Run("generate", "--model", model, "--prompt", "Once", "--max-new-tokens", "30", "--temperature", "1", "--top-p", "0.9", "--seed", "7");
-        var again = CliRun.Run("generate", "--model", model, "--prompt", "Once", "--max-new-tokens", "30", "--temperature", "1", "--top-p", "0.9", "--seed", "7");
+        var sampled = CliRun.Run("generate", "--model", model, "--prompt", "Once", "--max-new-tokens", "30", "--temperature", "1", "--top-p", "0.9",
+            "--seed", "7");
+        var again = CliRun.Run("generate", "--model", model, "--prompt", "Once", "--max-new-tokens", "30", "--temperature", "1", "--top-p", "0.9",
+            "--seed", "7");
         Assert.Equal(0, sampled.ExitCode);
         Assert.Equal(sampled.StdOut, again.StdOut); // seeded sampling is reproducible
     }
@@ -56,7 +59,8 @@ public class ModelCommandsTests
         // a config of another architecture
         string other = dir.File("other");
         CopyDir(model, other);
-        File.WriteAllText(Path.Combine(other, "config.json"), File.ReadAllText(Path.Combine(other, "config.json")).Replace("\"model_type\": \"llama\"", "\"model_type\": \"gpt2\""));
+        File.WriteAllText(Path.Combine(other, "config.json"), File.ReadAllText(Path.Combine(other, "config.json")).Replace("\"model_type\": \"llama\"",
+            "\"model_type\": \"gpt2\""));
         ExpectError(CliRun.Run("generate", "--model", other, "--prompt", "x"), "model_type");
 
         // a truncated safetensors file
@@ -75,7 +79,8 @@ public class ModelCommandsTests
         ExpectError(CliRun.Run("generate", "--model", mismatch, "--prompt", "x"), "vocab_size");
 
         // convert with a tokenizer file that does not exist: nothing is written
-        ExpectError(CliRun.Run("convert", "--llama2c", SharedFiles.Stories260KBin, "--tokenizer", dir.File("missing.model"), "--out", dir.File("x")), "missing.model");
+        ExpectError(CliRun.Run("convert", "--llama2c", SharedFiles.Stories260KBin, "--tokenizer", dir.File("missing.model"), "--out", dir.File("x")),
+            "missing.model");
         Assert.False(Directory.Exists(dir.File("x")));
     }
 

@@ -51,7 +51,8 @@ public class SweepCommandTests
         foreach (var p in plan.Points)
         {
             string line = lines.Single(l => Regex.IsMatch(l, $@"^\s*{p.Index}\s+{Regex.Escape(p.Id)}\s"));
-            string expectedLoss = p.Index == 1 ? "-" : FakePointRunner.Expected(p).FinalTrainLoss!.Value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+            string expectedLoss = p.Index == 1 ? "-"
+                : FakePointRunner.Expected(p).FinalTrainLoss!.Value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
             Assert.Matches($@"\s{(p.Index == 1 ? "failed" : "ok")}\s+{Regex.Escape(expectedLoss)}\s", line);
         }
         Assert.Contains("6 points: 5 ok, 1 failed, 0 pending", status.StdOut);

@@ -16,7 +16,8 @@ namespace LoraLab.Tests.Data;
 public class GzipReadStreamTests
 {
     private static byte[] Rows(int n) =>
-        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, n).Select(i => $"{{\"task_id\": \"T/{i}\", \"text\": \"{new string((char)('a' + i % 26), 50 + i % 70)}\"}}\n")));
+        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, n).Select(i => $"{{\"task_id\": \"T/{i}\", \"text\": " +
+            $"\"{new string((char)('a' + i % 26), 50 + i % 70)}\"}}\n")));
 
     /// <summary>The gzip file .NET writes for <paramref name="data"/> (one member).</summary>
     internal static byte[] Gzip(byte[] data)

@@ -14,14 +14,17 @@ public class ParquetDataTests
 {
     private static readonly ByteTestTokenizer Tok = new();
 
-    private static readonly string[] Stories = ["Once upon a time, Lily found a ball.", "  Tom ran home.\n", "", "The sun was hot. They swam in the lake.", "Mia had a cat named Tim."];
+    private static readonly string[] Stories = ["Once upon a time, Lily found a ball.", "  Tom ran home.\n", "",
+        "The sun was hot. They swam in the lake.", "Mia had a cat named Tim."];
 
-    private static readonly (string Q, string A)[] Pairs = [("What is 2+3?", "5"), ("Name a fruit.", "An apple."), ("Say hi", "hi!"), ("Count to three", "1 2 3")];
+    private static readonly (string Q, string A)[] Pairs = [("What is 2+3?", "5"), ("Name a fruit.", "An apple."), ("Say hi", "hi!"),
+        ("Count to three", "1 2 3")];
 
     private static void WriteParquet(string path, ParquetSchema schema, IEnumerable<IDictionary<string, object?>> rows, int rowGroupSize = 2)
     {
         using var stream = File.Create(path);
-        ParquetSerializer.SerializeUntypedAsync(rows.ToList(), schema, stream, new Parquet.ParquetOptions { RowGroupSize = rowGroupSize }).GetAwaiter().GetResult();
+        ParquetSerializer.SerializeUntypedAsync(rows.ToList(), schema, stream,
+            new Parquet.ParquetOptions { RowGroupSize = rowGroupSize }).GetAwaiter().GetResult();
     }
 
     private static string WriteJsonl(string path, IEnumerable<Dictionary<string, object?>> rows)
@@ -108,7 +111,8 @@ public class ParquetDataTests
         var ift = Assert.Throws<LoraLabException>(() => new IftDataset([path], Tok, IftFormat.Create(null, "body", "answer", null), 32));
         Assert.Contains($"{path}:1: field 'answer' is missing", ift.Message);
         File.WriteAllText(dir.File("junk.parquet"), "not parquet");
-        Assert.Contains("junk.parquet: cannot read as Parquet", Assert.Throws<LoraLabException>(() => CptDocumentReader.Read(dir.File("junk.parquet")).ToList()).Message);
+        Assert.Contains("junk.parquet: cannot read as Parquet",
+            Assert.Throws<LoraLabException>(() => CptDocumentReader.Read(dir.File("junk.parquet")).ToList()).Message);
     }
 
     [Fact]

@@ -51,7 +51,8 @@ public class ClusterEmitterTests
         var (plan, sweepPath) = Sweep(dir);
         Assert.Equal(9, plan.Points.Count);
         string loralab = FakeLoralab(dir);
-        string script = SlurmEmitter.Emit(plan, new ClusterOptions { Loralab = loralab, WorkDir = dir.Path, MaxParallel = 3, Gpus = 1, Partition = "gpu", Time = "2-00:00:00" });
+        string script = SlurmEmitter.Emit(plan, new ClusterOptions { Loralab = loralab, WorkDir = dir.Path, MaxParallel = 3, Gpus = 1,
+            Partition = "gpu", Time = "2-00:00:00" });
         var lines = script.Split('\n');
         Assert.Equal("#!/bin/bash", lines[0]);
 
@@ -108,7 +109,8 @@ public class ClusterEmitterTests
         using var dir = new TempDir();
         var (plan, sweepPath) = Sweep(dir);
         string loralab = FakeLoralab(dir);
-        string manifest = KubernetesEmitter.Emit(plan, new ClusterOptions { Loralab = loralab, Pvc = "lab-runs", MaxParallel = 4, Gpus = 2, Mem = "48G", Namespace = "ml" });
+        string manifest = KubernetesEmitter.Emit(plan, new ClusterOptions { Loralab = loralab, Pvc = "lab-runs", MaxParallel = 4, Gpus = 2,
+            Mem = "48G", Namespace = "ml" });
         var stream = new YamlStream();
         stream.Load(new StringReader(manifest));
         var root = Assert.Single(stream.Documents).RootNode;

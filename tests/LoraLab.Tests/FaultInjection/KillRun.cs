@@ -90,7 +90,8 @@ internal sealed class KillRun
             ? ["final/adapter_model.safetensors", "final-merged/model.safetensors"]
             : ["final/model.safetensors"];
         foreach (string f in files)
-            Assert.True(File.ReadAllBytes(Path.Combine(reference, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(run, f))), $"{run}/{f} differs from the uninterrupted run's");
+            Assert.True(File.ReadAllBytes(Path.Combine(reference, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(run, f))),
+                $"{run}/{f} differs from the uninterrupted run's");
         var leftovers = Directory.EnumerateFileSystemEntries(run, "*", SearchOption.AllDirectories)
             .Where(e => Path.GetFileName(e).Contains(".tmp-", StringComparison.Ordinal)).ToList();
         Assert.True(leftovers.Count == 0, "temporaries left after a successful resume: " + string.Join(", ", leftovers));

@@ -42,7 +42,8 @@ internal static partial class Mutator
                 if (numbers.Count == 0) goto case 0;
                 var m = numbers[random.Next(numbers.Count)];
                 string value = Numbers[random.Next(Numbers.Length)];
-                return (Encoding.UTF8.GetBytes(text[..m.Index] + value + text[(m.Index + m.Length)..]), $"seed {seed}: number '{m.Value}' at {m.Index} → {value}");
+                return (Encoding.UTF8.GetBytes(text[..m.Index] + value + text[(m.Index + m.Length)..]),
+                    $"seed {seed}: number '{m.Value}' at {m.Index} → {value}");
             }
             default:
             {
@@ -51,7 +52,8 @@ internal static partial class Mutator
                 var m = values[random.Next(values.Count)];
                 var g = m.Groups["v"];
                 string value = WrongTypes[random.Next(WrongTypes.Length)];
-                return (Encoding.UTF8.GetBytes(text[..g.Index] + value + text[(g.Index + g.Length)..]), $"seed {seed}: value '{g.Value}' at {g.Index} → {value}");
+                return (Encoding.UTF8.GetBytes(text[..g.Index] + value + text[(g.Index + g.Length)..]),
+                    $"seed {seed}: value '{g.Value}' at {g.Index} → {value}");
             }
         }
     }

@@ -37,7 +37,8 @@ public class MklCpuDispatchTests
         }
         // And exp (MKL's vector math) to float32 rounding.
         var x = linspace(-80, 80, 100_001);
-        var rel = ((x.exp().to_type(ScalarType.Float64) - x.to_type(ScalarType.Float64).exp()).abs() / x.to_type(ScalarType.Float64).exp()).max().item<double>();
+        var rel = ((x.exp().to_type(ScalarType.Float64) - x.to_type(ScalarType.Float64).exp()).abs()
+            / x.to_type(ScalarType.Float64).exp()).max().item<double>();
         Assert.True(rel < 1e-6, $"exp relative error {rel}");
     }
 }

@@ -30,8 +30,10 @@ public static class FakeStudy
             Runs = runs,
             Findings =
             [
-                new Finding { Statement = "Full finetuning learns more than LoRA at every rank.", Verdict = FindingVerdict.Holds, Evidence = "final GSM8K 0.38 (full) vs 0.24–0.31 (LoRA)." },
-                new Finding { Statement = "LoRA forgets less than full finetuning.", Verdict = FindingVerdict.Holds, Evidence = "source accuracy drop 0.03–0.06 vs 0.12." },
+                new Finding { Statement = "Full finetuning learns more than LoRA at every rank.", Verdict = FindingVerdict.Holds,
+                    Evidence = "final GSM8K 0.38 (full) vs 0.24–0.31 (LoRA)." },
+                new Finding { Statement = "LoRA forgets less than full finetuning.", Verdict = FindingVerdict.Holds,
+                    Evidence = "source accuracy drop 0.03–0.06 vs 0.12." },
                 new Finding { Statement = "LoRA r=4 learns as much as r=64.", Verdict = FindingVerdict.DoesNotHold, Evidence = "0.24 vs 0.31 GSM8K accuracy." },
             ],
         };
@@ -66,7 +68,8 @@ public static class FakeStudy
     private static List<ModuleSpectrum> Spectrum(Random rng, int? rank)
     {
         (string Name, int Rows, int Cols)[] modules =
-            [("q_proj", 288, 288), ("k_proj", 288, 288), ("v_proj", 288, 288), ("o_proj", 288, 288), ("gate_proj", 768, 288), ("up_proj", 768, 288), ("down_proj", 288, 768)];
+            [("q_proj", 288, 288), ("k_proj", 288, 288), ("v_proj", 288, 288), ("o_proj", 288, 288), ("gate_proj", 768, 288), ("up_proj", 768, 288),
+                ("down_proj", 288, 768)];
         var list = new List<ModuleSpectrum>();
         for (int layer = 0; layer < 4; layer++)
             foreach (var (name, rows, cols) in modules)

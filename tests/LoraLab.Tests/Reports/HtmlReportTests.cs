@@ -28,7 +28,8 @@ public class HtmlReportTests
         Assert.Equal(Path.Combine(dir, "report.html"), htmlPath);
         var names = Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(Figures.Append("report.html").Append("summary.md").Order(StringComparer.Ordinal), names); // no .tmp-* left
-        foreach (var f in Figures) ReportPlotsTests.AssertPng(File.ReadAllBytes(Path.Combine(dir, f)), 900, f.Contains("heatmap") || f.Contains("learning") || f.Contains("over_training") ? 600 : 500);
+        foreach (var f in Figures) ReportPlotsTests.AssertPng(File.ReadAllBytes(Path.Combine(dir, f)), 900,
+            f.Contains("heatmap") || f.Contains("learning") || f.Contains("over_training") ? 600 : 500);
 
         string html = File.ReadAllText(htmlPath);
         // every figure embedded as a data URI whose base64 decodes to the same PNG written beside it

@@ -12,7 +12,8 @@ public class ReportJsonTests
         var data = FakeStudy.Create();
         ReportJson.Save(data, temp.File("study.json"));
         string json = File.ReadAllText(temp.File("study.json"));
-        foreach (var name in new[] { "\"run_id\"", "\"learning_rate\"", "\"tokens_seen\"", "\"higher_is_better\"", "\"variance_rank\"", "\"random_baseline_rank\"", "\"training_loss\"" })
+        foreach (var name in new[] { "\"run_id\"", "\"learning_rate\"", "\"tokens_seen\"", "\"higher_is_better\"", "\"variance_rank\"",
+            "\"random_baseline_rank\"", "\"training_loss\"" })
             Assert.Contains(name, json);
         Assert.DoesNotContain("method_label", json); // derived properties are not stored
         var back = ReportJson.Load(temp.File("study.json"));
@@ -23,7 +24,8 @@ public class ReportJsonTests
     [Fact]
     public void MissingRequiredFieldNamesTheFile()
     {
-        var e = Assert.Throws<LoraLabException>(() => ReportJson.Parse("""{"title": "t", "target": {"name": "a", "higher_is_better": true}, "runs": []}""", "study.json"));
+        var e = Assert.Throws<LoraLabException>(() => ReportJson.Parse(
+            """{"title": "t", "target": {"name": "a", "higher_is_better": true}, "runs": []}""", "study.json"));
         Assert.StartsWith("study.json: invalid report JSON", e.Message);
         Assert.Contains("forgetting", e.Message);
     }
@@ -50,7 +52,8 @@ public class ReportJsonTests
         Assert.Contains("runs[0].checkpoints[0].target", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [nan] })).Message);
         Assert.Contains("appears twice", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [run, run] })).Message);
         var big = run with { Spectrum = [run.Spectrum![0] with { DeltaRank = 289 }] }; // q_proj is 288 × 288
-        Assert.Contains("runs[0].spectrum[0].variance_rank", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [big] })).Message);
+        Assert.Contains("runs[0].spectrum[0].variance_rank",
+            Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { Runs = [big] })).Message);
         Assert.Contains("spectrum_run_id", Assert.Throws<LoraLabException>(() => ReportValidator.Validate(data with { SpectrumRunId = "nope" })).Message);
     }
 }

@@ -56,7 +56,8 @@ public class ReportPlotsTests
         var data = FakeStudy.Create();
         var bare = data with
         {
-            Runs = data.Runs.Select(r => r with { Spectrum = null, Checkpoints = r.Checkpoints.Select(c => c with { Diversity = null }).TakeLast(1).ToList() }).ToList(),
+            Runs = data.Runs.Select(r => r with { Spectrum = null,
+                Checkpoints = r.Checkpoints.Select(c => c with { Diversity = null }).TakeLast(1).ToList() }).ToList(),
         };
         Assert.Null(OverTrainingPlot.Render(bare)); // one checkpoint per run: no curve over training
         Assert.Null(SpectrumHeatmapPlot.Render(bare));

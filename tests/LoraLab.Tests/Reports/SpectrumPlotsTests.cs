@@ -19,7 +19,8 @@ public class SpectrumPlotsTests
             foreach (string module in Modules)
             {
                 bool mlp = module is "gate_proj" or "up_proj" or "down_proj";
-                (long rows, long cols) = module switch { "down_proj" => (32L, 48L), "gate_proj" or "up_proj" => (48L, 32L), "k_proj" or "v_proj" => (16L, 32L), _ => (32L, 32L) };
+                (long rows, long cols) = module switch { "down_proj" => (32L, 48L), "gate_proj" or "up_proj" => (48L, 32L),
+                    "k_proj" or "v_proj" => (16L, 32L), _ => (32L, 32L) };
                 int n = (int)Math.Min(rows, cols);
                 double[] delta = mlp ? Decay(n, 0.7 + 0.05 * layer) : Decay(4, 0.5);
                 if (layer == 1 && module == "up_proj") delta = new double[n];
@@ -65,7 +66,8 @@ public class SpectrumPlotsTests
         var png = SpectrumCurvesPlot.Render(FakeAnalysis(), 0.9, seed: 3, layer: 1, width: 900, panelHeight: 200);
         ReportPlotsTests.AssertPng(png, 900, 7 * 200);
         Assert.True(ReportPlotsTests.DistinctColors(png) > 20, "curves look blank");
-        var two = SpectrumCurvesPlot.Render(FakeAnalysis().Where(r => r.Module is "q_proj" or "down_proj").ToList(), 0.5, seed: 3, width: 600, panelHeight: 250);
+        var two = SpectrumCurvesPlot.Render(FakeAnalysis().Where(r => r.Module is "q_proj" or "down_proj").ToList(), 0.5, seed: 3, width: 600,
+            panelHeight: 250);
         ReportPlotsTests.AssertPng(two, 600, 2 * 250);
         var missing = Assert.Throws<LoraLabException>(() => SpectrumCurvesPlot.Render(FakeAnalysis(), 0.9, 3, layer: 7));
         Assert.Contains("0, 1, 2", missing.Message);

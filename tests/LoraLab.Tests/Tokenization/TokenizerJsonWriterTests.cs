@@ -74,7 +74,8 @@ public class TokenizerJsonWriterTests
         node["normalizer"] = null;
         node["pre_tokenizer"] = JsonNode.Parse("""{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}""");
         var merges = node["model"]!["merges"]!.AsArray();
-        var asArrays = new JsonArray(merges.Select(m => (JsonNode)new JsonArray(m!.GetValue<string>().Split(' ').Select(p => (JsonNode)p!).ToArray())).ToArray());
+        var asArrays = new JsonArray(merges.Select(m =>
+            (JsonNode)new JsonArray(m!.GetValue<string>().Split(' ').Select(p => (JsonNode)p!).ToArray())).ToArray());
         node["model"]!["merges"] = asArrays;
         File.WriteAllText(dir.File("tokenizer.json"), node.ToJsonString());
         var hf = HfTokenizerJson.Load(dir.File("tokenizer.json"));

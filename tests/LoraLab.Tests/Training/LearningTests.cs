@@ -58,8 +58,10 @@ public class LearningTests(ITestOutputHelper output)
         double fullSeconds = clock.Elapsed.TotalSeconds - loraSeconds;
 
         output.WriteLine($"stories260K on GSM8K ({TrainRows} train rows, seq_len {SeqLen}, {lora.Step} steps × {lora.Config.GlobalTrainBatchSize}, Lion):");
-        output.WriteLine($"  held-out GSM8K answer loss (last {HeldOutRows} rows, first 96 windows): base {TinyRun.F(before.Gsm)}  LoRA r=16 {TinyRun.F(afterLora.Gsm)}  full {TinyRun.F(afterFull.Gsm)}");
-        output.WriteLine($"  TinyStories loss (96 windows) :       base {TinyRun.F(before.Stories)}  LoRA r=16 {TinyRun.F(afterLora.Stories)}  full {TinyRun.F(afterFull.Stories)}");
+        output.WriteLine($"  held-out GSM8K answer loss (last {HeldOutRows} rows, first 96 windows): base {TinyRun.F(before.Gsm)}  LoRA r=16 " +
+            $"{TinyRun.F(afterLora.Gsm)}  full {TinyRun.F(afterFull.Gsm)}");
+        output.WriteLine($"  TinyStories loss (96 windows) :       base {TinyRun.F(before.Stories)}  LoRA r=16 {TinyRun.F(afterLora.Stories)}  full " +
+            $"{TinyRun.F(afterFull.Stories)}");
         output.WriteLine($"  time: LoRA {loraSeconds:F1} s, full {fullSeconds:F1} s");
 
         Assert.True(afterLora.Gsm < before.Gsm, "LoRA lowers the held-out GSM8K loss");

@@ -6,7 +6,8 @@ namespace LoraLab.Tests.Training;
 public class ShippedConfigTests
 {
     public static TheoryData<string> Configs() =>
-        [.. Directory.GetFiles(Path.Combine(SharedFiles.RepoRoot, "configs"), "*.yaml").Select(p => Path.GetFileName(p)!).OrderBy(n => n, StringComparer.Ordinal)];
+        [.. Directory.GetFiles(Path.Combine(SharedFiles.RepoRoot, "configs"), "*.yaml")
+            .Select(p => Path.GetFileName(p)!).OrderBy(n => n, StringComparer.Ordinal)];
 
     [Theory]
     [MemberData(nameof(Configs))]

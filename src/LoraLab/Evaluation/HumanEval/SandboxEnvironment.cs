@@ -39,7 +39,8 @@ public sealed record SandboxEnvironment(string PythonPath, string? UnsharePath, 
         if (!OperatingSystem.IsLinux())
             throw new LoraLabException("running HumanEval programs needs Linux (the sandbox uses rlimits, Landlock, seccomp and namespaces)");
         string found = FindOnPath(pythonCommand)
-            ?? throw new LoraLabException($"'{pythonCommand}' was not found on PATH; HumanEval runs the programs with Python 3: install it (e.g. apt-get install python3) or put it on PATH");
+            ?? throw new LoraLabException($"'{pythonCommand}' was not found on PATH; HumanEval runs the programs with Python 3: install it (e.g. " +
+                "apt-get install python3) or put it on PATH");
         var (rc, output) = RunQuick(found, ["-c", "import sys; print(sys.executable); print(sys.version_info[0])"], inheritEnv: true);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (rc != 0 || lines.Length < 2 || lines[^1] != "3")
@@ -49,7 +50,8 @@ public sealed record SandboxEnvironment(string PythonPath, string? UnsharePath, 
         var notes = new List<string>();
         string? unshare = FindOnPath("unshare");
         if (unshare is not null && RunQuick(unshare, ["-rn", python, "-I", "-c", "pass"], inheritEnv: false).ExitCode != 0) unshare = null;
-        if (unshare is null) notes.Add("unshare -rn does not work here: no separate network namespace (sockets are still blocked by seccomp/Landlock where available)");
+        if (unshare is null) notes.Add("unshare -rn does not work here: no separate network namespace (sockets are still blocked by seccomp/Landlock " +
+            "where available)");
 
         var probe = new SandboxEnvironment(python, unshare, [], notes);
         var (result, stdout) = PythonSandbox.RunOnce(probe, new SandboxOptions(TimeoutSeconds: 30), "pass\n", report: true);
@@ -70,7 +72,8 @@ public sealed record SandboxEnvironment(string PythonPath, string? UnsharePath, 
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = Path.Combine(dir, command);
-            if (File.Exists(candidate) && OperatingSystem.IsLinux() && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            if (File.Exists(candidate) && OperatingSystem.IsLinux()
+                && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
                 return candidate;
         }
         return null;

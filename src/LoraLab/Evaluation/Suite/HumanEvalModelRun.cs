@@ -22,7 +22,8 @@ public static class HumanEvalModelRun
         var requests = problems.SelectMany((p, i) => Enumerable.Repeat(
             new GenerationRequest(p.Prompt, HumanEvalStops.StopSequences, options.HumanEvalMaxNewTokens, temperature, topP, options.Seed + i), n)).ToList();
         var completions = model.GenerateUntil(requests);
-        var samples = problems.SelectMany((p, i) => Enumerable.Range(0, n).Select(j => new HumanEvalSample(p.TaskId, completions[i * n + j], $"{p.TaskId}#{j}"))).ToList();
+        var samples = problems.SelectMany((p, i) => Enumerable.Range(0, n).Select(j => new HumanEvalSample(p.TaskId, completions[i * n + j],
+            $"{p.TaskId}#{j}"))).ToList();
 
         var sandbox = new PythonSandbox(new SandboxOptions(TimeoutSeconds: options.HumanEvalTimeoutSeconds, Workers: options.HumanEvalWorkers));
         var ks = HumanEvalEvaluator.DefaultKs.Where(k => k <= n).ToList();
@@ -39,7 +40,8 @@ public static class HumanEvalModelRun
         metrics["timed_out"] = report.Results.Count(r => r.Execution.Outcome == ExecutionOutcome.TimedOut);
         if (n > 1)
         {
-            var diversity = Diversity.Compute(report.Results.GroupBy(r => r.TaskId).Select(g => (IReadOnlyList<string>)g.Select(r => r.Completion).ToList()).ToList());
+            var diversity = Diversity.Compute(report.Results.GroupBy(r => r.TaskId)
+                .Select(g => (IReadOnlyList<string>)g.Select(r => r.Completion).ToList()).ToList());
             metrics["diversity"] = new JsonObject
             {
                 ["unique_fraction"] = diversity.UniqueFraction,

@@ -25,7 +25,8 @@ public static class FewShotSampler
         while (chosen.Count < k)
         {
             if (++attempts > maxAttempts || poolCount == 0)
-                throw new LoraLabException($"cannot draw {k} distinct few-shot examples from a pool of {poolCount}; lower --num-fewshot or give a larger few-shot file");
+                throw new LoraLabException($"cannot draw {k} distinct few-shot examples from a pool of {poolCount}; lower --num-fewshot or give a " +
+                    "larger few-shot file");
             int index = (int)(((UInt128)rng.NextUInt64() * (ulong)poolCount) >> 64);
             if (seen.Add(index) && !isExcluded(index)) chosen.Add(index);
         }

@@ -20,7 +20,8 @@ public static class DemoDiversity
         foreach (var prompt in prompts)
         {
             var batch = Enumerable.Repeat(prompt, plan.DiversitySamples).ToList();
-            var options = new GenerationOptions { MaxNewTokens = plan.DiversityTokens, Temperature = 1.0, Seed = seed, StopSequences = new[] { "\nQuestion:" } };
+            var options = new GenerationOptions { MaxNewTokens = plan.DiversityTokens, Temperature = 1.0, Seed = seed,
+                StopSequences = new[] { "\nQuestion:" } };
             samples.Add(generator.Generate(batch, options).Select(r => r.Completion ?? "").ToList());
         }
         return Diversity.Compute(samples);

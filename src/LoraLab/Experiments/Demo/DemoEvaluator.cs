@@ -32,7 +32,8 @@ public sealed class DemoEvaluator
         // answer loss: −log P(worked solution | "Question: …\nAnswer: ") per answer token
         var requests = test.Select(p => new LogLikelihoodRequest(ArithmeticProblems.IftTemplate.Replace("{prompt}", p.Question), p.Answer)).ToList();
         var ll = lm.LogLikelihood(requests);
-        long answerTokens = requests.Sum(r => (long)tokenizer.Encode(r.Context + r.Continuation, addBos: false).Length - tokenizer.Encode(r.Context, addBos: false).Length);
+        long answerTokens = requests.Sum(r => (long)tokenizer.Encode(r.Context + r.Continuation, addBos: false).Length
+            - tokenizer.Encode(r.Context, addBos: false).Length);
         double targetLoss = -ll.Sum(r => r.LogLikelihood) / Math.Max(1, answerTokens);
         double targetAcc = Evaluator.Run(new ArithmeticChoiceTask(test), lm, options).Metric("acc").Value;
         double sourceLoss = Perplexity.Evaluate(model, tokenizer, heldOut, windowLength: Math.Min(window, model.Config.MaxPositionEmbeddings)).MeanNll;

@@ -53,7 +53,8 @@ public sealed record LlamaConfig
         Positive(VocabSize, "vocab_size");
         Positive(MaxPositionEmbeddings, "max_position_embeddings");
         if (NumAttentionHeads % NumKeyValueHeads != 0)
-            throw new LoraLabException($"{source}: 'num_attention_heads' ({NumAttentionHeads}) must be a multiple of 'num_key_value_heads' ({NumKeyValueHeads}).");
+            throw new LoraLabException($"{source}: 'num_attention_heads' ({NumAttentionHeads}) must be a multiple of 'num_key_value_heads' " +
+                $"({NumKeyValueHeads}).");
         if (HeadDim % 2 != 0)
             throw new LoraLabException($"{source}: 'head_dim' ({HeadDim}) must be even for rotary embeddings.");
         if (!(RmsNormEps > 0)) throw new LoraLabException($"{source}: 'rms_norm_eps' must be > 0, got {RmsNormEps}.");
@@ -68,7 +69,8 @@ public sealed record LlamaConfig
         if (RopeScaling is { } rs)
         {
             if (!RopeScaling.SupportedTypes.Contains(rs.RopeType))
-                throw new LoraLabException($"{source}: 'rope_parameters.rope_type' \"{rs.RopeType}\" is not supported; supported: {string.Join(", ", RopeScaling.SupportedTypes)}.");
+                throw new LoraLabException($"{source}: 'rope_parameters.rope_type' \"{rs.RopeType}\" is not supported; supported: " +
+                    $"{string.Join(", ", RopeScaling.SupportedTypes)}.");
             if (!(rs.Factor > 0)) throw new LoraLabException($"{source}: 'rope_parameters.factor' must be > 0.");
             if (rs.RopeType == "llama3" && !(rs.HighFreqFactor > rs.LowFreqFactor))
                 throw new LoraLabException($"{source}: 'rope_parameters.high_freq_factor' must exceed 'low_freq_factor'.");
@@ -80,7 +82,8 @@ public sealed record LlamaConfig
     public static LlamaConfig Load(string path)
     {
         if (!File.Exists(path))
-            throw new LoraLabException($"{path}: config.json not found. A model directory needs config.json and model.safetensors (convert llama2.c checkpoints with 'loralab convert').");
+            throw new LoraLabException($"{path}: config.json not found. A model directory needs config.json and model.safetensors (convert llama2.c " +
+                "checkpoints with 'loralab convert').");
         JsonNode? root;
         try
         {

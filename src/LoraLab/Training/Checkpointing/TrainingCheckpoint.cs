@@ -24,13 +24,15 @@ public static class TrainingCheckpoint
     public static string DirName(long step) => DirPrefix + step.ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>Writes a checkpoint atomically and returns its directory.</summary>
-    public static string Save(string checkpointsDir, CheckpointManifest manifest, IReadOnlyList<KeyValuePair<string, Tensor>> modelTensors, OptimizerState optimizer)
+    public static string Save(string checkpointsDir, CheckpointManifest manifest, IReadOnlyList<KeyValuePair<string, Tensor>> modelTensors,
+        OptimizerState optimizer)
     {
         string dir = Path.Combine(checkpointsDir, DirName(manifest.Step));
         AtomicDirectory.Write(dir, tmp =>
         {
             SafetensorsWriter.Write(Path.Combine(tmp, ModelFile), modelTensors, new Dictionary<string, string> { ["format"] = "pt" });
-            var opt = optimizer.Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.contiguous())).ToList();
+            var opt = optimizer.Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new KeyValuePair<string, Tensor>(kv.Key,
+                kv.Value.contiguous())).ToList();
             SafetensorsWriter.Write(Path.Combine(tmp, OptimizerFile), opt, new Dictionary<string, string> { ["format"] = "loralab-optimizer" });
             AtomicFile.WriteAllText(Path.Combine(tmp, ManifestFile), JsonSerializer.Serialize(manifest, Json));
         });
@@ -53,9 +55,11 @@ public static class TrainingCheckpoint
             throw new LoraLabException($"{path}: not a valid checkpoint manifest ({e.Message})");
         }
         if (m == null || m.FormatVersion != CheckpointManifest.CurrentFormatVersion)
-            throw new LoraLabException($"{path}: checkpoint format {m?.FormatVersion} is not {CheckpointManifest.CurrentFormatVersion}; it was written by another LoraLab version");
+            throw new LoraLabException($"{path}: checkpoint format {m?.FormatVersion} is not {CheckpointManifest.CurrentFormatVersion}; it was written " +
+                "by another LoraLab version");
         foreach (string f in new[] { ModelFile, OptimizerFile })
-            if (!File.Exists(Path.Combine(checkpointDir, f))) throw new LoraLabException($"{checkpointDir}: {f} is missing; the checkpoint is damaged, resume from an earlier one");
+            if (!File.Exists(Path.Combine(checkpointDir, f))) throw new LoraLabException($"{checkpointDir}: {f} is missing; the checkpoint is damaged, " +
+                "resume from an earlier one");
         return m;
     }
 

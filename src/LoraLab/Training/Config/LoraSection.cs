@@ -16,7 +16,8 @@ public sealed class LoraSection
 
     /// <summary>
     /// <c>target_modules</c>: module names (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj) and/or presets
-    /// <c>attention</c> (q,k,v,o), <c>mlp</c> (gate, up, down), <c>all</c> or <c>all-linear</c> (both), as <see cref="LoraTargets"/> expands them. Default <c>all</c>.
+    /// <c>attention</c> (q,k,v,o), <c>mlp</c> (gate, up, down), <c>all</c> or <c>all-linear</c> (both), as <see cref="LoraTargets"/> expands them.
+    /// Default <c>all</c>.
     /// </summary>
     public List<string> TargetModules { get; set; } = ["all"];
 

@@ -23,7 +23,8 @@ internal static class RunConfigValidator
         if (!(c.Lora.LoraDropout >= 0 && c.Lora.LoraDropout < 1)) Fail("lora.lora_dropout", $"must be in [0, 1), got {c.Lora.LoraDropout}");
         if (c.Lora.TargetModules.Count == 0) Fail("lora.target_modules", "is empty; list modules or use attention, mlp or all");
         if (c.Lora.ResolveTargetModules(out string? unknown) == null)
-            Fail("lora.target_modules", $"unknown target module '{unknown}'; use {string.Join(", ", LoraTargets.All)} or the presets {string.Join(", ", LoraTargets.Presets)}");
+            Fail("lora.target_modules", $"unknown target module '{unknown}'; use {string.Join(", ", LoraTargets.All)} or the presets " +
+                $"{string.Join(", ", LoraTargets.Presets)}");
 
         var o = c.Optimizer;
         if (!(o.Lr > 0) || !double.IsFinite(o.Lr)) Fail("optimizer.lr", $"must be a finite number > 0, got {o.Lr}");
@@ -57,7 +58,8 @@ internal static class RunConfigValidator
             Fail("save_num_checkpoints_to_keep", $"must be -1 (keep all) or ≥ 1, got {c.SaveNumCheckpointsToKeep}");
         if (string.IsNullOrWhiteSpace(c.RunDir) && string.IsNullOrWhiteSpace(c.SaveFolder))
             Fail("run_dir", "is required (the run directory for checkpoints, metrics and the final model; save_folder is accepted as its llm-foundry name)");
-        if (c.SaveMergedModel && c.Method != FinetuneMethod.Lora) Fail("save_merged_model", "applies only to method: lora (a full finetune is saved as a model already)");
+        if (c.SaveMergedModel && c.Method != FinetuneMethod.Lora) Fail("save_merged_model",
+            "applies only to method: lora (a full finetune is saved as a model already)");
         if (c.GradientClipping is { } gc && !(gc.MaxNorm > 0)) Fail("gradient_clipping.max_norm", $"must be > 0, got {gc.MaxNorm}");
         if (c.Full.WeightDecay is double fwd && !(fwd >= 0)) Fail("full.weight_decay", $"must be ≥ 0, got {fwd}");
         if (!(c.Full.Dropout >= 0 && c.Full.Dropout < 1)) Fail("full.dropout", $"must be in [0, 1), got {c.Full.Dropout}");
@@ -72,7 +74,8 @@ internal static class RunConfigValidator
             {
                 string key = ((YamlScalarNode)keyNode).Value ?? "";
                 if (!allowed.Contains(key))
-                    throw new LoraLabException($"{binder.Where(keyNode)}: scheduler.{key}: is not a field of {ConfigBinder.SnakeCase(s.Name.ToString())}; its fields are {string.Join(", ", allowed)}");
+                    throw new LoraLabException($"{binder.Where(keyNode)}: scheduler.{key}: is not a field of " +
+                        $"{ConfigBinder.SnakeCase(s.Name.ToString())}; its fields are {string.Join(", ", allowed)}");
             }
         }
         if (s.Name == SchedulerName.InvSqrtWithWarmup && s.TScale == null)
@@ -91,7 +94,8 @@ internal static class RunConfigValidator
         if (d.Paths.Count == 0) fail($"{name}.paths", "is required: one or more data files");
         if (d.Paths.Any(string.IsNullOrWhiteSpace)) fail($"{name}.paths", "contains an empty path");
         if (d.SeqLen <= 0) fail($"{name}.seq_len", $"must be > 0, got {d.SeqLen}");
-        if (regime == DataRegime.Cpt && d.Packing == false) fail($"{name}.packing", "cpt data is always packed into seq_len windows; remove packing or set it true");
+        if (regime == DataRegime.Cpt && d.Packing == false) fail($"{name}.packing",
+            "cpt data is always packed into seq_len windows; remove packing or set it true");
         if (regime == DataRegime.Ift)
         {
             try

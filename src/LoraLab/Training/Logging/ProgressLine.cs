@@ -30,7 +30,8 @@ public sealed class ProgressLine
     {
         if (_out == null) return;
         Print(m.Step, eta => string.Create(CultureInfo.InvariantCulture,
-            $"step {m.Step}/{_total} | loss {m.Loss:F4} | lr {m.Lr:0.00e+00} | grad {m.GradNorm:F3} | {m.TokensPerSecond:F0} tok/s | {m.MemoryMb:F0} MB | ETA {eta}"));
+            $"step {m.Step}/{_total} | loss {m.Loss:F4} | lr {m.Lr:0.00e+00} | grad {m.GradNorm:F3} | {m.TokensPerSecond:F0} tok/s | {m.MemoryMb:F0} " +
+                $"MB | ETA {eta}"));
     }
 
     /// <summary>

@@ -36,7 +36,8 @@ public class ParquetRowReaderTests
                 ["ind"] = 24L, ["activity_label"] = "Roof shingle removal",
                 ["ctx_a"] = "A man is sitting on a roof.", ["ctx_b"] = "he",
                 ["ctx"] = "A man is sitting on a roof. he",
-                ["endings"] = Strings("is using wrap to wrap a pair of skis.", "is ripping level tiles off.", "is holding a rubik's cube.", "starts pulling up roofing on a roof."),
+                ["endings"] = Strings("is using wrap to wrap a pair of skis.", "is ripping level tiles off.", "is holding a rubik's cube.",
+                    "starts pulling up roofing on a roof."),
                 ["source_id"] = "activitynet~v_-JhWjGDPHMY", ["split"] = "val", ["split_type"] = "indomain", ["label"] = "3",
             },
         ]);
@@ -65,10 +66,12 @@ public class ParquetRowReaderTests
         [
             new Dictionary<string, object?>
             {
-                ["id"] = "Mercury_7175875", ["question"] = "An astronomer observes that a planet rotates faster after a meteorite impact. Which is the most likely effect of this increase in rotation?",
+                ["id"] = "Mercury_7175875", ["question"] = "An astronomer observes that a planet rotates faster after a meteorite impact. Which is the " +
+                    "most likely effect of this increase in rotation?",
                 ["choices"] = new Dictionary<string, object?>
                 {
-                    ["text"] = Strings("Planetary density will decrease.", "Planetary years will become longer.", "Planetary days will become shorter.", "Planetary gravity will become stronger."),
+                    ["text"] = Strings("Planetary density will decrease.", "Planetary years will become longer.",
+                        "Planetary days will become shorter.", "Planetary gravity will become stronger."),
                     ["label"] = Strings("A", "B", "C", "D"),
                 },
                 ["answerKey"] = "C",

@@ -129,7 +129,8 @@ public class SandboxTests
     {
         var sandbox = SandboxTestSupport.Create();
         var env = sandbox.Environment;
-        Skip.IfNot(env.HasSeccomp || env.HasNetworkNamespace || env.Layers.Any(l => l is "landlock-abi4" or "landlock-abi5" or "landlock-abi6" or "landlock-abi7"),
+        Skip.IfNot(env.HasSeccomp || env.HasNetworkNamespace
+            || env.Layers.Any(l => l is "landlock-abi4" or "landlock-abi5" or "landlock-abi6" or "landlock-abi7"),
             "no network isolation layer is available here");
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -209,7 +210,8 @@ public class SandboxTests
         var parent = sandbox.Run("import os, posix\nposix.kill(os.getppid(), 9)\n");
         Assert.NotEqual(ExecutionOutcome.Passed, parent.Outcome);
         // Signal 0 only checks permission, so this probe is harmless even where signals are not contained.
-        var host = sandbox.Run($"import posix\ntry:\n    posix.kill({Environment.ProcessId}, 0)\n    raise AssertionError('signalled')\nexcept PermissionError:\n    pass\n");
+        var host = sandbox.Run($"import posix\ntry:\n    posix.kill({Environment.ProcessId}, 0)\n    raise AssertionError('signalled')\nexcept " +
+            "PermissionError:\n    pass\n");
         if (env.HasSeccomp || env.Layers.Any(l => l is "landlock-abi6" or "landlock-abi7"))
             Assert.True(host.Passed, "the sample may signal the test host: " + host.Describe());
         Assert.True(sandbox.Run("print('harness carries on')\n").Passed);

@@ -34,7 +34,8 @@ public class PerplexityTests(ITestOutputHelper output)
         Assert.Equal(201, all.Count); // SOURCES.md: 201 stories
         var docs = all.Take(40).ToList(); // about 15k tokens, to keep the test fast
         var r = Perplexity.Evaluate(model, LlamaLanguageModelTests.Tok512(), docs, batchSize: 16);
-        output.WriteLine($"stories260K on TinyStories-valid-reduced: {r.Tokens} tokens, mean NLL {r.MeanNll:F4} nats/token, perplexity {r.Perplexity:F3}, {r.BitsPerByte:F4} bits/byte, {r.Windows} windows");
+        output.WriteLine($"stories260K on TinyStories-valid-reduced: {r.Tokens} tokens, mean NLL {r.MeanNll:F4} nats/token, perplexity " +
+            $"{r.Perplexity:F3}, {r.BitsPerByte:F4} bits/byte, {r.Windows} windows");
         Assert.InRange(r.MeanNll, 0.5, 2.5); // uniform over 512 tokens = ln 512 = 6.238
         Assert.InRange(r.BitsPerByte, 0.2, 1.5);
         Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(string.Concat(docs)), r.Bytes);

@@ -8,14 +8,19 @@ public class ArcTaskTests
 {
     // AI2 ARC jsonl schema.
     private const string LetterRow =
-        "{\"id\":\"Mercury_SC_415702\",\"question\":{\"stem\":\"George wants to warm his hands quickly by rubbing them. Which skin surface will produce the most heat?\",\"choices\":[{\"text\":\"dry palms\",\"label\":\"A\"},{\"text\":\"wet palms\",\"label\":\"B\"},{\"text\":\"palms covered with oil\",\"label\":\"C\"},{\"text\":\"palms covered with lotion\",\"label\":\"D\"}]},\"answerKey\":\"A\"}";
+        "{\"id\":\"Mercury_SC_415702\",\"question\":{\"stem\":\"George wants to warm his hands quickly by rubbing them. Which skin surface will " +
+            "produce the most heat?\",\"choices\":[{\"text\":\"dry palms\",\"label\":\"A\"},{\"text\":\"wet palms\",\"label\":\"B\"},{\"text\":\"palms " +
+            "covered with oil\",\"label\":\"C\"},{\"text\":\"palms covered with lotion\",\"label\":\"D\"}]},\"answerKey\":\"A\"}";
 
     private const string DigitRow =
-        "{\"id\":\"NYSEDREGENTS_2008_8_13\",\"question\":{\"stem\":\"Which is a mammal?\",\"choices\":[{\"text\":\"shark\",\"label\":\"1\"},{\"text\":\"trout\",\"label\":\"2\"},{\"text\":\"whale\",\"label\":\"3\"}]},\"answerKey\":\"3\"}";
+        "{\"id\":\"NYSEDREGENTS_2008_8_13\",\"question\":{\"stem\":\"Which is a " +
+            "mammal?\",\"choices\":[{\"text\":\"shark\",\"label\":\"1\"},{\"text\":\"trout\",\"label\":\"2\"}," +
+            "{\"text\":\"whale\",\"label\":\"3\"}]},\"answerKey\":\"3\"}";
 
     // Hugging Face allenai/ai2_arc schema.
     private const string HfRow =
-        "{\"id\": \"Mercury_7175875\", \"question\": \"What is frozen water?\", \"choices\": {\"text\": [\"ice\", \"steam\", \"rain\", \"fog\"], \"label\": [\"A\", \"B\", \"C\", \"D\"]}, \"answerKey\": \"A\"}";
+        "{\"id\": \"Mercury_7175875\", \"question\": \"What is frozen water?\", \"choices\": {\"text\": [\"ice\", \"steam\", \"rain\", \"fog\"], " +
+            "\"label\": [\"A\", \"B\", \"C\", \"D\"]}, \"answerKey\": \"A\"}";
 
     [Fact]
     public void ParsesAi2AndHuggingFaceSchemas()

@@ -9,11 +9,16 @@ public class HellaSwagTaskTests
 {
     // rowanz/hellaswag data/hellaswag_val.jsonl schema (label is a number).
     private const string UpstreamRow =
-        "{\"ind\": 24, \"activity_label\": \"Roof shingle removal\", \"ctx_a\": \"A man is sitting on a roof.\", \"ctx_b\": \"he\", \"ctx\": \"A man is sitting on a roof. he\", \"split\": \"val\", \"split_type\": \"indomain\", \"label\": 3, \"endings\": [\"is using wrap to wrap a pair of skis.\", \"is ripping level tiles off.\", \"is holding a rubik's cube.\", \"starts pulling up roofing on a roof.\"], \"source_id\": \"activitynet~v_-JhWjGDPHMY\"}";
+        "{\"ind\": 24, \"activity_label\": \"Roof shingle removal\", \"ctx_a\": \"A man is sitting on a roof.\", \"ctx_b\": \"he\", \"ctx\": \"A man " +
+            "is sitting on a roof. he\", \"split\": \"val\", \"split_type\": \"indomain\", \"label\": 3, \"endings\": [\"is using wrap to wrap a pair " +
+            "of skis.\", \"is ripping level tiles off.\", \"is holding a rubik's cube.\", \"starts pulling up roofing on a roof.\"], \"source_id\": " +
+            "\"activitynet~v_-JhWjGDPHMY\"}";
 
     // A WikiHow-style row with bracketed tags; Hugging Face schema (label is a string).
     private const string WikiHowRow =
-        "{\"ind\": 7, \"activity_label\": \"Home and Garden\", \"ctx_a\": \"[header] How to clean a grill [title] Heat the grill. [step] Turn it on high.\", \"ctx_b\": \"then SCRUB the grates\", \"ctx\": \"unused\", \"endings\": [\"[substeps] Use a brush.  It works.\", \" Wipe [title] with a towel. \", \"Leave it.\", \"Eat.\"], \"source_id\": \"wikihow~1\", \"split\": \"val\", \"split_type\": \"zeroshot\", \"label\": \"0\"}";
+        "{\"ind\": 7, \"activity_label\": \"Home and Garden\", \"ctx_a\": \"[header] How to clean a grill [title] Heat the grill. [step] Turn it on " +
+            "high.\", \"ctx_b\": \"then SCRUB the grates\", \"ctx\": \"unused\", \"endings\": [\"[substeps] Use a brush.  It works.\", \" Wipe [title] " +
+            "with a towel. \", \"Leave it.\", \"Eat.\"], \"source_id\": \"wikihow~1\", \"split\": \"val\", \"split_type\": \"zeroshot\", \"label\": \"0\"}";
 
     [Theory]
     [InlineData("  plain text  ", "plain text")]
@@ -77,7 +82,8 @@ public class HellaSwagTaskTests
     public void MissingLabelNamesTheRow()
     {
         using var dir = new TempDir();
-        string path = Fixture.Write(dir, "hs.jsonl", UpstreamRow, "{\"activity_label\": \"X\", \"ctx_a\": \"c\", \"ctx_b\": \"d\", \"endings\": [\"a\", \"b\"]}");
+        string path = Fixture.Write(dir, "hs.jsonl", UpstreamRow, "{\"activity_label\": \"X\", \"ctx_a\": \"c\", \"ctx_b\": \"d\", \"endings\": " +
+            "[\"a\", \"b\"]}");
         var e = Assert.Throws<LoraLabException>(() => HellaSwagTask.FromFiles(path));
         Assert.StartsWith($"{path}:2: field 'label' is missing", e.Message);
     }

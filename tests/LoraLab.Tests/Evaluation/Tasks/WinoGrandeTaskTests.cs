@@ -9,10 +9,13 @@ public class WinoGrandeTaskTests
     // allenai/winogrande dev.jsonl schema (the HF schema has the same fields minus qID).
     private static readonly string[] Rows =
     [
-        "{\"qID\": \"3QHITW7OYO7Q6B6ISU2UMJB84ZLAQE-2\", \"sentence\": \"Sarah was a much better surgeon than Maria so _ always got the harder cases.\", \"option1\": \"Sarah\", \"option2\": \"Maria\", \"answer\": \"1\"}",
-        "{\"qID\": \"a-1\", \"sentence\": \"The trophy doesn't fit into the suitcase because _ is too small.\", \"option1\": \"the trophy\", \"option2\": \"the suitcase\", \"answer\": \"2\"}",
+        "{\"qID\": \"3QHITW7OYO7Q6B6ISU2UMJB84ZLAQE-2\", \"sentence\": \"Sarah was a much better surgeon than Maria so _ always got the harder " +
+            "cases.\", \"option1\": \"Sarah\", \"option2\": \"Maria\", \"answer\": \"1\"}",
+        "{\"qID\": \"a-1\", \"sentence\": \"The trophy doesn't fit into the suitcase because _ is too small.\", \"option1\": \"the trophy\", " +
+            "\"option2\": \"the suitcase\", \"answer\": \"2\"}",
         "{\"qID\": \"b-1\", \"sentence\": \"Kyle lent money to Ben because _ was broke.\", \"option1\": \"Kyle\", \"option2\": \"Ben\", \"answer\": \"2\"}",
-        "{\"qID\": \"c-1\", \"sentence\": \"The ice melted in the sun because _ was hot.\", \"option1\": \"the ice\", \"option2\": \"the sun\", \"answer\": \"2\"}",
+        "{\"qID\": \"c-1\", \"sentence\": \"The ice melted in the sun because _ was hot.\", \"option1\": \"the ice\", \"option2\": \"the sun\", " +
+            "\"answer\": \"2\"}",
     ];
 
     [Fact]

@@ -98,7 +98,8 @@ public sealed class ClozeTest : MultipleChoiceTask
         if (gold < 0 || gold >= choices.Count) throw row.Error("gold", $"is {gold}, outside the {choices.Count} choices");
         string relation = row.GetString("relation");
         if (!Enum.TryParse<FactRelation>(relation, ignoreCase: true, out var rel) || !Enum.IsDefined(rel) || relation.Any(char.IsDigit))
-            throw row.Error("relation", $"is '{relation}'; expected one of {string.Join(", ", Enum.GetNames<FactRelation>().Select(n => n.ToLowerInvariant()))}");
+            throw row.Error("relation", $"is '{relation}'; expected one of " +
+                $"{string.Join(", ", Enum.GetNames<FactRelation>().Select(n => n.ToLowerInvariant()))}");
         return new ClozeItem(row.GetString("context"), choices, gold, row.GetString("subject"), rel);
     }
 

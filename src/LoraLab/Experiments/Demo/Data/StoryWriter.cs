@@ -13,7 +13,8 @@ internal static class StoryWriter
     private const int MaxSentences = 8;
 
     private static readonly string[] Places = ["park", "farm", "forest", "garden", "lake", "beach", "hill", "zoo"];
-    private static readonly string[] Toys = ["ball", "kite", "hat", "box", "book", "doll", "drum", "boat", "cup", "bike", "blanket", "bell", "teddy bear", "toy car"];
+    private static readonly string[] Toys = ["ball", "kite", "hat", "box", "book", "doll", "drum", "boat", "cup", "bike", "blanket", "bell",
+        "teddy bear", "toy car"];
     private static readonly string[] ToyColours = ["red", "blue", "green", "yellow", "pink", "purple", "orange"];
     private static readonly string[] ToyAdjectives = ["big", "little", "shiny", "new", "old", "soft", "funny"];
     private static readonly string[] CharacterAdjectives = ["little", "happy", "kind", "brave", "curious", "shy", "clever"];
@@ -121,7 +122,8 @@ internal static class StoryWriter
                         1 => $"At the {place}, they met {A(animal.Name)}.",
                         _ => $"{hero.Name} saw {A(animal.Name)} near the path.",
                     });
-                    var facts = WorldFacts.All.Where(f => f.Subject == animal.Name && f.Relation is FactRelation.Sound or FactRelation.Home or FactRelation.Food).ToList();
+                    var facts = WorldFacts.All.Where(f => f.Subject == animal.Name
+                        && f.Relation is FactRelation.Sound or FactRelation.Home or FactRelation.Food).ToList();
                     rng.Shuffle(facts);
                     int n = facts.Count > 1 && events == 1 && rng.Chance(0.4) ? 2 : 1;
                     for (int i = 0; i < n; i++) sentences.Add(FactSentence(rng, facts[i], hero.Name));

@@ -76,7 +76,8 @@ public static class WorldFacts
 
     /// <summary>Renders a stem for <paramref name="subject"/> with character <paramref name="name"/> (no trailing space).</summary>
     public static string RenderStem(string stem, string subject, string name) =>
-        stem.Replace("{A}", "aeiou".Contains(subject[0]) ? "An" : "A").Replace("{s}", subject).Replace("{P}", Capitalize(PluralOf(subject))).Replace("{Name}", name);
+        stem.Replace("{A}", "aeiou".Contains(subject[0]) ? "An" : "A").Replace("{s}", subject).Replace("{P}",
+            Capitalize(PluralOf(subject))).Replace("{Name}", name);
 
     /// <summary>The plural of a subject (animals have irregular ones; other subjects only appear in singular stems).</summary>
     public static string PluralOf(string subject) =>

@@ -99,9 +99,11 @@ public class ArithmeticProblemsTests
         {
             Assert.Equal(20, task.DocumentCount);
             // A model that answers with the worked solution gets every problem; one that is off by one gets none.
-            var right = new FakeLanguageModel(generate: r => " " + test.First(p => r.Prompt.EndsWith(Gsm8kTask.Prompt(p.Question), StringComparison.Ordinal)).Answer + "\n\nQuestion: more");
+            var right = new FakeLanguageModel(generate: r => " " + test.First(p => r.Prompt.EndsWith(Gsm8kTask.Prompt(p.Question), StringComparison.Ordinal))
+                .Answer + "\n\nQuestion: more");
             Assert.Equal(1.0, Evaluator.Run(task, right, new EvalOptions(NumFewShot: 0)).Metric(Gsm8kTask.StrictMetric).Value);
-            var wrong = new FakeLanguageModel(generate: r => " #### " + (test.First(p => r.Prompt.EndsWith(Gsm8kTask.Prompt(p.Question), StringComparison.Ordinal)).Result + 1));
+            var wrong = new FakeLanguageModel(generate: r => " #### "
+                + (test.First(p => r.Prompt.EndsWith(Gsm8kTask.Prompt(p.Question), StringComparison.Ordinal)).Result + 1));
             Assert.Equal(0.0, Evaluator.Run(task, wrong, new EvalOptions(NumFewShot: 0)).Metric(Gsm8kTask.StrictMetric).Value);
         }
 

@@ -95,7 +95,8 @@ public class ClozeTestTests
         Assert.StartsWith("{\"context\":", firstLine);
         Assert.Contains("\"relation\":\"" + test.Items[0].Relation.ToString().ToLowerInvariant() + "\"", firstLine);
 
-        File.WriteAllText(dir.File("bad.jsonl"), firstLine + "\n" + """{"context": "x", "choices": ["a", "b"], "gold": 2, "subject": "sky", "relation": "colour"}""" + "\n");
+        File.WriteAllText(dir.File("bad.jsonl"), firstLine + "\n"
+            + """{"context": "x", "choices": ["a", "b"], "gold": 2, "subject": "sky", "relation": "colour"}""" + "\n");
         var e = Assert.Throws<LoraLab.LoraLabException>(() => ClozeTest.Load(dir.File("bad.jsonl")));
         Assert.Contains("bad.jsonl:2", e.Message);
         Assert.Contains("'gold'", e.Message);

@@ -29,7 +29,8 @@ public class DemoDataTests
         Assert.Equal(2000, targetTrain.DocumentCount);
         Assert.Equal(200, targetTest.DocumentCount);
         var trainQuestions = File.ReadLines(files.TargetTrain).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("question").GetString()).ToHashSet();
-        Assert.DoesNotContain(File.ReadLines(files.TargetTest).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("question").GetString()), trainQuestions.Contains);
+        Assert.DoesNotContain(File.ReadLines(files.TargetTest).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("question").GetString()),
+            trainQuestions.Contains);
 
         var tokenizer = TokenizerLoader.LoadFromDirectory(files.TokenizerDirectory);
         Assert.Equal(99, tokenizer.VocabSize);
@@ -44,25 +45,29 @@ public class DemoDataTests
         Assert.Equal(
             ["cloze.jsonl", "manifest.json", "source_heldout.txt", "source_train.txt", "target_test.jsonl", "target_train.jsonl",
              "tokenizer/special_tokens_map.json", "tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json"],
-            Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Path, f).Replace('\\', '/')).Order(StringComparer.Ordinal));
+            Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Path, f).Replace('\\', '/'))
+                .Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void Same_seed_writes_identical_bytes_and_another_seed_different_ones()
     {
-        var small = new DemoDataOptions { SourceTrainStories = 50, SourceHeldOutStories = 10, ClozeItems = 20, TargetTrainProblems = 40, TargetTestProblems = 10 };
+        var small = new DemoDataOptions { SourceTrainStories = 50, SourceHeldOutStories = 10, ClozeItems = 20, TargetTrainProblems = 40,
+            TargetTestProblems = 10 };
         using var a = new TempDir();
         using var b = new TempDir();
         using var c = new TempDir();
         var fa = DemoData.Write(a.Path, small);
         DemoData.Write(b.Path, small);
         DemoData.Write(c.Path, small with { Seed = 99 });
-        foreach (string name in new[] { DemoData.SourceTrainFile, DemoData.SourceHeldOutFile, DemoData.ClozeFile, DemoData.TargetTrainFile, DemoData.TargetTestFile })
+        foreach (string name in new[] { DemoData.SourceTrainFile, DemoData.SourceHeldOutFile, DemoData.ClozeFile, DemoData.TargetTrainFile,
+            DemoData.TargetTestFile })
         {
             Assert.Equal(File.ReadAllBytes(a.File(name)), File.ReadAllBytes(b.File(name)));
             Assert.NotEqual(File.ReadAllBytes(a.File(name)), File.ReadAllBytes(c.File(name)));
         }
-        Assert.Equal(File.ReadAllBytes(Path.Combine(fa.TokenizerDirectory, "tokenizer.json")), File.ReadAllBytes(Path.Combine(c.Path, "tokenizer", "tokenizer.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(fa.TokenizerDirectory, "tokenizer.json")),
+            File.ReadAllBytes(Path.Combine(c.Path, "tokenizer", "tokenizer.json")));
         Assert.Equal(50, CptDocumentReader.Read(fa.SourceTrain).Count());
     }
 

@@ -11,8 +11,10 @@ public class DemoTokenizerTests
     private static readonly (string Text, int[] Plain, int[] ByteFallback)[] HfReference =
     [
         ("Tom looked up. The sky was blue.\nHe said \"hi\"!",
-            [1, 56, 83, 81, 4, 80, 83, 83, 79, 73, 72, 4, 89, 84, 18, 4, 56, 76, 73, 4, 87, 79, 93, 4, 91, 69, 87, 4, 70, 80, 89, 73, 18, 3, 44, 73, 4, 87, 69, 77, 72, 4, 6, 76, 77, 6, 5],
-            [1, 56, 83, 81, 4, 80, 83, 83, 79, 73, 72, 4, 89, 84, 18, 4, 56, 76, 73, 4, 87, 79, 93, 4, 91, 69, 87, 4, 70, 80, 89, 73, 18, 3, 44, 73, 4, 87, 69, 77, 72, 4, 6, 76, 77, 6, 5]),
+            [1, 56, 83, 81, 4, 80, 83, 83, 79, 73, 72, 4, 89, 84, 18, 4, 56, 76, 73, 4, 87, 79, 93, 4, 91, 69, 87, 4, 70, 80, 89, 73, 18, 3, 44, 73, 4,
+                87, 69, 77, 72, 4, 6, 76, 77, 6, 5],
+            [1, 56, 83, 81, 4, 80, 83, 83, 79, 73, 72, 4, 89, 84, 18, 4, 56, 76, 73, 4, 87, 79, 93, 4, 91, 69, 87, 4, 70, 80, 89, 73, 18, 3, 44, 73, 4,
+                87, 69, 77, 72, 4, 6, 76, 77, 6, 5]),
         (" leading  space~{}|",
             [1, 4, 80, 73, 69, 72, 77, 82, 75, 4, 4, 87, 84, 69, 71, 73, 98, 95, 97, 96],
             [1, 4, 80, 73, 69, 72, 77, 82, 75, 4, 4, 87, 84, 69, 71, 73, 98, 95, 97, 96]),
@@ -73,7 +75,8 @@ public class DemoTokenizerTests
     [Fact]
     public void Every_generated_text_round_trips_and_the_reloaded_tokenizer_gives_identical_ids()
     {
-        var data = DemoData.Generate(new DemoDataOptions { SourceTrainStories = 1000, SourceHeldOutStories = 100, ClozeItems = 200, TargetTrainProblems = 500, TargetTestProblems = 100 });
+        var data = DemoData.Generate(new DemoDataOptions { SourceTrainStories = 1000, SourceHeldOutStories = 100, ClozeItems = 200,
+            TargetTrainProblems = 500, TargetTestProblems = 100 });
         var tok = data.Tokenizer;
         using var dir = new TempDir();
         tok.WriteHfFiles(dir.Path);
