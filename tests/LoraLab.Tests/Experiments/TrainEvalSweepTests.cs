@@ -8,14 +8,16 @@ namespace LoraLab.Tests.Experiments;
 /// <summary>A real (tiny) sweep: stories260K trained for a few steps per grid point, evaluated, indexed, reported.</summary>
 public class TrainEvalSweepTests
 {
+    /// <summary>What both sweeps train and evaluate on (skipped without ../shared): model, tokenizer, training and source text.</summary>
+    private static (string Bin, string Tok, string Gsm, string Stories) SharedInputs() =>
+        (SharedFiles.Require(SharedFiles.Stories260KBin), SharedFiles.Require(SharedFiles.Tok512Model),
+            SharedFiles.Require(SharedFiles.Gsm8kTrain), SharedFiles.Require(SharedFiles.TinyStories));
+
     [SkippableFact]
     [Trait("Category", "Slow")]
     public void SweepTrainsEvaluatesAndFeedsTheReport()
     {
-        string bin = SharedFiles.Require(SharedFiles.Stories260KBin);
-        string tok = SharedFiles.Require(SharedFiles.Tok512Model);
-        string gsm = SharedFiles.Require(SharedFiles.Gsm8kTrain);
-        string stories = SharedFiles.Require(SharedFiles.TinyStories);
+        var (bin, tok, gsm, stories) = SharedInputs();
         using var dir = new TempDir();
         string sweep = dir.File("sweep.yaml");
         File.WriteAllText(sweep, $"""
@@ -73,10 +75,7 @@ public class TrainEvalSweepTests
     [Trait("Category", "Slow")]
     public void SweepEvaluatesEveryCheckpointOfAPointWhenAsked()
     {
-        string bin = SharedFiles.Require(SharedFiles.Stories260KBin);
-        string tok = SharedFiles.Require(SharedFiles.Tok512Model);
-        string gsm = SharedFiles.Require(SharedFiles.Gsm8kTrain);
-        string stories = SharedFiles.Require(SharedFiles.TinyStories);
+        var (bin, tok, gsm, stories) = SharedInputs();
         using var dir = new TempDir();
         string sweep = dir.File("sweep.yaml");
         File.WriteAllText(sweep, $$"""

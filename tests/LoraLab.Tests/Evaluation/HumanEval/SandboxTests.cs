@@ -74,51 +74,38 @@ public class SandboxTests
     }
 
     [SkippableFact]
-    public void FilesOutsideTheTempDirAreUntouched()
-    {
-        var sandbox = SandboxTestSupport.Create();
-        using var dir = new TempDir();
-        string victim = dir.File("victim.txt");
-        File.WriteAllText(victim, "original");
-        string program = $$"""
-            import os, shutil, pathlib
-            victim = {{PyString(victim)}}
-            attempts = [
-                lambda: os.remove(victim),
-                lambda: open(victim, "w").write("pwned"),
-                lambda: pathlib.Path(victim).write_text("pwned"),
-                lambda: open(victim + ".new", "w").write("new"),
-                lambda: shutil.rmtree(os.path.dirname(victim)),
-            ]
-            for attempt in attempts:
-                try:
-                    attempt()
-                except Exception:
-                    pass
-            """;
-        sandbox.Run(program);
-        Assert.Equal("original", File.ReadAllText(victim));
-        Assert.Equal([victim], Directory.GetFiles(dir.Path));
-    }
+    public void FilesOutsideTheTempDirAreUntouched() =>
+        AssertAttemptsLeaveTheFile(SandboxTestSupport.Create(), "import os, shutil, pathlib",
+            "os.remove(victim)",
+            "open(victim, \"w\").write(\"pwned\")",
+            "pathlib.Path(victim).write_text(\"pwned\")",
+            "open(victim + \".new\", \"w\").write(\"new\")",
+            "shutil.rmtree(os.path.dirname(victim))");
 
     [SkippableFact]
     public void LandlockStopsFileWritesThatBypassPythonGuards()
     {
         var sandbox = SandboxTestSupport.Create();
         Skip.IfNot(sandbox.Environment.HasLandlock, "Landlock is unavailable here: only Python-level guards protect files");
+        AssertAttemptsLeaveTheFile(sandbox, "import io, posix",
+            "posix.unlink(victim)",
+            "io.FileIO(victim, \"w\").write(b\"pwned\")",
+            "posix.open(victim, posix.O_WRONLY | posix.O_TRUNC)",
+            "posix.rename(victim, victim + \".moved\")");
+    }
+
+    /// <summary>
+    /// Runs each Python expression of <paramref name="attempts"/> against a file outside the sandbox's temp dir (errors
+    /// ignored); afterwards the file and its directory must be as they were.
+    /// </summary>
+    private static void AssertAttemptsLeaveTheFile(PythonSandbox sandbox, string imports, params string[] attempts)
+    {
         using var dir = new TempDir();
         string victim = dir.File("victim.txt");
         File.WriteAllText(victim, "original");
-        string program = $$"""
-            import io, posix
-            victim = {{PyString(victim)}}
-            for attempt in (lambda: posix.unlink(victim), lambda: io.FileIO(victim, "w").write(b"pwned"),
-                            lambda: posix.open(victim, posix.O_WRONLY | posix.O_TRUNC), lambda: posix.rename(victim, victim + ".moved")):
-                try:
-                    attempt()
-                except Exception:
-                    pass
-            """;
+        string program = $"{imports}\nvictim = {PyString(victim)}\nfor attempt in [\n"
+            + string.Concat(attempts.Select(a => $"    lambda: {a},\n"))
+            + "]:\n    try:\n        attempt()\n    except Exception:\n        pass\n";
         sandbox.Run(program);
         Assert.Equal("original", File.ReadAllText(victim));
         Assert.Equal([victim], Directory.GetFiles(dir.Path));
