@@ -109,9 +109,9 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     }
 
     /// <summary>
-    /// A float32 row block (about 1 MB) that receives dropout(rows of a tensor), one per thread and reused by every call:
-    /// a fresh 1 MB buffer per call, allocated between saved activations, left holes in glibc's heap worth ~60 MB of
-    /// peak RSS at the small benchmark shape. Blocks of another dtype (bf16) are computed in float32 and cast back.
+    /// A float32 row block (about 1 MB) that receives dropout(rows of a tensor), one per thread and reused by every call,
+    /// because a fresh 1 MB buffer per call, allocated between saved activations, leaves holes in glibc's heap that raise
+    /// peak RSS. Blocks of another dtype (bf16) are computed in float32 and cast back.
     /// </summary>
     private sealed class DropBuffer
     {

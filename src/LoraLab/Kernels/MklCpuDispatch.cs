@@ -8,8 +8,8 @@ namespace LoraLab.Kernels;
 /// Lets the MKL inside TorchSharp's libtorch use its fast kernels on non-Intel x86 CPUs.
 /// <para>
 /// MKL chooses its code path through <c>mkl_serv_intel_cpu_true</c>: on any CPU whose vendor is not "GenuineIntel" it
-/// returns 0 and MKL falls back to generic kernels, whatever instruction sets the CPU reports (measured on an AMD EPYC
-/// with AVX-512: fp32 GEMM at ~175 instead of ~355 GFLOP/s, vector exp 3× slower). The documented switch for that
+/// returns 0 and MKL falls back to generic kernels, whatever instruction sets the CPU reports (on an AVX-512 CPU of
+/// another vendor: fp32 GEMM at about half the speed, vector exp about 3× slower). The documented switch for that
 /// (MKL_DEBUG_CPU_TYPE) was removed from MKL in 2020. Same mathematics, different kernels: MKL still picks among its
 /// kernels by the CPU's reported features (cpuid), so it never runs an instruction the CPU lacks.
 /// </para>
