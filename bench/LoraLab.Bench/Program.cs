@@ -10,6 +10,8 @@ using static TorchSharp.torch;
 //   (no mode)                      generation tokens/s (KV cache, greedy, batch 1 and 8) and the fp32 GEMM ceiling
 //   --training [--medium] [--repeats N]  training tokens/s and peak memory, LoRA and full, side by side with the PyTorch peer
 //   --eval                         multiple-choice scoring (shared context vs per pair) and HumanEval sandbox executions/s
+//   --llama2c-run DIR              batch-1 greedy decode against llama2.c's run.c (built from DIR/run.c), same thread count
+//   --decode-profile               where a batch-1 decode step's time goes (TorchSharp path piece by piece, fused decoder)
 LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
 if (args.Length >= 3 && args[0] == "--train-one") // --train-one SHAPE MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
@@ -27,6 +29,11 @@ Console.WriteLine($"CPU bf16 arithmetic: {CpuFeatures.Bf16Support()}");
 if (args.Contains("--training"))
 {
     TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));
+    return;
+}
+if (BenchArgs.Value(args, "--llama2c-run") is string llama2c)
+{
+    Llama2cPeer.Run(llama2c, shared);
     return;
 }
 if (args.Contains("--decode-profile"))
