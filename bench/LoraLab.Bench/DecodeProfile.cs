@@ -11,7 +11,8 @@ namespace LoraLab.Bench;
 /// </summary>
 public static class DecodeProfile
 {
-    public static void Run()
+    /// <param name="fusedOnly">Time only the fused decoder (quick).</param>
+    public static void Run(string shared, bool fusedOnly)
     {
         var config = Shapes.Stories15M;
         manual_seed(0);
@@ -33,6 +34,28 @@ public static class DecodeProfile
             double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / n;
             rows.Add([name, $"{sw.Elapsed.TotalMilliseconds * 1000 / n:F1} µs", $"{cpu:F1} µs"]);
         }
+        if (!fusedOnly) TimeReference(model, config, Time);
+        foreach (int t in new[] { 1, get_num_threads() }.Distinct())
+        {
+            using var fused = LoraLab.Kernels.KernelSwitch.UseReference(false);
+            using var decoder = new LoraLab.Generation.FusedDecoder(model, config.MaxPositionEmbeddings, t);
+            int at = 0;
+            Time($"fused decoder step, {t} thread(s)", 240, () => { decoder.Step(5, at); at = (at + 1) % 248; });
+        }
+        string bin = Path.Combine(shared, "models", "stories260K", "stories260K.bin");
+        if (File.Exists(bin))
+        {
+            using var fused = LoraLab.Kernels.KernelSwitch.UseReference(false);
+            using var tiny = LoraLab.Checkpoints.Llama2cCheckpoint.LoadModel(bin);
+            using var decoder = new LoraLab.Generation.FusedDecoder(tiny, 512, 1);
+            int at = 0;
+            Time("stories260K fused decoder step, 1 thread, positions 0..511", 2048, () => { decoder.Step(5, at); at = (at + 1) % 512; });
+        }
+        Table.Print(["decode piece (stories15M shape, batch 1)", "wall time per call", "process CPU time per call"], rows);
+    }
+
+    private static void TimeReference(LlamaForCausalLM model, LlamaConfig config, Action<string, int, Action> Time)
+    {
         using var ids = tensor(new long[] { 5 }, new long[] { 1, 1 }); // (1, 1)
         var cache = new KvCache(config, 1, config.MaxPositionEmbeddings, ScalarType.Float32);
         void Fresh()
@@ -64,13 +87,5 @@ public static class DecodeProfile
         Time("  its MLP", 300, () => { using var s = NewDisposeScope(); layer.Mlp.call(x); });
         cos.Dispose();
         sin.Dispose();
-        foreach (int t in new[] { 1, get_num_threads() }.Distinct())
-        {
-            using var fused = LoraLab.Kernels.KernelSwitch.UseReference(false);
-            using var decoder = new LoraLab.Generation.FusedDecoder(model, config.MaxPositionEmbeddings, t);
-            int at = 0;
-            Time($"fused decoder step, {t} thread(s)", 240, () => { decoder.Step(5, at); at = (at + 1) % 248; });
-        }
-        Table.Print(["decode piece (stories15M shape, batch 1)", "wall time per call", "process CPU time per call"], rows);
     }
 }

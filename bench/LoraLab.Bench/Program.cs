@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 //   --training [--medium] [--repeats N]  training tokens/s and peak memory, LoRA and full, side by side with the PyTorch peer
 //   --eval                         multiple-choice scoring (shared context vs per pair) and HumanEval sandbox executions/s
 //   --llama2c-run DIR              batch-1 greedy decode against llama2.c's run.c (built from DIR/run.c), same thread count
-//   --decode-profile               where a batch-1 decode step's time goes (TorchSharp path piece by piece, fused decoder)
+//   --decode-profile [--fused-only] where a batch-1 decode step's time goes (TorchSharp path piece by piece, fused decoder)
 LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
 if (args.Length >= 3 && args[0] == "--train-one") // --train-one SHAPE MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
@@ -38,7 +38,7 @@ if (BenchArgs.Value(args, "--llama2c-run") is string llama2c)
 }
 if (args.Contains("--decode-profile"))
 {
-    DecodeProfile.Run();
+    DecodeProfile.Run(shared, args.Contains("--fused-only"));
     return;
 }
 if (args.Contains("--eval"))

@@ -103,10 +103,10 @@ internal sealed unsafe class FusedDecoder : IDisposable
         threads = new DecodeThreads(threadCount);
         qkvBody = Qkv;
         attentionBody = Attention;
-        outBody = (r0, r1) => DecodeMath.MatVec(weights[layer].Wo, attnOut, xb2, qDim, r0, r1);
+        outBody = (r0, r1) => DecodeMath.MatVec(weights[layer].Wo, attnOut, xb2, qDim, dim, r0, r1);
         gateUpBody = GateUp;
-        downBody = (r0, r1) => DecodeMath.MatVec(weights[layer].Wd, hb, xb2, hidden, r0, r1);
-        classifierBody = (r0, r1) => DecodeMath.MatVec(classifier, xb, logits, dim, r0, r1);
+        downBody = (r0, r1) => DecodeMath.MatVec(weights[layer].Wd, hb, xb2, hidden, dim, r0, r1);
+        classifierBody = (r0, r1) => DecodeMath.MatVec(classifier, xb, logits, dim, vocab, r0, r1);
     }
 
     /// <summary>
@@ -161,7 +161,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     private void Segment(float* w, float* y, int first, int rows, int r0, int r1)
     {
         int a = Math.Max(r0, first) - first, b = Math.Min(r1, first + rows) - first;
-        if (a < b) DecodeMath.MatVec(w, xb, y, dim, a, b);
+        if (a < b) DecodeMath.MatVec(w, xb, y, dim, rows, a, b);
     }
 
     /// <summary>Heads [h0, h1): softmax(q·Kᵀ/√D) V over positions 0..pos of the head's key/value head.</summary>
@@ -184,8 +184,8 @@ internal sealed unsafe class FusedDecoder : IDisposable
     private void GateUp(int r0, int r1)
     {
         var w = weights[layer];
-        DecodeMath.MatVec(w.Wg, xb, hb, dim, r0, r1);
-        DecodeMath.MatVec(w.Wu, xb, hb2, dim, r0, r1);
+        DecodeMath.MatVec(w.Wg, xb, hb, dim, hidden, r0, r1);
+        DecodeMath.MatVec(w.Wu, xb, hb2, dim, hidden, r0, r1);
         DecodeMath.SiluMul(hb, hb2, r0, r1);
     }
 

@@ -18,7 +18,7 @@ public unsafe class DecodeKernelTests
         var y = new float[rows];
         fixed (float* pw = w, px = x, py = y)
         {
-            DecodeMath.MatVec(pw, px, py, n, 0, rows);
+            DecodeMath.MatVec(pw, px, py, n, rows, 0, rows);
         }
         for (int r = 0; r < rows; r++)
         {
