@@ -79,8 +79,12 @@ public static class PeftAdapter
         foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
             if (o[key] is JsonObject pat && pat.Count > 0) throw new LoraLabException($"{path}: '{key}' (per-module ranks/alphas) is not supported; " +
                 "use one r and lora_alpha.");
-        foreach (var key in new[] { "modules_to_save", "layers_to_transform" })
-            if (o[key] is JsonArray arr && arr.Count > 0) throw new LoraLabException($"{path}: '{key}' is not supported.");
+        // keys that add weights or narrow where the adapter applies: any value but null, [] or "" is refused
+        foreach (var key in new[] { "modules_to_save", "layers_to_transform", "exclude_modules", "target_parameters", "layer_replication" })
+            if (o[key] is JsonNode v && v is not JsonArray { Count: 0 } && !(v is JsonValue sv && sv.TryGetValue(out string? text) && text.Length == 0))
+                throw new LoraLabException($"{path}: '{key}' ({v.ToJsonString()}) is not supported; LoraLab applies an adapter to its " +
+                    "target_modules in every layer.");
+        if (Flag("lora_bias")) throw new LoraLabException($"{path}: 'lora_bias' true (a trainable bias on lora_B) is not supported.");
         int r = o["r"] is JsonValue rv && rv.TryGetValue(out int ri) ? ri : throw new LoraLabException($"{path}: 'r' must be an integer.");
         double alpha = o["lora_alpha"] is JsonValue av && av.TryGetValue(out double ad) ? ad : 8; // PEFT's default lora_alpha
         double dropout = o["lora_dropout"] is JsonValue dv && dv.TryGetValue(out double dd) ? dd : 0.0;

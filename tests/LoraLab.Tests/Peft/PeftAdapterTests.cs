@@ -91,6 +91,14 @@ public class PeftAdapterTests
     [InlineData("\"bias\": \"none\"", "\"bias\": \"all\"", "bias")]
     [InlineData("\"rank_pattern\": {}", "\"rank_pattern\": {\"q_proj\": 8}", "rank_pattern")]
     [InlineData("\"target_modules\": [\"q_proj\"]", "\"target_modules\": [\"c_attn\"]", "c_attn")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"layers_to_transform\": 3", "layers_to_transform")]         // an int is one layer
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"layers_to_transform\": [0, 1]", "layers_to_transform")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"exclude_modules\": \".*layers\\\\.0\\\\..*\"", "exclude_modules")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"exclude_modules\": [\"down_proj\"]", "exclude_modules")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"target_parameters\": [\"experts.gate_up_proj\"]", "target_parameters")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"layer_replication\": [[0, 2]]", "layer_replication")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"lora_bias\": true", "lora_bias")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"none\", \"modules_to_save\": [\"lm_head\"]", "modules_to_save")]
     public void UnsupportedAdapterConfigsAreRefused(string from, string to, string expected)
     {
         using var dir = new TempDir();
@@ -99,6 +107,19 @@ public class PeftAdapterTests
             """.Replace(from, to));
         var e = Assert.Throws<LoraLabException>(() => PeftAdapter.ReadConfig(dir.Path));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void PeftsSavedDefaultsForUnusedFeaturesAreAccepted()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("adapter_config.json"), """
+            {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"], "bias": "none",
+             "modules_to_save": null, "layers_to_transform": null, "layers_pattern": null, "exclude_modules": null,
+             "target_parameters": null, "layer_replication": null, "lora_bias": false, "rank_pattern": {}, "alpha_pattern": {}}
+            """);
+        var (config, _) = PeftAdapter.ReadConfig(dir.Path);
+        Assert.Equal(["q_proj", "v_proj"], config.TargetModules);
     }
 
     private static byte[] F32(float[] v)
