@@ -49,7 +49,15 @@ public static class PeftTargetModules
         {
             throw new LoraLabException($"{path}: 'target_modules' \"{pattern}\" is not a regular expression ({e.Message}).");
         }
-        return Select(regex.IsMatch, path, $"'target_modules' pattern \"{pattern}\"");
+        try
+        {
+            return Select(regex.IsMatch, path, $"'target_modules' pattern \"{pattern}\"");
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new LoraLabException($"{path}: 'target_modules' \"{pattern}\" takes over a second to match one module name; simplify it " +
+                "or list the modules.");
+        }
     }
 
     private static IReadOnlyList<string> FromList(IReadOnlyList<string> entries, string path)
