@@ -57,8 +57,10 @@ public sealed class DemoBaseModel
             LlamaCheckpoint.Save(model, init);
         }
         foreach (var f in tokenizerFiles) AtomicFile.Copy(f, Path.Combine(init, Path.GetFileName(f)));
-        log.WriteLine($"pretraining the base model ({plan.PretrainSteps} steps of {plan.BatchSize}×{plan.SeqLen} tokens) on the generated stories …");
-        var config = DemoConfigs.Pretrain(init, files.SourceTrain, Path.Combine(workDir, "pretrain"), plan, options.Seed);
+        var texts = plan.Data.PretrainProblems > 0 ? new[] { files.SourceTrain, files.PretrainProblems } : new[] { files.SourceTrain };
+        log.WriteLine($"pretraining the base model ({plan.PretrainSteps} steps of {plan.BatchSize}×{plan.SeqLen} tokens) on the generated stories" +
+            (plan.Data.PretrainProblems > 0 ? $" and {plan.Data.PretrainProblems} word problems …" : " …"));
+        var config = DemoConfigs.Pretrain(init, texts, Path.Combine(workDir, "pretrain"), plan, options.Seed);
         using var trainer = new Trainer(config, new TrainerOptions { Console = log });
         trainer.Setup();
         trainer.Train();

@@ -7,8 +7,11 @@ namespace LoraLab.Experiments.Demo;
 /// <summary>The demo's run configs, written as the same YAML a user would give <c>loralab train</c> (kept in each run directory).</summary>
 public static class DemoConfigs
 {
-    /// <summary>Continued pretraining of the random base model on the source stories (AdamW, cosine schedule).</summary>
-    public static RunConfig Pretrain(string modelDir, string sourceText, string runDir, DemoPlan plan, int seed) => RunConfigLoader.Parse(
+    /// <summary>
+    /// Pretraining of the random base model on <paramref name="texts"/> (the source stories, and the plan's small mix of
+    /// word problems when it has one) with AdamW and a cosine schedule.
+    /// </summary>
+    public static RunConfig Pretrain(string modelDir, IReadOnlyList<string> texts, string runDir, DemoPlan plan, int seed) => RunConfigLoader.Parse(
         Inv($"""
         model:
           path: {Quote(modelDir)}
@@ -24,7 +27,7 @@ public static class DemoConfigs
           alpha_f: 0.1
         data:
           regime: cpt
-          paths: [{Quote(sourceText)}]
+          paths: [{string.Join(", ", texts.Select(Quote))}]
           seq_len: {plan.SeqLen}
         """) + RunSettings(plan.PretrainSteps, plan.BatchSize, seed, runDir), Path.Combine(runDir, "demo-pretrain.yaml"));
 

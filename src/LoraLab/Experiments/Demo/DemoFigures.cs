@@ -6,7 +6,8 @@ namespace LoraLab.Experiments.Demo;
 
 /// <summary>
 /// One figure per finding, numbered as the findings are: learning curves (1), forgetting curves (2), the trade-off (3),
-/// the regularisation baselines (4), diversity (5), ΔW's rank (6), the learning-rate sweeps (7) and target modules (7b).
+/// the regularisation baselines (4), diversity (5), ΔW's rank (6), the learning-rate sweeps (7) and target modules (7b);
+/// then intruder dimensions against forgetting (beyond the paper).
 /// Full finetuning is drawn in black, LoRA in colours, regularised full finetuning in greys.
 /// </summary>
 public static class DemoFigures
@@ -57,6 +58,11 @@ public static class DemoFigures
             new("finding7b_targets.png", "Finding 7b: target modules",
                 "Final target loss of LoRA on all, MLP-only and attention-only modules at LoRA's best learning rate, mean over seeds; lower is more learned.",
                 Bars("LoRA target modules", "final target loss (nats/token)", Targets(s))),
+            new("intruders.png", "Beyond the paper: intruder dimensions and forgetting",
+                "Forgetting (source loss rise) against intruder dimensions at every checkpoint of every run of the first seed, from the base " +
+                "model at (0, 0). " + DemoIntruderTrend.Describe(s),
+                Lines("Intruder dimensions vs forgetting", "intruder dimensions (sum over projections)", "source loss rise (nats/token)",
+                    s.Runs.Where(r => r.Seed == s.Plan.Seeds[0]).Select(IntruderLine(s)).ToList(), markers: true)),
         };
         return figures;
     }
@@ -64,6 +70,14 @@ public static class DemoFigures
     // Full and LoRA (both ranks, all modules) at their best rates, every seed.
     private static IEnumerable<DemoRunResult> Best(DemoStudy s) => s.Seeds.SelectMany(seed =>
         new[] { s.Full(seed), s.Lora(seed), s.Lora(seed, rank: s.Plan.LargeRank) }.OfType<DemoRunResult>());
+
+    // A run's checkpoints that measured intruders: (intruders, source loss rise).
+    private static Func<DemoRunResult, Series> IntruderLine(DemoStudy s) => r =>
+    {
+        var points = r.Evaluations.Where(e => e.Intruders is not null).ToList();
+        return new Series(Name(r), [.. points.Select(e => (double)e.Intruders!.Value)],
+            [.. points.Select(e => e.SourceLoss - r.Evaluations[0].SourceLoss)], ColorOf(s, r), LinePattern.Solid);
+    };
 
     private static Series Along(DemoRunResult r, Func<DemoMetrics, double> y, Color color) =>
         new(Name(r), [.. r.Evaluations.Select(e => (double)e.TokensSeen)], [.. r.Evaluations.Select(y)], color, Patterns[(int)(r.Seed % Patterns.Length)]);

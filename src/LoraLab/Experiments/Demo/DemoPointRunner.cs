@@ -46,7 +46,9 @@ public sealed class DemoPointRunner : ISweepPointRunner
         var config = point.Config;
         config.RunDir = runDir;
         var evalSteps = plan.EvalSteps();
-        var evaluations = new List<DemoMetrics> { baseline };
+        using var intruders = new DemoIntruders(baseDir);
+        // the base model against itself: every top singular vector is one of its own, so none intrudes
+        var evaluations = new List<DemoMetrics> { baseline with { Intruders = 0 } };
         var losses = new List<LossPoint>();
         using var trainer = new Trainer(config, new TrainerOptions
         {
@@ -56,7 +58,8 @@ public sealed class DemoPointRunner : ISweepPointRunner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (t.LastLoss is double l) losses.Add(new LossPoint { Step = step, Loss = l });
-                if (evalSteps.Contains(step)) evaluations.Add(evaluator.Evaluate(t.Model, step, t.TokensSeen));
+                if (evalSteps.Contains(step))
+                    evaluations.Add(evaluator.Evaluate(t.Model, step, t.TokensSeen) with { Intruders = intruders.Count(t.Model) });
             },
         });
         trainer.Setup();
@@ -86,6 +89,7 @@ public sealed class DemoPointRunner : ISweepPointRunner
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {result.Label}, seed {result.Seed}: target loss {result.Final.TargetLoss:F3} (acc {result.Final.TargetAccuracy:P0}), " +
             $"source loss {result.Final.SourceLoss:F3} ({result.Forgetting:+0.000;-0.000}), ΔW rank {result.MeanDeltaRank:F1}, " +
+            $"intruders {result.Final.Intruders}, " +
             $"distinct-2 {diversity.Distinct2:F3} [{result.Seconds:F0} s]"));
         return new SweepPointResult
         {
@@ -97,6 +101,7 @@ public sealed class DemoPointRunner : ISweepPointRunner
                 ["target_accuracy"] = result.Final.TargetAccuracy,
                 ["forgetting_nats"] = result.Forgetting,
                 ["delta_rank"] = result.MeanDeltaRank,
+                ["intruders"] = (double?)result.Final.Intruders ?? double.NaN,
                 ["distinct_2"] = diversity.Distinct2,
                 ["steps"] = trainer.Step,
                 ["tokens_seen"] = trainer.TokensSeen,

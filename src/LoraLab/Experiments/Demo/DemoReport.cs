@@ -34,15 +34,18 @@ public static class DemoReport
     {
         string Row(string name, DemoMetrics m, string rank, string div, string secs) => string.Create(CultureInfo.InvariantCulture,
             $"| {name,-46} | {m.TargetLoss,11:F3} | {m.TargetAccuracy,10:P0} | {m.SourceLoss,11:F3} | {Pct(m.ClozeAccuracy),9} " +
-            $"| {rank,7} | {div,10} | {secs,6} |");
+            $"| {rank,7} | {(m.Intruders?.ToString(CultureInfo.InvariantCulture) ?? "-"),9} | {div,10} | {secs,6} |");
         o.WriteLine();
-        o.WriteLine("| run                                            | target loss | target acc | source loss | cloze acc | ΔW rank | distinct-2 | time s |");
-        o.WriteLine("|------------------------------------------------|-------------|------------|-------------|-----------|---------|------------|--------|");
+        o.WriteLine("| run                                            | target loss | target acc | source loss | cloze acc | ΔW rank " +
+            "| intruders | distinct-2 | time s |");
+        o.WriteLine("|------------------------------------------------|-------------|------------|-------------|-----------|---------" +
+            "|-----------|------------|--------|");
         o.WriteLine(Row("base model", study.Baseline, "-", F($"{study.BaseDiversity.Distinct2:F3}"), "-"));
         foreach (var r in study.Runs)
             o.WriteLine(Row(r.RunId, r.Final, F($"{r.MeanDeltaRank:F1}"), F($"{r.Diversity.Distinct2:F3}"), F($"{r.Seconds:F0}")));
         o.WriteLine();
         foreach (var f in findings) o.WriteLine($"[{f.VerdictText}] {f.Statement}\n    {f.Evidence}");
+        o.WriteLine($"[beyond] {DemoIntruderTrend.Describe(study)}");
         int held = findings.Count(f => f.Verdict == FindingVerdict.Holds), failed = findings.Count(f => f.Verdict == FindingVerdict.DoesNotHold);
         o.WriteLine($"\n{held} of {findings.Count} findings held, {failed} did not, {findings.Count - held - failed} inconclusive.");
     }

@@ -44,7 +44,7 @@ public class DemoRunnerTests
         for (int i = 0; i < 7; i++) Assert.StartsWith($"({i + 1}, §4.", summary.Findings[i].Statement);
         Assert.All(summary.Findings, f => Assert.DoesNotContain("NaN", f.Evidence));
         foreach (string f in new[] { "finding1_learning", "finding2_forgetting", "finding3_tradeoff", "finding4_regularisation",
-                     "finding5_diversity", "finding6_rank", "finding7_lr_sweep", "finding7b_targets", "learning_vs_forgetting" })
+                     "finding5_diversity", "finding6_rank", "finding7_lr_sweep", "finding7b_targets", "intruders", "learning_vs_forgetting" })
             Assert.True(File.Exists(Path.Combine(dir.Path, "report", f + ".png")), f);
         foreach (string sweep in new[] { "lr-full", "lr-lora", "targets", "large-rank", "full-weight-decay", "full-dropout" })
             Assert.True(File.Exists(Path.Combine(dir.Path, "sweeps", sweep + ".yaml")), sweep);

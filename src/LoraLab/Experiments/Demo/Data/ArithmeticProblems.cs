@@ -24,7 +24,7 @@ public static partial class ArithmeticProblems
     /// </summary>
     public const string IftTemplate = "Question: {prompt}\nAnswer: ";
 
-    private const ulong TrainStream = 0xA217_0001, TestStream = 0xA217_0002;
+    private const ulong TrainStream = 0xA217_0001, TestStream = 0xA217_0002, PretrainStream = 0xA217_0003;
 
     private static readonly string[] Items =
         ["apples", "pencils", "stickers", "marbles", "cookies", "books", "flowers", "balloons", "shells", "eggs", "candies", "crayons", "cards", "toy cars"];
@@ -36,6 +36,12 @@ public static partial class ArithmeticProblems
 
     /// <summary><paramref name="count"/> distinct test problems (none in the training split).</summary>
     public static IReadOnlyList<ArithmeticProblem> Test(int count, int seed) => Split(count, seed, TestStream, test: true);
+
+    /// <summary><paramref name="count"/> problems for the pretraining mix: the training split's, from a stream of their own.</summary>
+    public static IReadOnlyList<ArithmeticProblem> Pretraining(int count, int seed) => Split(count, seed, PretrainStream, test: false);
+
+    /// <summary>A problem as one pretraining document: the finetuning prompt followed by the worked solution.</summary>
+    public static string Document(ArithmeticProblem p) => IftTemplate.Replace("{prompt}", p.Question) + p.Answer;
 
     /// <summary>Whether <paramref name="problem"/>'s (template, numbers) combination belongs to the test split.</summary>
     public static bool IsTest(ArithmeticProblem problem) => DemoRandom.Hash(problem.ComboKey) % TestBuckets == 0;

@@ -11,7 +11,8 @@ namespace LoraLab.Experiments.Demo.Data;
 public static class DemoData
 {
     public const string SourceTrainFile = "source_train.txt", SourceHeldOutFile = "source_heldout.txt", ClozeFile = "cloze.jsonl",
-        TargetTrainFile = "target_train.jsonl", TargetTestFile = "target_test.jsonl", TokenizerDirectoryName = "tokenizer",
+        TargetTrainFile = "target_train.jsonl", TargetTestFile = "target_test.jsonl",
+        PretrainProblemsFile = "pretrain_problems.txt", TokenizerDirectoryName = "tokenizer",
         ManifestFile = "manifest.json";
 
     /// <summary>Generates the data in memory; every text is checked to be covered by the tokenizer.</summary>
@@ -26,6 +27,7 @@ public static class DemoData
             ClozeTest.Generate(o.ClozeItems, o.Seed),
             ArithmeticProblems.Train(o.TargetTrainProblems, o.Seed),
             ArithmeticProblems.Test(o.TargetTestProblems, o.Seed),
+            ArithmeticProblems.Pretraining(o.PretrainProblems, o.Seed),
             o.ByteFallback ? DemoTokenizer.CreateWithByteFallback() : DemoTokenizer.Create());
         foreach (string text in AllTexts(data))
         {
@@ -52,6 +54,7 @@ public static class DemoData
             Path.Combine(outDir, ClozeFile),
             Path.Combine(outDir, TargetTrainFile),
             Path.Combine(outDir, TargetTestFile),
+            Path.Combine(outDir, PretrainProblemsFile),
             Path.Combine(outDir, TokenizerDirectoryName),
             Path.Combine(outDir, ManifestFile));
         WriteStories(files.SourceTrain, data.SourceTrain);
@@ -59,6 +62,7 @@ public static class DemoData
         data.Cloze.Write(files.Cloze);
         ArithmeticProblems.WriteJsonl(files.TargetTrain, data.TargetTrain);
         ArithmeticProblems.WriteJsonl(files.TargetTest, data.TargetTest);
+        WriteStories(files.PretrainProblems, data.PretrainProblems.Select(ArithmeticProblems.Document));
         data.Tokenizer.WriteHfFiles(files.TokenizerDirectory);
         var o = data.Options;
         var manifest = new JsonObject
@@ -70,6 +74,7 @@ public static class DemoData
             ["cloze_items"] = data.Cloze.Count,
             ["target_train_problems"] = data.TargetTrain.Count,
             ["target_test_problems"] = data.TargetTest.Count,
+            ["pretrain_problems"] = data.PretrainProblems.Count,
             ["tokenizer_vocab_size"] = data.Tokenizer.VocabSize,
             ["ift_template"] = ArithmeticProblems.IftTemplate,
         };
@@ -98,7 +103,7 @@ public static class DemoData
             yield return item.Context;
             foreach (string c in item.Choices) yield return c;
         }
-        foreach (var p in data.TargetTrain.Concat(data.TargetTest))
+        foreach (var p in data.TargetTrain.Concat(data.TargetTest).Concat(data.PretrainProblems))
         {
             yield return p.Question;
             yield return p.Answer;

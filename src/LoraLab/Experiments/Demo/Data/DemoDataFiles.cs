@@ -7,6 +7,7 @@ namespace LoraLab.Experiments.Demo.Data;
 /// <param name="Cloze">Cloze items, JSONL {"context", "choices", "gold", "subject", "relation"} (<see cref="ClozeTest.Load"/>).</param>
 /// <param name="TargetTrain">Finetuning problems, JSONL in GSM8K schema {"question", "answer"}.</param>
 /// <param name="TargetTest">Test problems, JSONL in GSM8K schema (<c>Gsm8kTask.FromFiles</c>).</param>
+/// <param name="PretrainProblems">Word problems for the pretraining mix, each prompt + solution a document, same layout as the stories.</param>
 /// <param name="TokenizerDirectory">tokenizer.json, tokenizer_config.json, special_tokens_map.json (<c>TokenizerLoader.LoadFromDirectory</c>).</param>
 /// <param name="Manifest">manifest.json: the seed and sizes used.</param>
 public sealed record DemoDataFiles(
@@ -16,5 +17,6 @@ public sealed record DemoDataFiles(
     string Cloze,
     string TargetTrain,
     string TargetTest,
+    string PretrainProblems,
     string TokenizerDirectory,
     string Manifest);

@@ -20,6 +20,12 @@ public sealed record DemoDataOptions
     /// <summary>Word problems for measuring learning.</summary>
     public int TargetTestProblems { get; init; } = 200;
 
+    /// <summary>
+    /// Word problems with their solutions mixed into pretraining as documents (a small share of the base's text, as a
+    /// web-trained base has seen some math before its math finetune); from the training split, never a test combination.
+    /// </summary>
+    public int PretrainProblems { get; init; }
+
     /// <summary>Whether the tokenizer gets the 256 byte pieces (355 ids instead of 99).</summary>
     public bool ByteFallback { get; init; }
 
@@ -30,6 +36,7 @@ public sealed record DemoDataOptions
                  {
                      ("source_train_stories", SourceTrainStories), ("source_heldout_stories", SourceHeldOutStories),
                      ("cloze_items", ClozeItems), ("target_train_problems", TargetTrainProblems), ("target_test_problems", TargetTestProblems),
+                     ("pretrain_problems", PretrainProblems),
                  })
         {
             if (value < 0) throw new LoraLabException($"demo data: {name} must be at least 0, got {value}");

@@ -8,4 +8,5 @@ public sealed record DemoDataset(
     ClozeTest Cloze,
     IReadOnlyList<ArithmeticProblem> TargetTrain,
     IReadOnlyList<ArithmeticProblem> TargetTest,
+    IReadOnlyList<ArithmeticProblem> PretrainProblems,
     DemoTokenizer Tokenizer);

@@ -43,10 +43,30 @@ public class DemoDataTests
         // Written through AtomicFile: no temporary file is left behind.
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*", SearchOption.AllDirectories));
         Assert.Equal(
-            ["cloze.jsonl", "manifest.json", "source_heldout.txt", "source_train.txt", "target_test.jsonl", "target_train.jsonl",
+            ["cloze.jsonl", "manifest.json", "pretrain_problems.txt", "source_heldout.txt", "source_train.txt", "target_test.jsonl", "target_train.jsonl",
              "tokenizer/special_tokens_map.json", "tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json"],
             Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Path, f).Replace('\\', '/'))
                 .Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Pretraining_problems_are_documents_of_the_training_split_never_a_test_combination()
+    {
+        var small = new DemoDataOptions { SourceTrainStories = 20, SourceHeldOutStories = 5, ClozeItems = 5, TargetTrainProblems = 30, TargetTestProblems = 30,
+            PretrainProblems = 200 };
+        using var dir = new TempDir();
+        var files = DemoData.Write(dir.Path, small);
+        var docs = CptDocumentReader.Read(files.PretrainProblems).ToList();
+        Assert.Equal(200, docs.Count);
+        Assert.All(docs, d => Assert.StartsWith("Question: ", d));
+        Assert.All(docs, d => Assert.Matches(@"\nAnswer: [^\n]+(\n.+)*\n#### \d+$", d.TrimEnd('\n')));
+        var problems = ArithmeticProblems.Pretraining(200, small.Seed);
+        Assert.DoesNotContain(problems, ArithmeticProblems.IsTest);
+        var testQuestions = ArithmeticProblems.Test(30, small.Seed).Select(p => p.Question).ToHashSet();
+        Assert.DoesNotContain(problems, p => testQuestions.Contains(p.Question));
+        Assert.NotEqual(ArithmeticProblems.Train(30, small.Seed).Select(p => p.Question), problems.Take(30).Select(p => p.Question)); // a stream of their own
+        using var manifest = JsonDocument.Parse(File.ReadAllText(files.Manifest));
+        Assert.Equal(200, manifest.RootElement.GetProperty("pretrain_problems").GetInt32());
     }
 
     [Fact]
