@@ -89,7 +89,7 @@ public static partial class Llama2cPeer
         int steps = model.Config.MaxPositionEmbeddings;
         // run.c runs positions 0..steps−1 and times all but the first; LoraLab's call runs positions 0..steps−2 from BOS
         var options = new GenerationOptions { MaxNewTokens = steps - 1, StopAtEos = false };
-        generator.Generate([[1]], options with { MaxNewTokens = 8 }); // warm-up
+        generator.Generate([[1]], options); // warm-up: the JIT compiles the decode loops to their optimized tier
         var ours = new List<double>();
         var theirs = new List<double>();
         for (int r = 0; r < 3; r++)

@@ -164,19 +164,25 @@ internal sealed unsafe class FusedDecoder : IDisposable
         if (a < b) DecodeMath.MatVec(w, xb, y, dim, rows, a, b);
     }
 
-    /// <summary>Heads [h0, h1): softmax(q·Kᵀ/√D) V over positions 0..pos of the head's key/value head.</summary>
+    /// <summary>
+    /// Heads [h0, h1): softmax(q·Kᵀ/√D) V over positions 0..pos of each head's key/value head. Positions run in the outer
+    /// loops, so each cached key and value row is read once, front to back, for all the heads.
+    /// </summary>
     private void Attention(int h0, int h1)
     {
         int seen = position + 1, group = heads / kvHeads;
         float* keys = keyCache + (long)layer * maxLength * kvDim, values = valueCache + (long)layer * maxLength * kvDim;
-        for (int h = h0; h < h1; h++)
+        for (int t = 0; t < seen; t++)
         {
-            float* qh = q + h * headDim, s = scores + (long)h * maxLength, o = attnOut + h * headDim;
-            int kvOffset = h / group * headDim;
-            for (int t = 0; t < seen; t++) s[t] = DecodeMath.Dot(qh, keys + (long)t * kvDim + kvOffset, headDim) * scale;
-            DecodeMath.Softmax(s, seen);
-            new Span<float>(o, headDim).Clear();
-            for (int t = 0; t < seen; t++) DecodeMath.Axpy(s[t], values + (long)t * kvDim + kvOffset, o, headDim);
+            float* row = keys + (long)t * kvDim;
+            for (int h = h0; h < h1; h++) scores[(long)h * maxLength + t] = DecodeMath.Dot(q + h * headDim, row + h / group * headDim, headDim) * scale;
+        }
+        for (int h = h0; h < h1; h++) DecodeMath.Softmax(scores + (long)h * maxLength, seen);
+        new Span<float>(attnOut + h0 * headDim, (h1 - h0) * headDim).Clear();
+        for (int t = 0; t < seen; t++)
+        {
+            float* row = values + (long)t * kvDim;
+            for (int h = h0; h < h1; h++) DecodeMath.Axpy(scores[(long)h * maxLength + t], row + h / group * headDim, attnOut + h * headDim, headDim);
         }
     }
 
