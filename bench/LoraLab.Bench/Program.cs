@@ -14,9 +14,9 @@ using static TorchSharp.torch;
 //   --decode-profile [--fused-only] where a batch-1 decode step's time goes (TorchSharp path piece by piece, fused decoder)
 LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
-if (args.Length >= 3 && args[0] == "--train-one") // --train-one SHAPE MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
+if (args.Length >= 3 && args[0] == "--train-one") // --train-one small|medium|demo MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
 {
-    TrainingBench.RunOne(args[1] == "medium" ? TrainingBench.Medium : TrainingBench.Small, args[2],
+    TrainingBench.RunOne(TrainingBench.ByName(args[1]), args[2],
         args.Length > 3 && !args[3].StartsWith("--") ? args[3] : "fp32",
         args.Contains("--checkpointing"), BenchArgs.Value(args, "--steps") is string n ? int.Parse(n) : null,
         BenchArgs.Value(args, "--warmup") is string w ? int.Parse(w) : 3);

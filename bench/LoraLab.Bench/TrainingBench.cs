@@ -16,10 +16,18 @@ namespace LoraLab.Bench;
 /// </summary>
 public static class TrainingBench
 {
-    public sealed record Shape(string Name, int Dim, int Layers, int Heads, int Ffn, int Vocab, int Seq, int Batch, int Steps);
+    /// <summary>A model and batch shape; <paramref name="KvHeads"/> 0 means as many as query heads; LoRA at <paramref name="Rank"/>.</summary>
+    public sealed record Shape(string Name, int Dim, int Layers, int Heads, int Ffn, int Vocab, int Seq, int Batch, int Steps, int KvHeads = 0, int Rank = 16);
 
     public static readonly Shape Small = new("small", 288, 6, 6, 768, 32000, 256, 8, 15);
     public static readonly Shape Medium = new("medium", 768, 12, 12, 2048, 32000, 512, 4, 10);
+
+    /// <summary>The demo's finetuning runs (<c>DemoBaseModel.Architecture</c>, its batch, window and small rank): per-op overhead dominates.</summary>
+    public static readonly Shape Demo = new("demo", 128, 4, 4, 344, 512, 256, 8, 20, KvHeads: 2, Rank: 2);
+
+    /// <summary>The shape named <paramref name="name"/>.</summary>
+    public static Shape ByName(string name) => new[] { Small, Medium, Demo }.FirstOrDefault(s => s.Name == name)
+        ?? throw new ArgumentException($"unknown shape '{name}': use small, medium or demo");
 
     /// <summary>
     /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
@@ -87,11 +95,12 @@ public static class TrainingBench
         var config = new LlamaConfig
         {
             HiddenSize = shape.Dim, IntermediateSize = shape.Ffn, NumHiddenLayers = shape.Layers, NumAttentionHeads = shape.Heads,
-            NumKeyValueHeads = shape.Heads, HeadDim = shape.Dim / shape.Heads, VocabSize = shape.Vocab,
+            NumKeyValueHeads = shape.KvHeads > 0 ? shape.KvHeads : shape.Heads, HeadDim = shape.Dim / shape.Heads, VocabSize = shape.Vocab,
             MaxPositionEmbeddings = shape.Seq, TieWordEmbeddings = true, RmsNormEps = 1e-5,
         };
         manual_seed(1234);
-        var lora = mode == "lora" ? new LoraConfig(16, LoraTargets.All, alpha: 32, dropout: 0.05) : null;
+        double dropout = double.Parse(Environment.GetEnvironmentVariable("BENCH_LORA_DROPOUT") ?? "0.05", CultureInfo.InvariantCulture);
+        var lora = mode == "lora" ? new LoraConfig(shape.Rank, LoraTargets.All, alpha: 2 * shape.Rank, dropout: dropout) : null;
         using var model = LoraModel.Create(config, ScalarType.Float32, lora);
         LlamaInit.Apply(model); // transformers' init, so the random model starts near ln(vocab), not at loss ~276
         if (lora is null) foreach (var p in model.parameters()) p.requires_grad = true;
@@ -105,11 +114,13 @@ public static class TrainingBench
         using var labels = ids.narrow(1, 1, shape.Seq);
         int timed = steps ?? shape.Steps;
         var times = new List<double>();
+        var cpuTimes = new List<double>(); // process CPU seconds per step: less disturbed than wall time by other load
         double loss = 0;
         bool debug = Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1";
         for (int step = 0; step < warmup + timed; step++)
         {
             var sw = Stopwatch.StartNew();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             using (var scope = NewDisposeScope())
             {
                 // The trainer's loss path: hidden states, then the chunked output projection + cross-entropy.
@@ -130,9 +141,14 @@ public static class TrainingBench
             }
             LoraLab.Kernels.StepMemory.ReleaseAfterStep(); // as the trainer does after every step
             sw.Stop();
-            if (step >= warmup) times.Add(sw.Elapsed.TotalSeconds);
+            if (step >= warmup)
+            {
+                times.Add(sw.Elapsed.TotalSeconds);
+                cpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
+            }
         }
         times.Sort();
+        cpuTimes.Sort();
         double median = times[times.Count / 2];
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -142,6 +158,7 @@ public static class TrainingBench
             activation_checkpointing = checkpointing,
             tokens_per_s = shape.Batch * shape.Seq / median,
             step_ms = median * 1000,
+            step_cpu_ms = cpuTimes[cpuTimes.Count / 2] * 1000,
             peak_rss_mb = PeakRssMb(),
             final_loss = loss,
             params_trainable = trainable.Sum(p => p.numel()),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -5,12 +6,14 @@ namespace LoraLab.Kernels;
 
 /// <summary>
 /// Counter-based dropout: entry e (the row-major index into the layer's whole (N, in) input) is kept when H(e) ≥ p·2³²,
-/// where H is a keyed 32-bit integer hash (two rounds of the "lowbias32" mixer around a 64-bit key). A mask is never
-/// stored: <see cref="Apply"/> recomputes it wherever it is needed (forward, and twice in backward) from the key, which
-/// is 8 bytes, and writes src ⊙ mask / (1 − p) straight into its destination, 8 or 16 entries per vector step. Because
-/// the decision depends only on (key, e), any split into row blocks gives the same mask. The key comes from libtorch's global generator
-/// (<see cref="NewKey"/>), so <c>manual_seed</c> and checkpointed RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on
-/// non-Intel CPUs, and a stored mask would cost memory and an unpack pass.) <see cref="Reference"/> computes the same masks on any device.
+/// where H is a keyed 32-bit integer hash (two rounds of the "lowbias32" mixer around a 64-bit key). A mask is a function
+/// of its key, which is 8 bytes: <see cref="Apply"/> computes it wherever it is needed and writes src ⊙ mask / (1 − p)
+/// straight into its destination, 8 or 16 entries per vector step. A caller that applies one mask more than once may
+/// record it as bits on the first pass (1/32 of a float32 copy) and <see cref="Replay"/> it, a bit lookup instead of the
+/// hash. Because the decision depends only on (key, e), any split into row blocks gives the
+/// same mask. The key comes from libtorch's global generator (<see cref="NewKey"/>), so <c>manual_seed</c> and checkpointed
+/// RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on non-Intel CPUs.) <see cref="Reference"/>
+/// computes the same masks on any device.
 /// </summary>
 internal static class DropoutMask
 {
@@ -21,22 +24,67 @@ internal static class DropoutMask
     /// dst[i, j] = src[i, j] / (1 − p) when entry (firstRow + i)·width + j is kept, else 0. <paramref name="src"/> and
     /// <paramref name="dst"/> are contiguous float32 (rows, width) tensors of the same shape, possibly the same tensor.
     /// </summary>
-    public static unsafe void Apply(Tensor src, Tensor dst, long firstRow, double p, ulong key)
+    public static void Apply(Tensor src, Tensor dst, long firstRow, double p, ulong key) => Apply(src, dst, firstRow, p, key, null);
+
+    /// <summary>
+    /// <see cref="Apply(Tensor, Tensor, long, double, ulong)"/> that also records the keep decisions into
+    /// <paramref name="bits"/> (when given): a contiguous uint8 (rows, <see cref="RowBytes"/>(width)) tensor where bit j % 8 of
+    /// byte j / 8 of row i is 1 when entry (i, j) is kept. <see cref="Replay"/> applies the recorded mask without hashing.
+    /// </summary>
+    public static unsafe void Apply(Tensor src, Tensor dst, long firstRow, double p, ulong key, Tensor? bits)
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1).");
-        if (src.dtype != ScalarType.Float32 || dst.dtype != ScalarType.Float32 || src.dim() != 2 || !src.shape.SequenceEqual(dst.shape))
-            throw new ArgumentException($"dropout needs two float32 (rows, width) tensors of one shape, got {src.dtype} {Shape(src)} and {dst.dtype} " +
-                $"{Shape(dst)}.");
+        CheckPair(src, dst);
         long rows = src.shape[0], width = src.shape[1];
         if ((firstRow + rows) * width > (1L << 32))
             throw new ArgumentOutOfRangeException(nameof(firstRow), $"a dropout key covers at most 2³² entries, got {firstRow + rows}×{width}.");
+        if (bits is not null) CheckBits(bits, rows, width);
         if (rows == 0 || width == 0) return;
         uint threshold = (uint)Threshold(p);
         float scale = (float)(1.0 / (1.0 - p));
         // On the caller's thread: split across .NET threads it ran slower, the cores being held by libtorch's OpenMP
         // workers, which spin for a while after each parallel region.
-        fixed (byte* s = src.bytes, d = dst.bytes)
-            Rows((float*)s, (float*)d, 0, rows, firstRow, width, threshold, scale, key);
+        if (bits is null)
+        {
+            fixed (byte* s = src.bytes, d = dst.bytes)
+                Rows((float*)s, (float*)d, null, 0, rows, firstRow, width, threshold, scale, key);
+            return;
+        }
+        fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
+            Rows((float*)s, (float*)d, b, 0, rows, firstRow, width, threshold, scale, key);
+    }
+
+    /// <summary>Bytes per row of a recorded mask of <paramref name="width"/> entries: one bit per entry, rows byte-aligned.</summary>
+    public static long RowBytes(long width) => (width + 7) / 8;
+
+    /// <summary>
+    /// dst = src / (1 − p) where <paramref name="bits"/> (recorded by <see cref="Apply(Tensor, Tensor, long, double, ulong, Tensor?)"/>
+    /// for these rows) says kept, else 0: the same values as the hashing pass, at the cost of a bit lookup.
+    /// </summary>
+    public static unsafe void Replay(Tensor src, Tensor dst, Tensor bits, double p)
+    {
+        if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1).");
+        CheckPair(src, dst);
+        long rows = src.shape[0], width = src.shape[1];
+        CheckBits(bits, rows, width);
+        if (rows == 0 || width == 0) return;
+        float scale = (float)(1.0 / (1.0 - p));
+        fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
+            ReplayRows((float*)s, (float*)d, b, rows, width, scale);
+    }
+
+    private static void CheckPair(Tensor src, Tensor dst)
+    {
+        if (src.dtype != ScalarType.Float32 || dst.dtype != ScalarType.Float32 || src.dim() != 2 || !src.shape.SequenceEqual(dst.shape))
+            throw new ArgumentException($"dropout needs two float32 (rows, width) tensors of one shape, got {src.dtype} {Shape(src)} and {dst.dtype} " +
+                $"{Shape(dst)}.");
+    }
+
+    private static void CheckBits(Tensor bits, long rows, long width)
+    {
+        if (bits.dtype != ScalarType.Byte || bits.dim() != 2 || bits.shape[0] != rows || bits.shape[1] != RowBytes(width) || !bits.is_contiguous())
+            throw new ArgumentException($"a dropout mask record for ({rows}, {width}) is a contiguous uint8 ({rows}, {RowBytes(width)}) tensor, " +
+                $"got {bits.dtype} {Shape(bits)}.");
     }
 
     /// <summary>
@@ -85,13 +133,18 @@ internal static class DropoutMask
         return low.add_(high).bitwise_and_(low32);
     }
 
-    private static unsafe void Rows(float* src, float* dst, long r0, long r1, long firstRow, long width, uint threshold, float scale, ulong key)
+    // Row-major pass; with bits non-null, also writes the keep decisions (bit j % 8 of byte j / 8 of each row).
+    // Fully optimised from the first call: these loops otherwise run as tier-0 / on-stack-replacement code for many calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Rows(float* src, float* dst, byte* bits, long r0, long r1, long firstRow, long width, uint threshold, float scale, ulong key)
     {
         uint k0 = (uint)key, k1 = (uint)(key >> 32);
+        long rowBytes = RowBytes(width);
         for (long i = r0; i < r1; i++)
         {
             uint first = (uint)((firstRow + i) * width); // entry index of the row's first element (< 2³², checked)
             float* s = src + i * width, d = dst + i * width;
+            byte* b = bits == null ? null : bits + i * rowBytes;
             long j = 0;
             if (Vector512.IsHardwareAccelerated)
             {
@@ -99,8 +152,9 @@ internal static class DropoutMask
                 for (; j + 16 <= width; j += 16)
                 {
                     var z = Mix(Mix(Vector512.Create(first + (uint)j + k0) + lanes) ^ Vector512.Create(k1));
-                    var keep = Vector512.GreaterThanOrEqual(z, Vector512.Create(threshold)).AsSingle();
-                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep), d + j);
+                    var keep = Vector512.GreaterThanOrEqual(z, Vector512.Create(threshold));
+                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep.AsSingle()), d + j);
+                    if (b != null) *(ushort*)(b + (j >> 3)) = (ushort)keep.ExtractMostSignificantBits(); // lane n → bit n (little-endian)
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -109,17 +163,58 @@ internal static class DropoutMask
                 for (; j + 8 <= width; j += 8)
                 {
                     var z = Mix(Mix(Vector256.Create(first + (uint)j + k0) + lanes) ^ Vector256.Create(k1));
-                    var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(threshold)).AsSingle();
-                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep), d + j);
+                    var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(threshold));
+                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep.AsSingle()), d + j);
+                    if (b != null) b[j >> 3] = (byte)keep.ExtractMostSignificantBits();
+                }
+            }
+            for (; j < width; j++) // j starts at a multiple of 8: its byte is zeroed before its first bit is set
+            {
+                bool kept = Mix(Mix(first + (uint)j + k0) ^ k1) >= threshold;
+                d[j] = kept ? s[j] * scale : 0f;
+                if (b == null) continue;
+                if ((j & 7) == 0) b[j >> 3] = 0;
+                if (kept) b[j >> 3] |= (byte)(1 << (int)(j & 7));
+            }
+        }
+    }
+
+    // dst = src·scale where the recorded bit is set, else 0 (the arithmetic of Rows, so the values are bit for bit the same).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ReplayRows(float* src, float* dst, byte* bits, long rows, long width, float scale)
+    {
+        long rowBytes = RowBytes(width);
+        var bit16 = Vector512.Create(1u, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+        for (long i = 0; i < rows; i++)
+        {
+            float* s = src + i * width, d = dst + i * width;
+            byte* b = bits + i * rowBytes;
+            long j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + 16 <= width; j += 16)
+                {
+                    var keep = Vector512.Equals(Vector512.Create((uint)*(ushort*)(b + (j >> 3))) & bit16, bit16);
+                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep.AsSingle()), d + j);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j + 8 <= width; j += 8)
+                {
+                    var keep = Vector256.Equals(Vector256.Create((uint)b[j >> 3]) & bit8, bit8);
+                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep.AsSingle()), d + j);
                 }
             }
             for (; j < width; j++)
-                d[j] = Mix(Mix(first + (uint)j + k0) ^ k1) >= threshold ? s[j] * scale : 0f;
+                d[j] = ((b[j >> 3] >> (int)(j & 7)) & 1) != 0 ? s[j] * scale : 0f;
         }
     }
 
     // "lowbias32" (C. Wellons' hash prospector): a bijective 32-bit mixer with low bias. Written once per width:
     // Vector256/Vector512 expose no shared generic interface to write it against.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Mix(uint x)
     {
         x ^= x >> 16;
@@ -129,6 +224,7 @@ internal static class DropoutMask
         return x ^ (x >> 16);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> Mix(Vector256<uint> x)
     {
         x ^= Vector256.ShiftRightLogical(x, 16);
@@ -138,6 +234,7 @@ internal static class DropoutMask
         return x ^ Vector256.ShiftRightLogical(x, 16);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Mix(Vector512<uint> x)
     {
         x ^= Vector512.ShiftRightLogical(x, 16);

@@ -5,9 +5,11 @@ namespace LoraLab.Kernels;
 
 /// <summary>
 /// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward only x (usually shared with its sibling
-/// projections, so q/k/v or gate/up keep one copy between them) and the 8-byte key of its dropout mask, a counter-based
-/// Bernoulli(1 − p) draw (<see cref="DropoutMask"/>) keyed from the global generator; the r-wide u = dropout(x) Aᵀ is
-/// recomputed in backward. Autograd's own graph would keep, per module, the dropped copy of x and a float mask.
+/// projections, so q/k/v or gate/up keep one copy between them) and its dropout mask as bits (1/32 of x in float32): a
+/// counter-based Bernoulli(1 − p) draw (<see cref="DropoutMask"/>) keyed from the global generator, hashed once in forward
+/// and replayed from the bits in backward (hashing it again there cost more than the rest of the LoRA branch at small
+/// widths); the r-wide u = dropout(x) Aᵀ is recomputed in backward. Autograd's own graph would keep, per module, the dropped
+/// copy of x and a float mask.
 /// Same values and gradients as the composed operations (PEFT's LoRA forward).
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
@@ -21,11 +23,13 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         var (x, w, a, b) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
         double s = (double)vars[4], p = (double)vars[5];
         ulong? key = p > 0 ? DropoutMask.NewKey() : null;
-        var y = Compute(x, w, a, b, s, p, key);
+        var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
+        var bits = key is null ? null : empty(x2.shape[0], DropoutMask.RowBytes(x2.shape[1]), dtype: ScalarType.Byte); // (N, ⌈in/8⌉)
+        var y = Compute(x, w, a, b, s, p, key, bits);
         // Saved tensors must outlive the forward: TorchSharp commits them once it has returned. u is not saved:
         // backward recomputes it block by block from the dropped rows of x it needs anyway for ∂L/∂A (small long-lived
         // tensors between the activations fragmented the heap).
-        ctx.save_for_backward(new List<Tensor> { x, w, a, b });
+        ctx.save_for_backward(bits is null ? new List<Tensor> { x, w, a, b } : new List<Tensor> { x, w, a, b, bits });
         ctx.save_data("s", s);
         ctx.save_data("p", p);
         ctx.save_data("key", key);
@@ -34,8 +38,11 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         return y;
     }
 
-    /// <summary>The forward arithmetic (no autograd): x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ with the mask of <paramref name="key"/> (none when null).</summary>
-    internal static Tensor Compute(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p, ulong? key)
+    /// <summary>
+    /// The forward arithmetic (no autograd): x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ with the mask of <paramref name="key"/> (none when
+    /// null), recorded into <paramref name="bits"/> (N, ⌈in/8⌉) when given.
+    /// </summary>
+    internal static Tensor Compute(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p, ulong? key, Tensor? bits = null)
     {
         using var scope = NewDisposeScope();
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
@@ -47,7 +54,7 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             // the heap); u is written in place, block by block.
             long n = x2.shape[0];
             u = empty(n, a.shape[0], dtype: x2.dtype); // (N, r)
-            var buffer = new DropBuffer(x2, p, k);
+            var buffer = new DropBuffer(x2, p, k, bits, record: true);
             for (long r0 = 0; r0 < n; r0 += buffer.Rows)
             {
                 using var block = NewDisposeScope();
@@ -70,6 +77,7 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         var (x, w, a, b) = (saved[0], saved[1], saved[2], saved[3]);
+        var bits = saved.Count > 4 ? saved[4] : null; // (N, ⌈in/8⌉) the forward's mask, when dropout is on
         double s = (double)ctx.get_data("s"), p = (double)ctx.get_data("p");
         var key = (ulong?)ctx.get_data("key");
         var needs = (bool[])ctx.get_data("needs");
@@ -80,9 +88,9 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         var gx = needs[0] ? g.matmul(w) : null; // (N, in)
         var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
         var gradB = needs[3] ? zeros_like(b) : null; // (out, r)
-        // By row blocks, with d = dropout(x) recomputed from the key (or x itself without dropout):
+        // By row blocks, with d = dropout(x) replayed from the recorded mask (or x itself without dropout):
         // u = d Aᵀ, ∂L/∂B = s gᵀ u, ∂L/∂A = guᵀ d, ∂L/∂x += dropout(gu A) (same mask and scale).
-        var buffer = key is { } k ? new DropBuffer(x2, p, k) : null;
+        var buffer = key is { } k ? new DropBuffer(x2, p, k, bits, record: false) : null;
         long n = x2.shape[0], rows = buffer?.Rows ?? n;
         for (long r0 = 0; r0 < n; r0 += rows)
         {
@@ -112,6 +120,8 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     /// A float32 row block (about 1 MB) that receives dropout(rows of a tensor), one per thread and reused by every call,
     /// because a fresh 1 MB buffer per call, allocated between saved activations, leaves holes in glibc's heap that raise
     /// peak RSS. Blocks of another dtype (bf16) are computed in float32 and cast back.
+    /// With a mask record, the forward (<c>record</c>) hashes and writes the bits and backward replays them; without one,
+    /// every call hashes.
     /// </summary>
     private sealed class DropBuffer
     {
@@ -120,10 +130,12 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         private readonly Tensor block;
         private readonly double p;
         private readonly ulong key;
+        private readonly Tensor? bits;
+        private readonly bool record;
 
-        public DropBuffer(Tensor x2, double p, ulong key)
+        public DropBuffer(Tensor x2, double p, ulong key, Tensor? bits, bool record)
         {
-            (this.p, this.key) = (p, key);
+            (this.p, this.key, this.bits, this.record) = (p, key, bits, record);
             long width = x2.shape[1];
             if (shared is null || shared.numel() < Math.Max(Elements, width))
             {
@@ -142,15 +154,13 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         /// <summary>dropout(rows) for rows that sit at row <paramref name="r0"/> of the node's input; valid until the next call.</summary>
         public Tensor Dropped(Tensor rows, long r0)
         {
-            var target = block.narrow(0, 0, rows.shape[0]); // (R, in)
-            if (rows.dtype == ScalarType.Float32)
-            {
-                DropoutMask.Apply(rows.contiguous(), target, r0, p, key);
-                return target;
-            }
-            target.copy_(rows);
-            DropoutMask.Apply(target, target, r0, p, key);
-            return target.to_type(rows.dtype);
+            long len = rows.shape[0];
+            var target = block.narrow(0, 0, len); // (R, in)
+            var source = rows.dtype == ScalarType.Float32 ? rows.contiguous() : target.copy_(rows);
+            var blockBits = bits?.narrow(0, r0, len); // (R, ⌈in/8⌉)
+            if (blockBits is not null && !record) DropoutMask.Replay(source, target, blockBits, p);
+            else DropoutMask.Apply(source, target, r0, p, key, blockBits);
+            return rows.dtype == ScalarType.Float32 ? target : target.to_type(rows.dtype);
         }
     }
 }

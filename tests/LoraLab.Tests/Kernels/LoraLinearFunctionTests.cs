@@ -177,4 +177,28 @@ public class LoraLinearFunctionTests
         Assert.Throws<ArgumentException>(() => DropoutMask.Apply(x.to_type(ScalarType.Float64), whole, 0, p, 5UL));
         Assert.Throws<ArgumentException>(() => DropoutMask.Apply(x, part, 0, p, 5UL));
     }
+
+    [Theory]
+    [InlineData(50, 37)] // a tail after the 8- and 16-wide steps
+    [InlineData(9, 344)] // the demo's down_proj width: 21 sixteen-wide steps and an 8-entry tail
+    [InlineData(4, 128)]
+    public void AMaskRecordedAsBitsReplaysTheSameValues(int rows, int width)
+    {
+        using var scope = NewDisposeScope();
+        const double p = 0.3;
+        var x = randn(rows, width);
+        var hashed = empty(rows, width);
+        var bits = full(rows, DropoutMask.RowBytes(width), 0xAB, dtype: ScalarType.Byte); // stale bytes must be overwritten
+        DropoutMask.Apply(x.narrow(0, 1, rows - 1), hashed.narrow(0, 1, rows - 1), 7, p, 11UL, bits.narrow(0, 1, rows - 1));
+        var replayed = empty(rows - 1, width);
+        DropoutMask.Replay(x.narrow(0, 1, rows - 1), replayed, bits.narrow(0, 1, rows - 1), p);
+        Assert.True(replayed.equal(hashed.narrow(0, 1, rows - 1)).all().item<bool>());
+        // Each bit is the keep decision of its entry: bit j % 8 of byte j / 8.
+        var keep = hashed.narrow(0, 1, rows - 1).ne(0).to_type(ScalarType.Int32); // (rows − 1, width)
+        var unpacked = stack(Enumerable.Range(0, width).Select(j =>
+            bits.narrow(0, 1, rows - 1).select(1, j / 8).to_type(ScalarType.Int32).bitwise_right_shift(j % 8).bitwise_and(1)).ToArray(), 1);
+        Assert.True(unpacked.equal(keep).all().item<bool>());
+        // A record of the wrong shape is refused.
+        Assert.Throws<ArgumentException>(() => DropoutMask.Replay(x, empty(rows, width), empty(rows, width, dtype: ScalarType.Byte), p));
+    }
 }
