@@ -38,14 +38,23 @@ public static partial class DemoFindings
 
     private static string Lr(double lr) => ReportFormat.LearningRate(lr);
 
+    // " (the top of its grid: the optimum may lie higher)", likewise at the bottom; "" for a rate inside its grid.
+    private static string GridEdge(double best, IReadOnlyList<double> grid) =>
+        best >= grid.Max() ? " (the top of its grid: the optimum may lie higher)"
+        : best <= grid.Min() ? " (the bottom of its grid: the optimum may lie lower)" : "";
+
     private static double Avg(List<DemoRunResult> runs, Func<DemoRunResult, double> f) => runs.Count == 0 ? double.NaN : runs.Average(f);
 
     // (7) §4.6: LoRA's best learning rate is about 10× full finetuning's; target modules all > MLP > attention (lower
-    // final target loss at LoRA's best rate, at the small rank and — when the plan runs it — the large one).
+    // final target loss at LoRA's best rate, at the small rank and — when the plan runs it — the large one). A best rate
+    // at an end of its grid only bounds the optimum (it may lie beyond): the ratio is then the grid's, not the data's,
+    // and the learning-rate half of the finding is inconclusive.
     private static Finding Practice(DemoStudy s)
     {
         double ratio = s.LoraLr / s.FullLr;
         bool lrHolds = ratio >= LrRatioLow && ratio <= LrRatioHigh;
+        string fullEdge = GridEdge(s.FullLr, s.Plan.FullLrs), loraEdge = GridEdge(s.LoraLr, s.Plan.LoraLrs);
+        bool atEdge = fullEdge.Length > 0 || loraEdge.Length > 0;
         var ranks = new[] { s.Plan.SmallRank, s.Plan.LargeRank };
         var orders = new List<bool?>();
         var texts = new List<string>();
@@ -60,7 +69,9 @@ public static partial class DemoFindings
             }
         }
         var order = SeedVerdict.All(orders);
-        var verdict = !lrHolds || order == FindingVerdict.DoesNotHold ? FindingVerdict.DoesNotHold
+        var verdict = order == FindingVerdict.DoesNotHold ? FindingVerdict.DoesNotHold
+            : atEdge ? FindingVerdict.Inconclusive
+            : !lrHolds ? FindingVerdict.DoesNotHold
             : order == FindingVerdict.Holds ? FindingVerdict.Holds : FindingVerdict.Inconclusive;
         string Sweep(bool lora) => string.Join(", ", s.Seeds.SelectMany(seed => s.LrSweep(lora, seed))
             .GroupBy(r => r.LearningRate).OrderBy(g => g.Key).Select(g => F($"{Lr(g.Key)} → {g.Average(r => r.Final.TargetLoss):F3}")));
@@ -69,7 +80,7 @@ public static partial class DemoFindings
             Statement = "(7, §4.6) In practice: LoRA's best learning rate is about 10× full finetuning's, and LoRA on all modules " +
                 "learns more than on MLP only, more than on attention only.",
             Verdict = verdict,
-            Evidence = F($"best learning rate by final target loss: full {Lr(s.FullLr)}, LoRA {Lr(s.LoraLr)}, ratio {ratio:0.#}× ") +
+            Evidence = F($"best learning rate by final target loss: full {Lr(s.FullLr)}{fullEdge}, LoRA {Lr(s.LoraLr)}{loraEdge}, ratio {ratio:0.#}× ") +
                 (lrHolds ? "(about 10×); " : F($"(outside {LrRatioLow:0}–{LrRatioHigh:0}×); ")) +
                 $"sweeps (lr → target loss): full {Sweep(false)}; LoRA {Sweep(true)}. Target modules (final target loss, lower = learned more): " +
                 (texts.Count == 0 ? "not run" : string.Join("; ", texts)) +

@@ -7,7 +7,10 @@ namespace LoraLab.Experiments.Demo;
 /// A learning-rate sweep per method (full finetuning; LoRA on all modules at the small rank), the best final target
 /// loss choosing each method's learning rate; at LoRA's best rate, LoRA on all / MLP / attention modules at a small and
 /// a large rank; at full finetuning's best rate, full finetuning with weight decay and with dropout (the regularisation
-/// baselines); every run evaluated at <see cref="EvalPoints"/> checkpoints, each configuration at every seed.
+/// baselines); every run evaluated at <see cref="EvalPoints"/> checkpoints, each configuration at every seed. Each grid
+/// reaches a rate above the optimum the study's recipe predicts for its method and length, so that its best rate is
+/// bracketed by the data (a best rate at an end of its grid is reported as such). The base model's pretraining text
+/// holds a few word problems (about 4% of its tokens), as a web-trained base has seen some math before a math finetune.
 /// </summary>
 public sealed record DemoPlan
 {
@@ -70,13 +73,13 @@ public sealed record DemoPlan
                 Data = new DemoDataOptions
                 {
                     Seed = options.Seed, SourceTrainStories = 1500, SourceHeldOutStories = 60, ClozeItems = 80,
-                    TargetTrainProblems = 800, TargetTestProblems = 40,
+                    TargetTrainProblems = 800, TargetTestProblems = 40, PretrainProblems = 100,
                 },
                 PretrainSteps = 250,
                 FinetuneSteps = 40,
                 EvalPoints = 3,
-                FullLrs = [1e-5, 3e-5, 1e-4],
-                LoraLrs = [1e-4, 3e-4, 1e-3],
+                FullLrs = [3e-5, 1e-4, 3e-4],
+                LoraLrs = [3e-4, 1e-3, 3e-3],
                 Seeds = seedList,
             }
             : new DemoPlan
@@ -84,13 +87,13 @@ public sealed record DemoPlan
                 Data = new DemoDataOptions
                 {
                     Seed = options.Seed, SourceTrainStories = 3000, SourceHeldOutStories = 100, ClozeItems = 150,
-                    TargetTrainProblems = 2000, TargetTestProblems = 80,
+                    TargetTrainProblems = 2000, TargetTestProblems = 80, PretrainProblems = 200,
                 },
                 PretrainSteps = 600,
                 FinetuneSteps = 80,
                 EvalPoints = 4,
-                FullLrs = [1e-5, 3e-5, 1e-4, 3e-4],
-                LoraLrs = [3e-5, 1e-4, 3e-4, 1e-3, 3e-3],
+                FullLrs = [3e-5, 1e-4, 3e-4, 1e-3],
+                LoraLrs = [3e-4, 1e-3, 3e-3, 1e-2],
                 TargetsAtLargeRank = true,
                 Seeds = seedList,
             };
