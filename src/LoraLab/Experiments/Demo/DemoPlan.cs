@@ -8,8 +8,8 @@ namespace LoraLab.Experiments.Demo;
 /// loss choosing each method's learning rate; at LoRA's best rate, LoRA on all / MLP / attention modules at a small and
 /// a large rank; at full finetuning's best rate, full finetuning with weight decay and with dropout (the regularisation
 /// baselines); every run evaluated at <see cref="EvalPoints"/> checkpoints, each configuration at every seed. Each grid
-/// reaches a rate above the optimum the study's recipe predicts for its method and length, so that its best rate is
-/// bracketed by the data (a best rate at an end of its grid is reported as such). The base model's pretraining text
+/// reaches one rate above the best rate measured for its method and length, so that the data can bracket the optimum
+/// (a best rate at an end of its grid is reported as such). The base model's pretraining text
 /// holds a few word problems (about 4% of its tokens), as a web-trained base has seen some math before a math finetune.
 /// </summary>
 public sealed record DemoPlan
