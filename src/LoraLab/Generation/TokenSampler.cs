@@ -41,16 +41,23 @@ internal sealed class TokenSampler
     /// </summary>
     public int NextOne(ReadOnlySpan<float> logits)
     {
-        if (rows is null)
-        {
-            int best = 0;
-            for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best] || (float.IsNaN(logits[i]) && !float.IsNaN(logits[best]))) best = i;
-            return best;
-        }
+        if (rows is null) return ArgMax(logits);
         using var scope = NewDisposeScope();
         var row = tensor(logits.ToArray(), new long[] { 1, logits.Length }); // (1, V)
         float[] probs = Probabilities(row, options).data<float>().ToArray(); // (V)
         return (int)Draw(rows[0], probs);
+    }
+
+    /// <summary>libtorch's argmax of one row: the first maximum, where NaN counts as larger than any number.</summary>
+    internal static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (float.IsNaN(logits[best])) break;
+            if (logits[i] > logits[best] || float.IsNaN(logits[i])) best = i;
+        }
+        return best;
     }
 
     /// <summary>

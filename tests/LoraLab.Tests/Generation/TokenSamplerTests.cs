@@ -157,4 +157,15 @@ public class TokenSamplerTests(Xunit.Abstractions.ITestOutputHelper output)
 
         public int GetHashCode(double x) => 0;
     }
+
+    [Theory]
+    [InlineData(new float[] { 1f, 3f, 3f, 2f })] // ties: the first maximum
+    [InlineData(new float[] { 1f, float.NaN, 5f, float.NaN })] // NaN counts as the maximum
+    [InlineData(new float[] { float.NegativeInfinity, float.NegativeInfinity })]
+    [InlineData(new float[] { -2f })]
+    public void ArgMaxIsLibtorchsArgmax(float[] logits)
+    {
+        using var row = TorchSharp.torch.tensor(logits);
+        Assert.Equal(row.argmax().item<long>(), TokenSampler.ArgMax(logits));
+    }
 }
