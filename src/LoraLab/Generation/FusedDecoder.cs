@@ -17,8 +17,11 @@ namespace LoraLab.Generation;
 /// </summary>
 internal sealed unsafe class FusedDecoder : IDisposable
 {
-    /// <summary>Below this many multiply-adds a loop runs on the caller's thread: handing it out costs more.</summary>
-    private const long ParallelWork = 32 * 1024;
+    /// <summary>
+    /// Below this many multiply-adds a loop runs on the caller's thread: handing it out costs about as much as it saves
+    /// (so a model as small as stories260K never starts a worker).
+    /// </summary>
+    private const long ParallelWork = 96 * 1024;
 
     private readonly int dim, hidden, layers, heads, kvHeads, headDim, vocab, maxLength, qDim, kvDim;
     private readonly float eps, scale;
@@ -28,7 +31,8 @@ internal sealed unsafe class FusedDecoder : IDisposable
     private readonly float* keyCache, valueCache; // (L, maxLength, H_kv·D) each
     private readonly float* x, xb, xb2, q, attnOut, hb, hb2, scores, logits; // scratch: (C), (C), (C), (H·D), (H·D), (I), (I), (H, maxLength), (V)
     private readonly void* block;
-    private readonly DecodeThreads threads;
+    private readonly int threadCount;
+    private DecodeThreads? threads; // started by the first loop worth splitting
     private readonly Action<int, int> qkvBody, attentionBody, outBody, gateUpBody, downBody, classifierBody;
     private int layer, position;
 
@@ -100,7 +104,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
                 sin[p * half + i] = MathF.Sin(angle);
             }
         }
-        threads = new DecodeThreads(threadCount);
+        this.threadCount = threadCount;
         qkvBody = Qkv;
         attentionBody = Attention;
         outBody = (r0, r1) => DecodeMath.MatVec(weights[layer].Wo, attnOut, xb2, qDim, dim, r0, r1);
@@ -143,8 +147,8 @@ internal sealed unsafe class FusedDecoder : IDisposable
 
     private void Parallel(int count, long workPerItem, Action<int, int> body, int align = 4)
     {
-        if (threads.Threads == 1 || count * workPerItem < ParallelWork) body(0, count);
-        else threads.Run(count, body, align);
+        if (threadCount == 1 || count * workPerItem < ParallelWork) body(0, count);
+        else (threads ??= new DecodeThreads(threadCount)).Run(count, body, align);
     }
 
     /// <summary>Rows [r0, r1) of the stacked (q; k; v) projection; k and v go straight into the cache at this position.</summary>
@@ -224,7 +228,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
 
     public void Dispose()
     {
-        threads.Dispose();
+        threads?.Dispose();
         NativeMemory.AlignedFree(block);
     }
 }
