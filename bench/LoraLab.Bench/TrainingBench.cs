@@ -43,6 +43,7 @@ public static class TrainingBench
         double ceiling = Gemm.MeasureGflops(2048, 5);
         Console.WriteLine($"fp32 GEMM ceiling (2048³): {ceiling:F1} GFLOP/s");
         var rows = new List<string[]>();
+        var results = new List<TrainingGoals.Result>();
         foreach (var shape in medium ? new[] { Small, Medium } : new[] { Small })
         {
             var variants = new List<(string Precision, bool Checkpointing)> { ("fp32", false), ("amp_bf16", false) };
@@ -63,6 +64,8 @@ public static class TrainingBench
                         string peerMb = theirs is { } t2 ? $"{t2.GetProperty("peak_rss_mb").GetDouble():F0}" : "-";
                         string ratio = theirs is { } t3 ? $"{oursTps / t3.GetProperty("tokens_per_s").GetDouble():F2}×" : "-";
                         string memRatio = theirs is { } t4 ? $"{oursMb / t4.GetProperty("peak_rss_mb").GetDouble():F2}×" : "-";
+                        results.Add(new TrainingGoals.Result(shape.Name, mode, precision, checkpointing, oursTps, mfu, oursMb,
+                            ours.GetProperty("params_trainable").GetInt64(), ours.GetProperty("params_total").GetInt64()));
                         rows.Add(new[] { shape.Name, mode, precision, checkpointing ? "yes" : "no", $"{oursTps:F0}", $"{mfu:P0}",
                             peerTps, ratio, $"{oursMb:F0}", peerMb, memRatio });
                     }
@@ -71,6 +74,9 @@ public static class TrainingBench
         }
         Table.Print(new[] { "shape", "mode", "precision", "ckpt", "LoraLab tok/s", "MFU", "peer tok/s", "speed ratio",
             "LoraLab peak MB", "peer peak MB", "memory ratio" }, rows);
+        Console.WriteLine();
+        Console.WriteLine("Issue 11 goals (from the rows above; medians over repeats):");
+        Table.Print(TrainingGoals.Header, TrainingGoals.Rows(results));
     }
 
     /// <summary>Training FLOPs per token: projections (6 or 4 per parameter), attention scores and values, the output projection.</summary>
@@ -162,6 +168,7 @@ public static class TrainingBench
             peak_rss_mb = PeakRssMb(),
             final_loss = loss,
             params_trainable = trainable.Sum(p => p.numel()),
+            params_total = model.parameters().Sum(p => p.numel()),
             threads = get_num_threads(),
         }));
     }

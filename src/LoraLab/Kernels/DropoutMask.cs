@@ -111,7 +111,7 @@ internal static class DropoutMask
         return dropped.to_type(x2.dtype).MoveToOuterDisposeScope();
     }
 
-    private static long Threshold(double p) => (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0)); // p · 2³²
+    internal static long Threshold(double p) => (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0)); // p · 2³²
 
     // lowbias32 on int64 tensors holding 32-bit values.
     private static Tensor Mix(Tensor x, Tensor low32, Func<long, Tensor> constant)
@@ -215,7 +215,7 @@ internal static class DropoutMask
     // "lowbias32" (C. Wellons' hash prospector): a bijective 32-bit mixer with low bias. Written once per width:
     // Vector256/Vector512 expose no shared generic interface to write it against.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Mix(uint x)
+    internal static uint Mix(uint x)
     {
         x ^= x >> 16;
         x *= 0x7feb352dU;
@@ -225,7 +225,7 @@ internal static class DropoutMask
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Mix(Vector256<uint> x)
+    internal static Vector256<uint> Mix(Vector256<uint> x)
     {
         x ^= Vector256.ShiftRightLogical(x, 16);
         x *= 0x7feb352dU;

@@ -48,7 +48,12 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
         var y = x2.matmul(w.t()); // (N, out)
         Tensor u;
-        if (key is { } k)
+        if (key is { } rowKey && LoraRows.Serves(x2, a))
+        {
+            u = empty(x2.shape[0], a.shape[0], dtype: x2.dtype); // (N, r)
+            LoraRows.Forward(x2, a, u, p, rowKey, bits);
+        }
+        else if (key is { } k)
         {
             // Rows a block at a time so the dropped copy of x is one small reused buffer (whole-size temporaries fragment
             // the heap); u is written in place, block by block.
@@ -87,6 +92,17 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         if (needs[1]) grads[1] = g.t().matmul(x2); // (out, in)
         var gx = needs[0] ? g.matmul(w) : null; // (N, in)
         var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
+        if (LoraRows.Serves(x2, a))
+        {
+            // One pass over the rows: u (for ∂L/∂B), ∂L/∂A and ∂L/∂x's LoRA term, the mask replayed from its bits.
+            var u = needs[3] ? empty(x2.shape[0], a.shape[0], dtype: x2.dtype) : null; // (N, r)
+            LoraRows.Backward(x2, a, gu, key is null ? null : bits, p, u, gradA, gx);
+            if (u is not null) grads[3] = g.t().matmul(u).mul_(s); // (out, r) = s gᵀ u
+            grads[2] = gradA!;
+            if (gx is not null) grads[0] = gx.view(x.shape); // (…, in)
+            gradOutput.Dispose();
+            return GradientHandoff.Return(grads);
+        }
         var gradB = needs[3] ? zeros_like(b) : null; // (out, r)
         // By row blocks, with d = dropout(x) replayed from the recorded mask (or x itself without dropout):
         // u = d Aᵀ, ∂L/∂B = s gᵀ u, ∂L/∂A = guᵀ d, ∂L/∂x += dropout(gu A) (same mask and scale).

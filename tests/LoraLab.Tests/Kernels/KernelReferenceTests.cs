@@ -32,13 +32,16 @@ public class KernelReferenceTests
     }
 
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.3)]
-    public void LoraLinearFusedEqualsReference(double p)
+    [InlineData(0.0, 6, 3)] // scalar tails only
+    [InlineData(0.3, 6, 3)]
+    [InlineData(0.3, 37, 16)] // the row pass's vector steps and tail, at its largest rank
+    [InlineData(0.0, 37, 16)]
+    [InlineData(0.3, 20, 17)] // above the row pass's rank: libtorch's skinny GEMMs
+    public void LoraLinearFusedEqualsReference(double p, int width, int rank)
     {
         using var scope = NewDisposeScope();
         manual_seed(7);
-        var inputs = new[] { randn(2, 5, 6), randn(4, 6), randn(3, 6), randn(4, 3) }; // x (B, T, in), W, A, B
+        var inputs = new[] { randn(2, 5, width), randn(4, width), randn(rank, width), randn(4, rank) }; // x (B, T, in), W, A, B
         var gy = randn(2, 5, 4);
         (Tensor Y, Tensor[] Grads) Run(bool reference)
         {

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace LoraLab.Bench;
+
+/// <summary>
+/// Issue 11's training-efficiency goals, judged from one <c>--training</c> run's measurements (medians over repeats):
+/// full finetuning's MFU ≥ 70% at the medium shape in fp32; LoRA ≥ 1.4× full finetuning's tokens/s; LoRA's peak memory
+/// below full finetuning's by ≥ 90% of the frozen weights' gradient + optimizer bytes (AdamW: a float32 gradient and two
+/// float32 moments, 12 bytes per frozen parameter, in fp32 and amp_bf16 alike, whose master weights are float32).
+/// </summary>
+public static class TrainingGoals
+{
+    public const double MinFullMfu = 0.70;
+    public const double MinLoraSpeedup = 1.4;
+    public const double MinMemorySaving = 0.90;
+    public const double GradientAndAdamWBytes = 12;
+
+    /// <summary>One configuration's measurement: tokens/s, MFU, peak RSS (MB), and the trainable / total parameter counts.</summary>
+    public sealed record Result(string Shape, string Mode, string Precision, bool Checkpointing, double TokensPerS, double Mfu, double PeakMb,
+        long Trainable, long Total);
+
+    /// <summary>The goal rows (goal, configuration, measured, target, PASS/FAIL) for the configurations measured.</summary>
+    public static List<string[]> Rows(IReadOnlyList<Result> results)
+    {
+        var rows = new List<string[]>();
+        var groups = results.Where(r => !r.Checkpointing).GroupBy(r => (r.Shape, r.Precision));
+        foreach (var g in groups)
+        {
+            var full = Median(g.Where(r => r.Mode == "full").ToList());
+            var lora = Median(g.Where(r => r.Mode == "lora").ToList());
+            string where = $"{g.Key.Shape}, {g.Key.Precision}";
+            if (full is not null && g.Key.Shape == "medium" && g.Key.Precision == "fp32")
+                rows.Add(Row("full finetuning MFU", where, full.Mfu, $"{full.Mfu:P0}", MinFullMfu, $"≥ {MinFullMfu:P0}"));
+            if (full is null || lora is null) continue;
+            double speedup = lora.TokensPerS / full.TokensPerS;
+            rows.Add(Row("LoRA / full tokens/s", where, speedup, Inv($"{speedup:F2}×"), MinLoraSpeedup, Inv($"≥ {MinLoraSpeedup:F1}×")));
+            long frozen = lora.Total - lora.Trainable;
+            double frozenMb = frozen * GradientAndAdamWBytes / (1024.0 * 1024.0);
+            double saving = (full.PeakMb - lora.PeakMb) / frozenMb;
+            rows.Add(Row("memory saved / frozen grad+AdamW bytes", where, saving,
+                Inv($"{saving:P0} ({full.PeakMb - lora.PeakMb:F0} of {frozenMb:F0} MB)"), MinMemorySaving, $"≥ {MinMemorySaving:P0}"));
+        }
+        return rows;
+    }
+
+    public static readonly string[] Header = { "goal", "configuration", "measured", "target", "verdict" };
+
+    private static string[] Row(string goal, string where, double value, string shown, double min, string target) =>
+        new[] { goal, where, shown, target, value >= min ? "PASS" : "FAIL" };
+
+    // The median run by tokens/s (its own MFU and memory kept together); null when none was measured.
+    private static Result? Median(List<Result> runs) => runs.Count == 0 ? null : runs.OrderBy(r => r.TokensPerS).ElementAt(runs.Count / 2);
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

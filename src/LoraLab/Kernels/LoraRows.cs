@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using static TorchSharp.torch;
+
+namespace LoraLab.Kernels;
+
+/// <summary>
+/// The r-wide half of the LoRA node in one pass over the rows of x, for float32 and ranks up to <see cref="MaxRank"/>:
+/// forward u = dropout(x) Aᵀ with the mask hashed (and recorded as bits) in the same pass; backward, from ∂L/∂u = gu,
+/// u = d Aᵀ (for ∂L/∂B), ∂L/∂A += guᵀ d and ∂L/∂x += dropout(gu A), d = dropout(x) replayed from the bits. Done with
+/// libtorch operations these are six or seven passes over (N, in) tensors (a dropped copy of x, skinny GEMMs, a masked
+/// copy of gu A, an add), each a parallel region or a serial mask loop; at small widths they cost more than the frozen
+/// weight's own GEMMs. Same formulas and masks as <see cref="DropoutMask"/> and the libtorch path; sums of r or of rows
+/// are taken in another order (float rounding). Tensors are contiguous; x2 (N, in), A (r, in), u and gu (N, r).
+/// </summary>
+internal static class LoraRows
+{
+    /// <summary>Above this rank the skinny GEMMs amortise and the libtorch path is kept.</summary>
+    public const int MaxRank = 16;
+
+    /// <summary>Whether the row pass serves a node with input rows <paramref name="x2"/> and adapter <paramref name="a"/>.</summary>
+    public static bool Serves(Tensor x2, Tensor a) => Vector256.IsHardwareAccelerated && x2.dtype == ScalarType.Float32
+        && a.dtype == ScalarType.Float32 && a.shape[0] <= MaxRank && x2.is_contiguous() && a.is_contiguous();
+
+    /// <summary>u = dropout(x2) Aᵀ with the mask of <paramref name="key"/> (rows from 0), recorded into <paramref name="bits"/> when given.</summary>
+    public static unsafe void Forward(Tensor x2, Tensor a, Tensor u, double p, ulong key, Tensor? bits)
+    {
+        long n = x2.shape[0], width = x2.shape[1];
+        if ((n * width) > (1L << 32)) throw new ArgumentOutOfRangeException(nameof(x2), $"a dropout key covers at most 2³² entries, got {n}×{width}.");
+        int r = (int)a.shape[0];
+        var m = new Mask(p, key);
+        fixed (byte* xs = x2.bytes, As = a.bytes, us = u.bytes)
+        {
+            byte* bs = null;
+            if (bits is not null)
+                fixed (byte* b = bits.bytes) bs = b; // a libtorch buffer: its address stays valid while the tensor lives
+            for (long i = 0; i < n; i++)
+                ForwardRow((float*)xs + i * width, (float*)As, (float*)us + i * r, bs == null ? null : bs + i * DropoutMask.RowBytes(width),
+                    (uint)(i * width), width, r, m);
+        }
+    }
+
+    /// <summary>
+    /// From gu (N, r): u = d Aᵀ when <paramref name="u"/> is given, ∂L/∂A += guᵀ d into <paramref name="gradA"/> (r, in)
+    /// when given, ∂L/∂x += dropout(gu A) into <paramref name="gx"/> (N, in) when given; d = dropout(x2) from
+    /// <paramref name="bits"/>, or x2 itself when null (no dropout).
+    /// </summary>
+    public static unsafe void Backward(Tensor x2, Tensor a, Tensor gu, Tensor? bits, double p, Tensor? u, Tensor? gradA, Tensor? gx)
+    {
+        long n = x2.shape[0], width = x2.shape[1];
+        int r = (int)a.shape[0];
+        float scale = bits is null ? 1f : (float)(1.0 / (1.0 - p));
+        fixed (byte* xs = x2.bytes, As = a.bytes, gus = gu.bytes)
+        {
+            byte* bs = null, uu = null, ga = null, gxs = null;
+            if (bits is not null) fixed (byte* t = bits.bytes) bs = t; // libtorch buffers: addresses stay valid while the tensors live
+            if (u is not null) fixed (byte* t = u.bytes) uu = t;
+            if (gradA is not null) fixed (byte* t = gradA.bytes) ga = t;
+            if (gx is not null) fixed (byte* t = gx.bytes) gxs = t;
+            for (long i = 0; i < n; i++)
+                BackwardRow((float*)xs + i * width, (float*)As, (float*)gus + i * r, bs == null ? null : bs + i * DropoutMask.RowBytes(width),
+                    uu == null ? null : (float*)uu + i * r, (float*)ga, gxs == null ? null : (float*)gxs + i * width, width, r, scale);
+        }
+    }
+
+    private readonly struct Mask(double p, ulong key)
+    {
+        public readonly uint Threshold = (uint)DropoutMask.Threshold(p);
+        public readonly float Scale = (float)(1.0 / (1.0 - p));
+        public readonly uint K0 = (uint)key, K1 = (uint)(key >> 32);
+    }
+
+    // One row: u[k] = Σ_j d_j A[k, j], d_j = x_j·scale if kept else 0 (DropoutMask's arithmetic); bit j % 8 of byte j / 8 records it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardRow(float* x, float* a, float* u, byte* bits, uint first, long width, int r, Mask m)
+    {
+        var acc = stackalloc Vector256<float>[r];
+        for (int k = 0; k < r; k++) acc[k] = Vector256<float>.Zero;
+        var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        long j = 0;
+        for (; j + 8 <= width; j += 8)
+        {
+            var z = DropoutMask.Mix(DropoutMask.Mix(Vector256.Create(first + (uint)j + m.K0) + lanes) ^ Vector256.Create(m.K1));
+            var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(m.Threshold));
+            if (bits != null) bits[j >> 3] = (byte)keep.ExtractMostSignificantBits();
+            var d = Vector256.BitwiseAnd(Vector256.Load(x + j) * m.Scale, keep.AsSingle());
+            for (int k = 0; k < r; k++) acc[k] += d * Vector256.Load(a + k * width + j);
+        }
+        var tail = stackalloc float[r];
+        for (int k = 0; k < r; k++) tail[k] = 0f;
+        for (; j < width; j++)
+        {
+            bool kept = DropoutMask.Mix(DropoutMask.Mix(first + (uint)j + m.K0) ^ m.K1) >= m.Threshold;
+            if (bits != null)
+            {
+                if ((j & 7) == 0) bits[j >> 3] = 0;
+                if (kept) bits[j >> 3] |= (byte)(1 << (int)(j & 7));
+            }
+            float d = kept ? x[j] * m.Scale : 0f;
+            for (int k = 0; k < r; k++) tail[k] += d * a[k * width + j];
+        }
+        for (int k = 0; k < r; k++) u[k] = Vector256.Sum(acc[k]) + tail[k];
+    }
+
+    // One row of backward; bits null = no dropout (d = x, gu A added unmasked).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BackwardRow(float* x, float* a, float* gu, byte* bits, float* u, float* gradA, float* gx, long width, int r, float scale)
+    {
+        var acc = stackalloc Vector256<float>[r];
+        var g = stackalloc Vector256<float>[r];
+        for (int k = 0; k < r; k++) (acc[k], g[k]) = (Vector256<float>.Zero, Vector256.Create(gu[k]));
+        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+        long j = 0;
+        for (; j + 8 <= width; j += 8)
+        {
+            var d = Vector256.Load(x + j);
+            var keep = Vector256<float>.AllBitsSet;
+            if (bits != null)
+            {
+                keep = Vector256.Equals(Vector256.Create((uint)bits[j >> 3]) & bit8, bit8).AsSingle();
+                d = Vector256.BitwiseAnd(d * scale, keep);
+            }
+            var back = Vector256<float>.Zero;
+            for (int k = 0; k < r; k++)
+            {
+                var ak = Vector256.Load(a + k * width + j);
+                if (u != null) acc[k] += d * ak;
+                if (gradA != null) Vector256.Store(Vector256.Load(gradA + k * width + j) + g[k] * d, gradA + k * width + j);
+                back += g[k] * ak;
+            }
+            if (gx != null)
+            {
+                if (bits != null) back = Vector256.BitwiseAnd(back * scale, keep);
+                Vector256.Store(Vector256.Load(gx + j) + back, gx + j);
+            }
+        }
+        var tail = stackalloc float[r];
+        for (int k = 0; k < r; k++) tail[k] = 0f;
+        for (; j < width; j++)
+        {
+            bool kept = bits == null || ((bits[j >> 3] >> (int)(j & 7)) & 1) != 0;
+            float d = bits == null ? x[j] : kept ? x[j] * scale : 0f;
+            float back = 0f;
+            for (int k = 0; k < r; k++)
+            {
+                tail[k] += d * a[k * width + j];
+                if (gradA != null) gradA[k * width + j] += gu[k] * d;
+                back += gu[k] * a[k * width + j];
+            }
+            if (gx != null) gx[j] += bits == null ? back : kept ? back * scale : 0f;
+        }
+        if (u != null)
+            for (int k = 0; k < r; k++) u[k] = Vector256.Sum(acc[k]) + tail[k];
+    }
+}
