@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LoraLab.Kernels;
 using LoraLab.Models.Llama;
@@ -117,6 +118,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     /// Runs token <paramref name="token"/> at <paramref name="pos"/> (positions fill in order from 0): its keys and values
     /// enter the cache; returns its logits (V) when <paramref name="wantLogits"/>, valid until the next call, else empty.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Step(int token, int pos, bool wantLogits = true)
     {
         if ((uint)token >= (uint)vocab) throw new LoraLabException($"token id {token} is outside the vocabulary (0..{vocab - 1}).");
@@ -152,6 +154,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     }
 
     /// <summary>Rows [r0, r1) of the stacked (q; k; v) projection; k and v go straight into the cache at this position.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Qkv(int r0, int r1)
     {
         var w = weights[layer];
@@ -162,6 +165,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     }
 
     /// <summary>The rows of [r0, r1) that fall in the block [first, first + rows) of a stacked product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Segment(float* w, float* y, int first, int rows, int r0, int r1)
     {
         int a = Math.Max(r0, first) - first, b = Math.Min(r1, first + rows) - first;
@@ -172,6 +176,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     /// Heads [h0, h1): softmax(q·Kᵀ/√D) V over positions 0..pos of each head's key/value head. Positions run in the outer
     /// loops, so each cached key and value row is read once, front to back, for all the heads.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Attention(int h0, int h1)
     {
         int seen = position + 1, group = heads / kvHeads;
@@ -191,6 +196,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     }
 
     /// <summary>Rows [r0, r1) of silu(gate·h) ⊙ (up·h).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GateUp(int r0, int r1)
     {
         var w = weights[layer];
@@ -200,6 +206,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     }
 
     /// <summary>Rotate-half RoPE of one head at <paramref name="pos"/>: pairs (i, i + D/2) turn by angle pos·inv_freq[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rope(float* v, int pos)
     {
         int half = headDim / 2;
