@@ -59,8 +59,8 @@ public static class DemoFigures
                 "Final target loss of LoRA on all, MLP-only and attention-only modules at LoRA's best learning rate, mean over seeds; lower is more learned.",
                 Bars("LoRA target modules", "final target loss (nats/token)", Targets(s))),
             new("intruders.png", "Beyond the paper: intruder dimensions and forgetting",
-                "Forgetting (source loss rise) against intruder dimensions at every checkpoint of every run of the first seed, from the base " +
-                "model at (0, 0). " + DemoIntruderTrend.Describe(s),
+                "Forgetting (source loss rise) against intruder dimensions at the final checkpoint of every run of the first seed, " +
+                "joined to the base model at (0, 0). " + DemoIntruderTrend.Describe(s),
                 Lines("Intruder dimensions vs forgetting", "intruder dimensions (sum over projections)", "source loss rise (nats/token)",
                     s.Runs.Where(r => r.Seed == s.Plan.Seeds[0]).Select(IntruderLine(s)).ToList(), markers: true)),
         };

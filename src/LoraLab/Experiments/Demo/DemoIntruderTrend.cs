@@ -4,8 +4,8 @@ namespace LoraLab.Experiments.Demo;
 
 /// <summary>
 /// Whether intruder dimensions and forgetting grow together (Shuttleworth et al. report that full finetuning's and
-/// high-rank LoRA's intruders go with forgetting): per run, the intruder count and the source-loss rise at every
-/// checkpoint, and Spearman's rank correlation of the two over every finetuned checkpoint of every run.
+/// high-rank LoRA's intruders go with forgetting): per run, the intruder count and the source-loss rise at the
+/// checkpoints that counted intruders (the final one), and Spearman's rank correlation of the two over all runs.
 /// </summary>
 public static class DemoIntruderTrend
 {
@@ -48,7 +48,7 @@ public static class DemoIntruderTrend
             "summed over the model's projections) at the end of training: " +
             At("full", s.Seeds.Select(s.Full)) + At($"LoRA r={s.Plan.SmallRank}", s.Seeds.Select(seed => s.Lora(seed))) +
             At($"LoRA r={s.Plan.LargeRank}", s.Seeds.Select(seed => s.Lora(seed, rank: s.Plan.LargeRank))) +
-            F($"over all {points.Count} checkpoints of all {s.Runs.Count} runs, Spearman ρ(intruders, forgetting) = {rho:0.00}: {verdict}.");
+            F($"over the final checkpoints of all {points.Count} runs, Spearman ρ(intruders, forgetting) = {rho:0.00}: {verdict}.");
     }
 
     // Average ranks, 1-based; tied values share the mean of their ranks.

@@ -58,8 +58,12 @@ public sealed class DemoPointRunner : ISweepPointRunner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (t.LastLoss is double l) losses.Add(new LossPoint { Step = step, Loss = l });
+                // intruders at the final checkpoint only: two SVDs per projection cost seconds of CPU per count
                 if (evalSteps.Contains(step))
-                    evaluations.Add(evaluator.Evaluate(t.Model, step, t.TokensSeen) with { Intruders = intruders.Count(t.Model) });
+                    evaluations.Add(evaluator.Evaluate(t.Model, step, t.TokensSeen) with
+                    {
+                        Intruders = step == plan.FinetuneSteps ? intruders.Count(t.Model) : null,
+                    });
             },
         });
         trainer.Setup();
