@@ -45,9 +45,17 @@ public static unsafe class DecodeMath
         float sum = 0;
         if (Vector512.IsHardwareAccelerated && n >= 16)
         {
-            var acc = Vector512<float>.Zero;
+            // two accumulators: consecutive fused multiply-adds do not wait on each other's result
+            Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero, acc3 = Vector512<float>.Zero, acc4 = Vector512<float>.Zero;
+            for (; j + 64 <= n; j += 64)
+            {
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 16), Vector512.Load(b + j + 16), acc2);
+                acc3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 32), Vector512.Load(b + j + 32), acc3);
+                acc4 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 48), Vector512.Load(b + j + 48), acc4);
+            }
             for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
-            sum = Vector512.Sum(acc);
+            sum = Vector512.Sum((acc + acc2) + (acc3 + acc4));
         }
         else if (Vector256.IsHardwareAccelerated && n >= 8)
         {
@@ -126,7 +134,17 @@ public static unsafe class DecodeMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiluMul(float* gate, float* up, int j0, int j1)
     {
-        for (int j = j0; j < j1; j++)
+        int j = j0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1f);
+            for (; j + 8 <= j1; j += 8)
+            {
+                var g = Vector256.Load(gate + j);
+                Vector256.Store(g / (one + Vector256.Exp(-g)) * Vector256.Load(up + j), gate + j);
+            }
+        }
+        for (; j < j1; j++)
         {
             float g = gate[j];
             gate[j] = g / (1f + MathF.Exp(-g)) * up[j];
