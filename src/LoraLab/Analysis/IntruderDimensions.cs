@@ -18,19 +18,39 @@ public static class IntruderDimensions
     /// <summary>How many of the top <paramref name="k"/> left singular vectors of <paramref name="finetuned"/> are intruders.</summary>
     public static int Count(Tensor baseWeight, Tensor finetuned, int k, double epsilon)
     {
+        using var scope = NewDisposeScope();
+        return CountAgainst(BaseDirections(baseWeight), finetuned, k, epsilon);
+    }
+
+    /// <summary>
+    /// The base weight's left singular vectors of non-zero singular values, float64 (out, r'): what a finetuned weight's
+    /// top singular vectors are compared with. Computed once, it serves every checkpoint of a run.
+    /// </summary>
+    public static Tensor BaseDirections(Tensor baseWeight)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (u0, s0, _) = linalg.svd(baseWeight.to_type(ScalarType.Float64), fullMatrices: false); // (out, r), (r)
+        return u0.index_select(1, nonzero(s0 > s0.max() * NullScale(baseWeight)).flatten()).MoveToOuterDisposeScope(); // (out, r')
+    }
+
+    /// <summary>How many of the top <paramref name="k"/> left singular vectors of <paramref name="finetuned"/> are intruders
+    /// against <paramref name="baseDirections"/> (from <see cref="BaseDirections"/>).</summary>
+    public static int CountAgainst(Tensor baseDirections, Tensor finetuned, int k, double epsilon)
+    {
         if (k < 1) throw new LoraLabException($"--k must be ≥ 1, got {k}");
         if (!(epsilon > 0 && epsilon <= 1)) throw new LoraLabException($"--epsilon must be in (0, 1], got {epsilon}");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (u0, s0, _) = linalg.svd(baseWeight.to_type(ScalarType.Float64), fullMatrices: false); // (out, r), (r)
         var (u1, s1, _) = linalg.svd(finetuned.to_type(ScalarType.Float64), fullMatrices: false); // (out, r)
-        double scale = Math.Max(baseWeight.shape[0], baseWeight.shape[1]) * 1e-12;
-        var kept = u0.index_select(1, nonzero(s0 > s0.max() * scale).flatten()); // (out, r') the base's range
-        long top = Math.Min(k, (s1 > s1.max() * scale).sum().item<long>()); // only directions W_ft has
-        var cos = matmul(u1.narrow(1, 0, top).t(), kept).abs(); // (top, r') unit vectors: cosine = |dot|
+        long top = Math.Min(k, (s1 > s1.max() * NullScale(finetuned)).sum().item<long>()); // only directions W_ft has
+        var cos = matmul(u1.narrow(1, 0, top).t(), baseDirections).abs(); // (top, r') unit vectors: cosine = |dot|
         var best = cos.max(1).values; // (top)
         return (int)(best < epsilon).sum().item<long>();
     }
+
+    // Singular values below σ_max · max(out, in) · 1e-12 are numerically zero.
+    private static double NullScale(Tensor w) => Math.Max(w.shape[0], w.shape[1]) * 1e-12;
 
     /// <summary>Per layer and projection of <paramref name="source"/> (a finetuned model, checkpoint or adapter): (layer, module, intruders).</summary>
     public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon)

@@ -9,11 +9,12 @@ namespace LoraLab.Experiments.Demo;
 /// <summary>
 /// Intruder dimensions (<see cref="IntruderDimensions"/>, Shuttleworth et al.) of a model while it is finetuned: the
 /// count over every layer's seven projections, each with the authors' k = 10 and ε = 0.5, of the finetuned weight W₀ + ΔW
-/// (LoRA: W₀ + s·B·A) against the base weight W₀. The base weights are read once and kept (float64) for the run.
+/// (LoRA: W₀ + s·B·A) against the base weight W₀. The base weights' singular directions are computed once and kept
+/// (float64) for the run.
 /// </summary>
 public sealed class DemoIntruders : IDisposable
 {
-    private readonly List<(string Path, Tensor Base)> baseWeights = new();
+    private readonly List<(string Path, Tensor Directions)> baseDirections = new();
 
     public DemoIntruders(string baseDir)
     {
@@ -21,7 +22,9 @@ public sealed class DemoIntruders : IDisposable
         foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(weights))
         {
             string path = $"model.layers.{layer}.{prefix}.{module}";
-            baseWeights.Add((path, weights.Read(path + ".weight", ScalarType.Float64).DetachFromDisposeScope())); // (out, in)
+            using var scope = NewDisposeScope();
+            var directions = IntruderDimensions.BaseDirections(weights.Read(path + ".weight", ScalarType.Float64)); // (out, r')
+            baseDirections.Add((path, directions.DetachFromDisposeScope()));
         }
     }
 
@@ -32,21 +35,21 @@ public sealed class DemoIntruders : IDisposable
         using var noGrad = no_grad();
         var merged = LoraModel.MergedStateDict(model).ToDictionary(kv => kv.Key, kv => kv.Value); // W₀ + s·B·A under plain keys
         int total = 0;
-        foreach (var (path, w0) in baseWeights)
+        foreach (var (path, directions) in baseDirections)
         {
             if (!merged.TryGetValue(path + ".weight", out var w1))
                 throw new LoraLabException($"demo: the model has no projection '{path}' that its base model has; both must have one architecture.");
-            total += IntruderDimensions.Count(w0, w1, IntruderDimensions.DefaultK, IntruderDimensions.DefaultEpsilon);
+            total += IntruderDimensions.CountAgainst(directions, w1, IntruderDimensions.DefaultK, IntruderDimensions.DefaultEpsilon);
         }
         return total;
     }
 
     /// <summary>The number of projections counted (each contributes at most k intruders).</summary>
-    public int Modules => baseWeights.Count;
+    public int Modules => baseDirections.Count;
 
     public void Dispose()
     {
-        foreach (var (_, w) in baseWeights) w.Dispose();
-        baseWeights.Clear();
+        foreach (var (_, w) in baseDirections) w.Dispose();
+        baseDirections.Clear();
     }
 }
