@@ -151,7 +151,7 @@ internal static class DropoutMask
                 var lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
                 for (; j + 16 <= width; j += 16)
                 {
-                    var z = Mix(Mix(Vector512.Create(first + (uint)j + k0) + lanes) ^ Vector512.Create(k1));
+                    var z = Hash(Vector512.Create(first + (uint)j) + lanes, k0, k1);
                     var keep = Vector512.GreaterThanOrEqual(z, Vector512.Create(threshold));
                     Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep.AsSingle()), d + j);
                     if (b != null) *(ushort*)(b + (j >> 3)) = (ushort)keep.ExtractMostSignificantBits(); // lane n → bit n (little-endian)
@@ -162,7 +162,7 @@ internal static class DropoutMask
                 var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
                 for (; j + 8 <= width; j += 8)
                 {
-                    var z = Mix(Mix(Vector256.Create(first + (uint)j + k0) + lanes) ^ Vector256.Create(k1));
+                    var z = Hash(Vector256.Create(first + (uint)j) + lanes, k0, k1);
                     var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(threshold));
                     Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep.AsSingle()), d + j);
                     if (b != null) b[j >> 3] = (byte)keep.ExtractMostSignificantBits();
@@ -170,7 +170,7 @@ internal static class DropoutMask
             }
             for (; j < width; j++) // j starts at a multiple of 8: its byte is zeroed before its first bit is set
             {
-                bool kept = Mix(Mix(first + (uint)j + k0) ^ k1) >= threshold;
+                bool kept = Hash(first + (uint)j, k0, k1) >= threshold;
                 d[j] = kept ? s[j] * scale : 0f;
                 if (b == null) continue;
                 if ((j & 7) == 0) b[j >> 3] = 0;
@@ -212,10 +212,22 @@ internal static class DropoutMask
         }
     }
 
+    /// <summary>H(e) of entry e under the key (k1 · 2³² + k0): mix(mix(e + k0) ⊕ k1), 32-bit wrapping arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint Hash(uint entry, uint k0, uint k1) => Mix(Mix(entry + k0) ^ k1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> Hash(Vector256<uint> entries, uint k0, uint k1) =>
+        Mix(Mix(entries + Vector256.Create(k0)) ^ Vector256.Create(k1));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Hash(Vector512<uint> entries, uint k0, uint k1) =>
+        Mix(Mix(entries + Vector512.Create(k0)) ^ Vector512.Create(k1));
+
     // "lowbias32" (C. Wellons' hash prospector): a bijective 32-bit mixer with low bias. Written once per width:
     // Vector256/Vector512 expose no shared generic interface to write it against.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static uint Mix(uint x)
+    private static uint Mix(uint x)
     {
         x ^= x >> 16;
         x *= 0x7feb352dU;
@@ -225,7 +237,7 @@ internal static class DropoutMask
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<uint> Mix(Vector256<uint> x)
+    private static Vector256<uint> Mix(Vector256<uint> x)
     {
         x ^= Vector256.ShiftRightLogical(x, 16);
         x *= 0x7feb352dU;

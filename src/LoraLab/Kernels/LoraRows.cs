@@ -80,7 +80,7 @@ internal static class LoraRows
         long j = 0;
         for (; j + 8 <= width; j += 8)
         {
-            var z = DropoutMask.Mix(DropoutMask.Mix(Vector256.Create(first + (uint)j + m.K0) + lanes) ^ Vector256.Create(m.K1));
+            var z = DropoutMask.Hash(Vector256.Create(first + (uint)j) + lanes, m.K0, m.K1);
             var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(m.Threshold));
             if (bits != null) bits[j >> 3] = (byte)keep.ExtractMostSignificantBits();
             var d = Vector256.BitwiseAnd(Vector256.Load(x + j) * m.Scale, keep.AsSingle());
@@ -90,7 +90,7 @@ internal static class LoraRows
         for (int k = 0; k < r; k++) tail[k] = 0f;
         for (; j < width; j++)
         {
-            bool kept = DropoutMask.Mix(DropoutMask.Mix(first + (uint)j + m.K0) ^ m.K1) >= m.Threshold;
+            bool kept = DropoutMask.Hash(first + (uint)j, m.K0, m.K1) >= m.Threshold;
             if (bits != null)
             {
                 if ((j & 7) == 0) bits[j >> 3] = 0;
