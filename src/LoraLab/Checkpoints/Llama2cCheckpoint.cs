@@ -56,20 +56,40 @@ public static class Llama2cCheckpoint
             }
         }
         w["model.embed_tokens.weight"] = Read(vocab, dim);
-        PerLayer("input_layernorm", null, dim);
-        PerLayer("self_attn.q_proj", t => PermuteForRotateHalf(t, heads, headSize, dim), heads * headSize, dim);
-        PerLayer("self_attn.k_proj", t => PermuteForRotateHalf(t, kvHeads, headSize, dim), kvHeads * headSize, dim);
-        PerLayer("self_attn.v_proj", null, kvHeads * headSize, dim);
-        PerLayer("self_attn.o_proj", null, dim, heads * headSize);
-        PerLayer("post_attention_layernorm", null, dim);
-        PerLayer("mlp.gate_proj", null, hidden, dim);
-        PerLayer("mlp.down_proj", null, dim, hidden);
-        PerLayer("mlp.up_proj", null, hidden, dim);
+        foreach (string name in LayerTensors)
+        {
+            Func<Tensor, Tensor>? toRotateHalf = name switch
+            {
+                "self_attn.q_proj" => t => PermuteForRotateHalf(t, heads, headSize, dim),
+                "self_attn.k_proj" => t => PermuteForRotateHalf(t, kvHeads, headSize, dim),
+                _ => null,
+            };
+            long[] shape = name switch
+            {
+                "input_layernorm" or "post_attention_layernorm" => [dim],
+                "self_attn.q_proj" => [heads * headSize, dim],
+                "self_attn.k_proj" or "self_attn.v_proj" => [kvHeads * headSize, dim],
+                "self_attn.o_proj" => [dim, heads * headSize],
+                "mlp.down_proj" => [dim, hidden],
+                _ => [hidden, dim], // gate_proj, up_proj
+            };
+            PerLayer(name, toRotateHalf, shape);
+        }
         w["model.norm.weight"] = Read(dim);
         reader.BaseStream.Seek(4L * seqLen * headSize, SeekOrigin.Current); // legacy freq_cis_real/imag tables: unused
         if (!shared) w["lm_head.weight"] = Read(vocab, dim);
         return (config, w);
     }
+
+    /// <summary>
+    /// The legacy file's per-layer tensors in file order (Hugging Face names), each stored for every layer in turn between
+    /// the token embedding and the final norm.
+    /// </summary>
+    internal static readonly string[] LayerTensors =
+    [
+        "input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+        "post_attention_layernorm", "mlp.gate_proj", "mlp.down_proj", "mlp.up_proj",
+    ];
 
     /// <summary>
     /// Loads a llama2.c checkpoint into a model (converted to <paramref name="dtype"/>; <paramref name="residualDropout"/>

@@ -47,15 +47,15 @@ public static class Llama2cWriter
                 }
             }
             Put(state["model.embed_tokens.weight"]);
-            PerLayer("input_layernorm");
-            PerLayer("self_attn.q_proj", t => ToInterleaved(t, c.NumAttentionHeads, c.HeadDim, c.HiddenSize));
-            PerLayer("self_attn.k_proj", t => ToInterleaved(t, c.NumKeyValueHeads, c.HeadDim, c.HiddenSize));
-            PerLayer("self_attn.v_proj");
-            PerLayer("self_attn.o_proj");
-            PerLayer("post_attention_layernorm");
-            PerLayer("mlp.gate_proj");
-            PerLayer("mlp.down_proj");
-            PerLayer("mlp.up_proj");
+            foreach (string name in Llama2cCheckpoint.LayerTensors)
+            {
+                PerLayer(name, name switch
+                {
+                    "self_attn.q_proj" => t => ToInterleaved(t, c.NumAttentionHeads, c.HeadDim, c.HiddenSize),
+                    "self_attn.k_proj" => t => ToInterleaved(t, c.NumKeyValueHeads, c.HeadDim, c.HiddenSize),
+                    _ => null,
+                });
+            }
             Put(state["model.norm.weight"]);
             var (real, imag) = FrequencyTables(c.MaxPositionEmbeddings, c.HeadDim);
             Put(real);
