@@ -34,7 +34,7 @@ public static partial class Llama2cPeer
         try
         {
             string exe = Path.Combine(tmp.FullName, "run");
-            var (code, _, err) = RunProcess("cc", ["-Ofast", "-fopenmp", "-march=native", source, "-lm", "-o", exe], null);
+            var (code, _, err) = ChildProcess.Run("cc", ["-Ofast", "-fopenmp", "-march=native", source, "-lm", "-o", exe], null);
             if (code != 0)
             {
                 Console.WriteLine($"building run.c failed (cc exit {code}): {err.Trim()}");
@@ -95,7 +95,7 @@ public static partial class Llama2cPeer
         for (int r = 0; r < 3; r++)
         {
             var env = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture) };
-            var (code, _, err) = RunProcess(exe, [bin, "-t", "0", "-n", steps.ToString(CultureInfo.InvariantCulture), "-z", tokenizer], env);
+            var (code, _, err) = ChildProcess.Run(exe, [bin, "-t", "0", "-n", steps.ToString(CultureInfo.InvariantCulture), "-z", tokenizer], env);
             var match = Achieved().Match(err);
             if (code != 0 || !match.Success) throw new LoraLabException($"run.c on {bin} failed (exit {code}): {err.Trim()}");
             theirs.Add(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -110,23 +110,4 @@ public static partial class Llama2cPeer
 
     [GeneratedRegex(@"achieved tok/s: ([0-9.]+)")]
     private static partial Regex Achieved();
-
-    private static (int Code, string Stdout, string Stderr) RunProcess(string file, string[] args, Dictionary<string, string>? env)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var err = p.StandardError.ReadToEndAsync();
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, stdout, err.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, "", $"{file}: {e.Message}");
-        }
-    }
 }

@@ -38,7 +38,7 @@ public static class TrainingBench
     public static void RunAll(string shared, bool medium, int repeats)
     {
         string peer = Path.Combine(shared, "bench", "peer", "torch_lora_bench.py");
-        bool havePeer = File.Exists(peer) && RunProcess("/usr/bin/python3", new[] { "-c", "import torch" }, out _) == 0;
+        bool havePeer = File.Exists(peer) && ChildProcess.Run("/usr/bin/python3", ["-c", "import torch"]).Code == 0;
         if (!havePeer) Console.WriteLine($"(peer unavailable: needs {peer} and Debian's python3-torch; showing LoraLab only)");
         double ceiling = Gemm.MeasureGflops(2048, 5);
         Console.WriteLine($"fp32 GEMM ceiling (2048³): {ceiling:F1} GFLOP/s");
@@ -178,7 +178,7 @@ public static class TrainingBench
         string self = typeof(TrainingBench).Assembly.Location;
         var args = new List<string> { self, "--train-one", shape.Name, mode, precision };
         if (checkpointing) args.Add("--checkpointing");
-        int rc = RunProcess("dotnet", args.ToArray(), out string stdout);
+        var (rc, stdout, _) = ChildProcess.Run("dotnet", args);
         if (rc != 0) throw new InvalidOperationException($"LoraLab {shape.Name}/{mode} failed: {stdout}");
         return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
     }
@@ -191,29 +191,9 @@ public static class TrainingBench
             "--vocab", $"{shape.Vocab}", "--seq", $"{shape.Seq}", "--batch", $"{shape.Batch}", "--tie-embeddings",
             "--mode", mode, "--steps", $"{shape.Steps}", "--threads", $"{get_num_threads()}",
         };
-        int rc = RunProcess("/usr/bin/python3", args, out string stdout);
+        var (rc, stdout, _) = ChildProcess.Run("/usr/bin/python3", args);
         if (rc != 0) { Console.WriteLine($"(peer {shape.Name}/{mode} failed)"); return null; }
         return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
-    }
-
-    private static int RunProcess(string file, string[] args, out string stdout)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var err = p.StandardError.ReadToEndAsync();
-            stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            _ = err.Result;
-            return p.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            stdout = "";
-            return -1;
-        }
     }
 
     private static string Mem() => $"{StatusMb("VmRSS:"):F0}/{StatusMb("VmHWM:"):F0}";
