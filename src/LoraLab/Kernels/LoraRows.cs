@@ -10,17 +10,27 @@ namespace LoraLab.Kernels;
 /// u = d Aᵀ (for ∂L/∂B), ∂L/∂A += guᵀ d and ∂L/∂x += dropout(gu A), d = dropout(x) replayed from the bits. Done with
 /// libtorch operations these are six or seven passes over (N, in) tensors (a dropped copy of x, skinny GEMMs, a masked
 /// copy of gu A, an add), each a parallel region or a serial mask loop; at small widths they cost more than the frozen
-/// weight's own GEMMs. Same formulas and masks as <see cref="DropoutMask"/> and the libtorch path; sums of r or of rows
-/// are taken in another order (float rounding). Tensors are contiguous; x2 (N, in), A (r, in), u and gu (N, r).
+/// weight's own GEMMs (at larger ones the libtorch path's multi-threaded GEMMs win: see <see cref="MaxRowWork"/>). Same
+/// formulas and masks as <see cref="DropoutMask"/> and the libtorch path; sums of r or of rows are taken in another
+/// order (float rounding). Tensors are contiguous; x2 (N, in), A (r, in), u and gu (N, r).
 /// </summary>
 internal static class LoraRows
 {
     /// <summary>Above this rank the skinny GEMMs amortise and the libtorch path is kept.</summary>
     public const int MaxRank = 16;
 
+    /// <summary>
+    /// The most multiply-adds per row and pass (r × in) the row pass takes on. It runs on one thread, where libtorch's
+    /// GEMMs use every core: measured on 2 cores (bench --train-one, LoRA with dropout 0.05), it is 10% faster than the
+    /// libtorch path at the demo's width (r·in = 2 × 128) but 9% slower at the small shape (16 × 288) and 7–9% slower at
+    /// the medium one (16 × 768 and up).
+    /// </summary>
+    public const int MaxRowWork = 2048;
+
     /// <summary>Whether the row pass serves a node with input rows <paramref name="x2"/> and adapter <paramref name="a"/>.</summary>
     public static bool Serves(Tensor x2, Tensor a) => Vector256.IsHardwareAccelerated && x2.dtype == ScalarType.Float32
-        && a.dtype == ScalarType.Float32 && a.shape[0] <= MaxRank && x2.is_contiguous() && a.is_contiguous();
+        && a.dtype == ScalarType.Float32 && a.shape[0] <= MaxRank && a.shape[0] * x2.shape[1] <= MaxRowWork
+        && x2.is_contiguous() && a.is_contiguous();
 
     /// <summary>u = dropout(x2) Aᵀ with the mask of <paramref name="key"/> (rows from 0), recorded into <paramref name="bits"/> when given.</summary>
     public static unsafe void Forward(Tensor x2, Tensor a, Tensor u, double p, ulong key, Tensor? bits)

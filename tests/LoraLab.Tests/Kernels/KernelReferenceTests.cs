@@ -37,6 +37,7 @@ public class KernelReferenceTests
     [InlineData(0.3, 37, 16)] // the row pass's vector steps and tail, at its largest rank
     [InlineData(0.0, 37, 16)]
     [InlineData(0.3, 20, 17)] // above the row pass's rank: libtorch's skinny GEMMs
+    [InlineData(0.3, 200, 16)] // above the row pass's work per row (r·in): libtorch's GEMMs, by row blocks
     public void LoraLinearFusedEqualsReference(double p, int width, int rank)
     {
         using var scope = NewDisposeScope();

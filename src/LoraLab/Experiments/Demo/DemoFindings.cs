@@ -80,6 +80,7 @@ public static partial class DemoFindings
     {
         var outcomes = new List<bool?>();
         var residuals = new List<double>();
+        var byRank = new Dictionary<int, List<double>>(); // each rank's residual per seed, for the evidence
         foreach (long seed in s.Seeds)
         {
             var full = s.Full(seed);
@@ -88,24 +89,37 @@ public static partial class DemoFindings
             var small = loras[0];
             bool atEnd = small.Final.TargetLoss > full.Final.TargetLoss && small.Forgetting < full.Forgetting;
             var curve = full.Evaluations.Select(e => (X: e.TargetLoss, Y: e.SourceLoss - s.Baseline.SourceLoss)).OrderBy(p => p.X).ToList();
-            var onCurve = loras.SelectMany(r => r.Evaluations.Skip(1))
-                .Where(e => e.TargetLoss >= curve[0].X && e.TargetLoss <= curve[^1].X)
-                .Select(e => e.SourceLoss - s.Baseline.SourceLoss - Interpolate(curve, e.TargetLoss)).ToList();
-            if (onCurve.Count == 0) { outcomes.Add(null); continue; }
             double scale = Math.Max(full.Forgetting, LossTolerance);
-            double residual = onCurve.Average() / scale;
+            // LoRA checkpoints within the target-loss range of full's curve: forgetting minus the curve there, over scale
+            List<double> OffCurve(DemoRunResult r) => r.Evaluations.Skip(1)
+                .Where(e => e.TargetLoss >= curve[0].X && e.TargetLoss <= curve[^1].X)
+                .Select(e => (e.SourceLoss - s.Baseline.SourceLoss - Interpolate(curve, e.TargetLoss)) / scale).ToList();
+            var onCurve = loras.SelectMany(OffCurve).ToList();
+            if (onCurve.Count == 0) { outcomes.Add(null); continue; }
+            foreach (var r in loras)
+                if (OffCurve(r) is { Count: > 0 } own) (byRank.TryGetValue(r.Rank ?? 0, out var l) ? l : byRank[r.Rank ?? 0] = []).Add(own.Average());
+            double residual = onCurve.Average();
             residuals.Add(residual);
             outcomes.Add(atEnd && Math.Abs(residual) <= CurveTolerance);
         }
+        string ranks = byRank.Count == 0 ? "" : " (by rank: " + string.Join("; ", byRank.OrderBy(kv => kv.Key)
+            .Select(kv => $"r={kv.Key} {Compact(kv.Value)}")) + ")";
         return new Finding
         {
             Statement = "(3, §4.3) LoRA and full finetuning lie on one learning–forgetting trade-off curve, LoRA at its learn-less, forget-less end.",
             Verdict = SeedVerdict.All(outcomes),
             Evidence = "LoRA checkpoints' forgetting minus full finetuning's curve at the same target loss, as a fraction of full's final forgetting " +
                 $"(|x| ≤ {CurveTolerance:0.00} counts as on the curve; < 0: below it, LoRA forgets less for the same learning): " +
-                $"{SeedVerdict.Spread(residuals, "+0.00;-0.00")}; LoRA at the learn-less/forget-less end: " +
+                $"{SeedVerdict.Spread(residuals, "+0.00;-0.00")}{ranks}; LoRA at the learn-less/forget-less end: " +
                 $"{string.Join(", ", s.Seeds.Select(seed => AtEnd(s, seed)))}. Figure 3.",
         };
+    }
+
+    // A value per seed, briefly: the one value, or the mean with the seeds' range.
+    private static string Compact(IReadOnlyList<double> values)
+    {
+        static string G(double v) => v.ToString("+0.00;-0.00", CultureInfo.InvariantCulture);
+        return values.Count == 1 ? G(values[0]) : $"{G(values.Average())} (seeds {G(values.Min())}…{G(values.Max())})";
     }
 
     // (4) §4.4: LoRA forgets less than full finetuning with weight decay, and than with dropout.

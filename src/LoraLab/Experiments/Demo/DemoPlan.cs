@@ -16,6 +16,11 @@ public sealed record DemoPlan
 {
     public required DemoDataOptions Data { get; init; }
 
+    /// <summary>
+    /// Pretraining steps of the base model. How far the base is trained sets how gradual forgetting is: finetuned at the
+    /// best rate, the full demo's base (1500 steps, source loss 0.16) keeps most of its cloze accuracy (90 % → ~82 %), where
+    /// the quick demo's (250 steps, 0.46; all its 3-minute budget allows) loses a large part of it.
+    /// </summary>
     public required int PretrainSteps { get; init; }
 
     public required int FinetuneSteps { get; init; }
@@ -89,7 +94,7 @@ public sealed record DemoPlan
                     Seed = options.Seed, SourceTrainStories = 3000, SourceHeldOutStories = 100, ClozeItems = 150,
                     TargetTrainProblems = 2000, TargetTestProblems = 80, PretrainProblems = 200,
                 },
-                PretrainSteps = 600,
+                PretrainSteps = 1500,
                 FinetuneSteps = 80,
                 EvalPoints = 4,
                 FullLrs = [3e-5, 1e-4, 3e-4, 1e-3],

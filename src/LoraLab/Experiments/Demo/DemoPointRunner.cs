@@ -92,7 +92,8 @@ public sealed class DemoPointRunner : ISweepPointRunner
         RunCollection.WriteRunRecord(runDir, record);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {result.Label}, seed {result.Seed}: target loss {result.Final.TargetLoss:F3} (acc {result.Final.TargetAccuracy:P0}), " +
-            $"source loss {result.Final.SourceLoss:F3} ({result.Forgetting:+0.000;-0.000}), ΔW rank {result.MeanDeltaRank:F1}, " +
+            $"source loss {result.Final.SourceLoss:F3} ({result.Forgetting:+0.000;-0.000}, cloze {DemoReport.Pct(result.Final.ClozeAccuracy)}), " +
+            $"ΔW rank {result.MeanDeltaRank:F1}, " +
             $"intruders {result.Final.Intruders}, " +
             $"distinct-2 {diversity.Distinct2:F3} [{result.Seconds:F0} s]"));
         return new SweepPointResult
