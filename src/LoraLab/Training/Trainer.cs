@@ -164,7 +164,7 @@ public sealed class Trainer : IDisposable
         _metrics = new MetricsWriter(RunDirectory, TotalSteps, Step, _options.Console);
         _metrics.Info(_train.Summary);
         if (_eval != null) _metrics.Info(_eval.Summary);
-        foreach (string warning in PositionLimitWarnings(Config, Model.Config)) _metrics.Info(warning);
+        foreach (string warning in TrainingData.PositionLimitWarnings(Config, Model.Config)) _metrics.Info(warning);
         long trainableCount = _trainable.Sum(p => p.numel()), total = Model.parameters().Sum(p => p.numel());
         _metrics.Info(string.Create(CultureInfo.InvariantCulture,
             $"{MethodName}: {trainableCount:N0} trainable of {total:N0} parameters; "
@@ -385,20 +385,5 @@ public sealed class Trainer : IDisposable
         _model?.Dispose();
         _train?.Dispose();
         _eval?.Dispose();
-    }
-
-    /// <summary>
-    /// A warning, not an error, when data windows run past max_position_embeddings: RoPE has no hard limit and training
-    /// longer is how context is extended, but positions the base model never saw degrade it unless that is the intent
-    /// (transformers likewise only warns when inputs exceed the model's maximum length).
-    /// </summary>
-    internal static IEnumerable<string> PositionLimitWarnings(RunConfig config, LlamaConfig model)
-    {
-        foreach (var (name, data) in new[] { ("data", config.Data), ("eval_data", config.EvalData) })
-        {
-            if (data is { } d && d.SeqLen > model.MaxPositionEmbeddings)
-                yield return $"warning: {name}.seq_len {d.SeqLen} exceeds the model's max_position_embeddings {model.MaxPositionEmbeddings} (config.json): "
-                    + "positions beyond it were never trained and RoPE extrapolates there; lower seq_len unless you mean to extend the context.";
-        }
     }
 }

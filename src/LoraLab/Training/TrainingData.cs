@@ -1,4 +1,5 @@
 using LoraLab.Data;
+using LoraLab.Models.Llama;
 using LoraLab.Tokenization;
 using LoraLab.Training.Config;
 
@@ -60,4 +61,19 @@ public sealed class TrainingData : IDisposable
     }
 
     public void Dispose() => _cache?.Dispose();
+
+    /// <summary>
+    /// A warning, not an error, when data windows run past max_position_embeddings: RoPE has no hard limit and training
+    /// longer is how context is extended, but positions the base model never saw degrade it unless that is the intent
+    /// (transformers likewise only warns when inputs exceed the model's maximum length).
+    /// </summary>
+    internal static IEnumerable<string> PositionLimitWarnings(RunConfig config, LlamaConfig model)
+    {
+        foreach (var (name, data) in new[] { ("data", config.Data), ("eval_data", config.EvalData) })
+        {
+            if (data is { } d && d.SeqLen > model.MaxPositionEmbeddings)
+                yield return $"warning: {name}.seq_len {d.SeqLen} exceeds the model's max_position_embeddings {model.MaxPositionEmbeddings} (config.json): "
+                    + "positions beyond it were never trained and RoPE extrapolates there; lower seq_len unless you mean to extend the context.";
+        }
+    }
 }
