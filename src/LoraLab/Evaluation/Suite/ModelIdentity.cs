@@ -2,13 +2,16 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using LoraLab.Training;
+using LoraLab.Training.Checkpointing;
 
 namespace LoraLab.Evaluation.Suite;
 
 /// <summary>
 /// Identifies a model or adapter directory by content: the SHA-256 of each weight and config file directly in it
 /// (*.safetensors, *.json, *.model), and one combined SHA-256 over the manifest that <c>sha256sum</c> would print for
-/// them — lines "&lt;hex sha256&gt;  &lt;file name&gt;\n", files sorted by name (ordinal), hashed as UTF-8.
+/// them — lines "&lt;hex sha256&gt;  &lt;file name&gt;\n", files sorted by name (ordinal), hashed as UTF-8. In a training
+/// checkpoint (a directory with <c>manifest.json</c>) the optimizer state is not part of the model and is left out:
+/// its <c>optimizer.safetensors</c> is not hashed.
 /// </summary>
 public static class ModelIdentity
 {
@@ -23,7 +26,9 @@ public static class ModelIdentity
         // a single-file model (a llama2.c .bin) is identified by that file
         bool single = File.Exists(dir);
         if (!single && !Directory.Exists(dir)) throw new LoraLabException($"{dir}: model directory not found");
+        bool checkpoint = !single && File.Exists(Path.Combine(dir, TrainingCheckpoint.ManifestFile));
         var files = single ? [dir] : Patterns.SelectMany(p => Directory.GetFiles(dir, p)).Distinct()
+            .Where(f => !(checkpoint && Path.GetFileName(f) == TrainingCheckpoint.OptimizerFile))
             .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new LoraLabException($"{dir}: no weight or config files (*.safetensors, *.json) to identify it by");
         var manifest = new StringBuilder();
