@@ -108,13 +108,14 @@ public static class AnalyzeCommand
             if ((m is null) == (r is null)) throw new LoraLabException("give exactly one of --model CHECKPOINT or --run RUN_DIR.");
             var sources = r is not null ? ModelSource.RunCheckpoints(r.FullName) : [ModelSource.Resolve(m!.FullName)];
             var progress = new ProgressLine(Console.Error, sources.Count, 0);
+            using var baseDirections = new BaseDirectionCache(); // a run's checkpoints share one base: its SVDs are done once
             var csv = new System.Text.StringBuilder("step,checkpoint,layer,module,intruders\n");
             Console.Out.WriteLine($"checkpoint            intruders (k={top}, ε={eps}; sum over modules)");
             for (int i = 0; i < sources.Count; i++)
             {
                 var source = sources[i];
                 progress.Update(i, "checkpoints", $"intruders {Path.GetFileName(source.Path)}");
-                var rows = IntruderDimensions.Analyse(source, top, eps);
+                var rows = IntruderDimensions.Analyse(source, top, eps, baseDirections);
                 foreach (var (layer, module, n) in rows)
                     csv.Append(System.FormattableString.Invariant($"{source.Manifest?.Step},{Path.GetFileName(source.Path)},{layer},{module},{n}\n"));
                 Console.Out.WriteLine($"{Path.GetFileName(source.Path),-20}  {rows.Sum(x => x.Intruders)}");

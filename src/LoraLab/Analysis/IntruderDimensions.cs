@@ -52,8 +52,13 @@ public static class IntruderDimensions
     // Singular values below σ_max · max(out, in) · 1e-12 are numerically zero.
     private static double NullScale(Tensor w) => Math.Max(w.shape[0], w.shape[1]) * 1e-12;
 
-    /// <summary>Per layer and projection of <paramref name="source"/> (a finetuned model, checkpoint or adapter): (layer, module, intruders).</summary>
-    public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon)
+    /// <summary>
+    /// Per layer and projection of <paramref name="source"/> (a finetuned model, checkpoint or adapter): (layer, module,
+    /// intruders). With <paramref name="cache"/>, the base's singular directions are taken from it (and kept there for the
+    /// next checkpoint of the same base).
+    /// </summary>
+    public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon,
+        BaseDirectionCache? cache = null)
     {
         using var own = source.OpenOwnWeights()
             ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, " +
@@ -71,7 +76,8 @@ public static class IntruderDimensions
                 ? own.Read(path + ".weight", ScalarType.Float64)
                 : w0 + matmul(own.Read(path + ".lora_B.weight", ScalarType.Float64), // (out, r)
                               own.Read(path + ".lora_A.weight", ScalarType.Float64)) * lora.Scaling; // (r, in) → (out, in)
-            results.Add((layer, module, Count(w0, w1, k, epsilon)));
+            var directions = cache?.For(source.Base.Path!, path, w0) ?? BaseDirections(w0); // (out, r')
+            results.Add((layer, module, CountAgainst(directions, w1, k, epsilon)));
         }
         return results;
     }
