@@ -22,7 +22,8 @@ internal static class DropoutMask
 
     /// <summary>
     /// dst[i, j] = src[i, j] / (1 − p) when entry (firstRow + i)·width + j is kept, else 0. <paramref name="src"/> and
-    /// <paramref name="dst"/> are contiguous float32 (rows, width) tensors of the same shape, possibly the same tensor.
+    /// <paramref name="dst"/> are contiguous float32 or bfloat16 (rows, width) tensors of one shape and dtype, possibly the
+    /// same tensor; bfloat16 entries are scaled in float32 and rounded back to nearest even, as a float32 pass and a cast.
     /// </summary>
     public static void Apply(Tensor src, Tensor dst, long firstRow, double p, ulong key) => Apply(src, dst, firstRow, p, key, null);
 
@@ -44,6 +45,18 @@ internal static class DropoutMask
         float scale = (float)(1.0 / (1.0 - p));
         // On the caller's thread: split across .NET threads it ran slower, the cores being held by libtorch's OpenMP
         // workers, which spin for a while after each parallel region.
+        if (src.dtype == ScalarType.BFloat16)
+        {
+            if (bits is null)
+            {
+                fixed (byte* s = src.bytes, d = dst.bytes)
+                    Bf16Rows.Hash((ushort*)s, (ushort*)d, null, rows, firstRow, width, threshold, scale, key);
+                return;
+            }
+            fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
+                Bf16Rows.Hash((ushort*)s, (ushort*)d, b, rows, firstRow, width, threshold, scale, key);
+            return;
+        }
         if (bits is null)
         {
             fixed (byte* s = src.bytes, d = dst.bytes)
@@ -69,15 +82,22 @@ internal static class DropoutMask
         CheckBits(bits, rows, width);
         if (rows == 0 || width == 0) return;
         float scale = (float)(1.0 / (1.0 - p));
+        if (src.dtype == ScalarType.BFloat16)
+        {
+            fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
+                Bf16Rows.Replay((ushort*)s, (ushort*)d, b, rows, width, scale);
+            return;
+        }
         fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
             ReplayRows((float*)s, (float*)d, b, rows, width, scale);
     }
 
     private static void CheckPair(Tensor src, Tensor dst)
     {
-        if (src.dtype != ScalarType.Float32 || dst.dtype != ScalarType.Float32 || src.dim() != 2 || !src.shape.SequenceEqual(dst.shape))
-            throw new ArgumentException($"dropout needs two float32 (rows, width) tensors of one shape, got {src.dtype} {Shape(src)} and {dst.dtype} " +
-                $"{Shape(dst)}.");
+        if (src.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || dst.dtype != src.dtype || src.dim() != 2
+            || !src.shape.SequenceEqual(dst.shape) || !src.is_contiguous() || !dst.is_contiguous())
+            throw new ArgumentException($"dropout needs two contiguous float32 or bfloat16 (rows, width) tensors of one shape and dtype, got {src.dtype} " +
+                $"{Shape(src)} and {dst.dtype} {Shape(dst)}.");
     }
 
     private static void CheckBits(Tensor bits, long rows, long width)

@@ -133,9 +133,9 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     }
 
     /// <summary>
-    /// A float32 row block (about 1 MB) that receives dropout(rows of a tensor), one per thread and reused by every call,
-    /// because a fresh 1 MB buffer per call, allocated between saved activations, leaves holes in glibc's heap that raise
-    /// peak RSS. Blocks of another dtype (bf16) are computed in float32 and cast back.
+    /// A row block (256 Ki entries) that receives dropout(rows of a tensor), one per thread and dtype and reused by every
+    /// call, because a fresh 1 MB buffer per call, allocated between saved activations, leaves holes in glibc's heap that
+    /// raise peak RSS. float32 and bfloat16 rows are masked in their own dtype; others are computed in float32 and cast back.
     /// With a mask record, the forward (<c>record</c>) hashes and writes the bits and backward replays them; without one,
     /// every call hashes.
     /// </summary>
@@ -143,7 +143,9 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     {
         private const long Elements = 256L << 10;
         [ThreadStatic] private static Tensor? shared;
+        [ThreadStatic] private static Tensor? sharedBf16;
         private readonly Tensor block;
+        private readonly Tensor? blockBf16;
         private readonly double p;
         private readonly ulong key;
         private readonly Tensor? bits;
@@ -160,6 +162,15 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             }
             Rows = Math.Min(x2.shape[0], Math.Max(1, Elements / width));
             block = shared.narrow(0, 0, Rows * width).view(Rows, width); // (R, in)
+            if (x2.dtype == ScalarType.BFloat16)
+            {
+                if (sharedBf16 is null || sharedBf16.numel() < Math.Max(Elements, width))
+                {
+                    sharedBf16?.Dispose();
+                    sharedBf16 = empty(Math.Max(Elements, width), dtype: ScalarType.BFloat16).DetachFromDisposeScope();
+                }
+                blockBf16 = sharedBf16.narrow(0, 0, Rows * width).view(Rows, width); // (R, in)
+            }
         }
 
         public long Rows { get; }
@@ -171,9 +182,17 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         public Tensor Dropped(Tensor rows, long r0)
         {
             long len = rows.shape[0];
+            var blockBits = bits?.narrow(0, r0, len); // (R, ⌈in/8⌉)
+            if (rows.dtype == ScalarType.BFloat16 && blockBf16 is not null)
+            {
+                var own = blockBf16.narrow(0, 0, len); // (R, in)
+                var input = rows.contiguous();
+                if (blockBits is not null && !record) DropoutMask.Replay(input, own, blockBits, p);
+                else DropoutMask.Apply(input, own, r0, p, key, blockBits);
+                return own;
+            }
             var target = block.narrow(0, 0, len); // (R, in)
             var source = rows.dtype == ScalarType.Float32 ? rows.contiguous() : target.copy_(rows);
-            var blockBits = bits?.narrow(0, r0, len); // (R, ⌈in/8⌉)
             if (blockBits is not null && !record) DropoutMask.Replay(source, target, blockBits, p);
             else DropoutMask.Apply(source, target, r0, p, key, blockBits);
             return rows.dtype == ScalarType.Float32 ? target : target.to_type(rows.dtype);

@@ -32,6 +32,65 @@ public class KernelReferenceTests
     }
 
     [Theory]
+    [InlineData(0.3, 45L)] // five 8-wide steps and a 5-entry tail
+    [InlineData(0.05, 344L)] // the demo's down_proj width
+    public void Bfloat16RowsAreMaskedAsAFloat32PassAndACastWouldBe(double p, long width)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        // bf16 inputs whose float32 products with 1/(1 − p) land on, beside and between bfloat16 values
+        var x = (randn(23, width) * 3).to_type(ScalarType.BFloat16);
+        x[0, 0] = tensor(0f).to_type(ScalarType.BFloat16); // a zero
+        const ulong key = 0x0123456789ABCDEFUL;
+        var viaFloat = empty(23, width);
+        var floatBits = empty(23, DropoutMask.RowBytes(width), dtype: ScalarType.Byte);
+        DropoutMask.Apply(x.to_type(ScalarType.Float32), viaFloat, 4, p, key, floatBits);
+        var expected = viaFloat.to_type(ScalarType.BFloat16); // libtorch's cast: nearest even
+        var direct = empty(23, width, dtype: ScalarType.BFloat16);
+        var bits = empty(23, DropoutMask.RowBytes(width), dtype: ScalarType.Byte);
+        DropoutMask.Apply(x, direct, 4, p, key, bits);
+        Assert.True(SameBits(direct, expected));
+        Assert.True(bits.equal(floatBits).all().item<bool>());
+        var unrecorded = empty(23, width, dtype: ScalarType.BFloat16);
+        DropoutMask.Apply(x, unrecorded, 4, p, key);
+        Assert.True(SameBits(unrecorded, expected));
+        var replayed = empty(23, width, dtype: ScalarType.BFloat16);
+        DropoutMask.Replay(x, replayed, bits, p);
+        Assert.True(SameBits(replayed, expected));
+        // mixed dtypes are refused
+        Assert.Throws<ArgumentException>(() => DropoutMask.Apply(x, empty(23, width), 0, p, key));
+    }
+
+    private static bool SameBits(Tensor a, Tensor b) => a.dtype == b.dtype && a.bytes.SequenceEqual(b.bytes);
+
+    [Fact]
+    public void LoraLinearUnderBfloat16AutocastIsTheSameOnEitherPath()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        const int width = 200, rank = 16; // the libtorch path by row blocks (r·in above the row pass's limit)
+        var inputs = new[] { randn(2, 5, width), randn(4, width), randn(rank, width), randn(4, rank) }; // x (B, T, in), W, A, B
+        var gy = randn(2, 5, 4).to_type(ScalarType.BFloat16);
+        (Tensor Y, Tensor[] Grads) Run(bool reference)
+        {
+            var leaves = inputs.Select(t => t.detach().requires_grad_(true)).ToArray();
+            manual_seed(99); // the same dropout key on both paths
+            using var choice = KernelSwitch.UseReference(reference);
+            using var autocast = Autocast.Enter(ScalarType.BFloat16);
+            var y = LoraLinearKernel.Forward(leaves[0], leaves[1], leaves[2], leaves[3], 1.5, 0.3);
+            y.backward(new[] { gy });
+            return (y.detach().to_type(ScalarType.Float32), leaves.Select(l => l.grad!).ToArray());
+        }
+        var (yFused, gFused) = Run(false);
+        var (yRef, gRef) = Run(true);
+        // bfloat16 keeps 8 bits: the two paths sum in other orders (by row blocks, by operation), so compare relative errors
+        static double Relative(Tensor a, Tensor b) =>
+            (a.to_type(ScalarType.Float32) - b.to_type(ScalarType.Float32)).norm().item<float>() / b.to_type(ScalarType.Float32).norm().item<float>();
+        Assert.InRange(Relative(yFused, yRef), 0, 1e-2);
+        for (int i = 0; i < 4; i++) Assert.InRange(Relative(gFused[i], gRef[i]), 0, 1e-2);
+    }
+
+    [Theory]
     [InlineData(0.0, 6, 3)] // scalar tails only
     [InlineData(0.3, 6, 3)]
     [InlineData(0.3, 37, 16)] // the row pass's vector steps and tail, at its largest rank
