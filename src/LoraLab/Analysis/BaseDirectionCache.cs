@@ -1,29 +1,32 @@
+using LoraLab.Checkpoints;
 using static TorchSharp.torch;
 
 namespace LoraLab.Analysis;
 
 /// <summary>
 /// The base weights' singular directions (<see cref="IntruderDimensions.BaseDirections"/>) by base model and projection,
-/// computed on first use and kept (float64) until disposed: every checkpoint of a run is counted against the same base,
-/// whose SVDs would otherwise be redone for each one.
+/// each read and computed on first use and kept (float64) until disposed: every checkpoint of a run is counted against
+/// the same base, whose SVDs would otherwise be redone for each one.
 /// </summary>
 public sealed class BaseDirectionCache : IDisposable
 {
     private readonly Dictionary<(string Base, string Module), Tensor> directions = new();
+    private readonly Dictionary<string, NamedWeights> bases = new(); // opened on first use, kept open until disposed
 
     /// <summary>How many projections' directions are kept.</summary>
     public int Count => directions.Count;
 
     /// <summary>
     /// The directions of <paramref name="module"/> (e.g. "model.layers.0.self_attn.q_proj") of the base model at
-    /// <paramref name="basePath"/>; <paramref name="baseWeight"/> is that weight, used on the first request only.
-    /// The tensor stays owned by the cache.
+    /// <paramref name="basePath"/>, read from its "{module}.weight" the first time. The tensor stays owned by the cache.
     /// </summary>
-    public Tensor For(string basePath, string module, Tensor baseWeight)
+    public Tensor For(string basePath, string module)
     {
         var key = (Path.GetFullPath(basePath), module);
         if (directions.TryGetValue(key, out var known)) return known;
-        var computed = IntruderDimensions.BaseDirections(baseWeight).DetachFromDisposeScope(); // (out, r')
+        if (!bases.TryGetValue(key.Item1, out var weights)) bases[key.Item1] = weights = NamedWeights.Open(key.Item1);
+        using var scope = NewDisposeScope();
+        var computed = IntruderDimensions.BaseDirections(weights.Read(module + ".weight", ScalarType.Float64)).DetachFromDisposeScope(); // (out, r')
         directions[key] = computed;
         return computed;
     }
@@ -32,5 +35,7 @@ public sealed class BaseDirectionCache : IDisposable
     {
         foreach (var t in directions.Values) t.Dispose();
         directions.Clear();
+        foreach (var w in bases.Values) w.Dispose();
+        bases.Clear();
     }
 }

@@ -55,11 +55,13 @@ public static class IntruderDimensions
     /// <summary>
     /// Per layer and projection of <paramref name="source"/> (a finetuned model, checkpoint or adapter): (layer, module,
     /// intruders). With <paramref name="cache"/>, the base's singular directions are taken from it (and kept there for the
-    /// next checkpoint of the same base).
+    /// next checkpoint of the same base); without, they are computed for this call alone.
     /// </summary>
     public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon,
         BaseDirectionCache? cache = null)
     {
+        using var ownCache = cache is null ? new BaseDirectionCache() : null;
+        var baseDirections = cache ?? ownCache!;
         using var own = source.OpenOwnWeights()
             ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, " +
                 "checkpoint or adapter.");
@@ -71,13 +73,11 @@ public static class IntruderDimensions
             var lora = source.Lora;
             if (lora is not null && !own.Contains(path + ".lora_A.weight")) continue; // not adapted
             using var scope = NewDisposeScope();
-            var w0 = baseW.Read(path + ".weight", ScalarType.Float64);
             var w1 = lora is null
                 ? own.Read(path + ".weight", ScalarType.Float64)
-                : w0 + matmul(own.Read(path + ".lora_B.weight", ScalarType.Float64), // (out, r)
-                              own.Read(path + ".lora_A.weight", ScalarType.Float64)) * lora.Scaling; // (r, in) → (out, in)
-            var directions = cache?.For(source.Base.Path!, path, w0) ?? BaseDirections(w0); // (out, r')
-            results.Add((layer, module, CountAgainst(directions, w1, k, epsilon)));
+                : baseW.Read(path + ".weight", ScalarType.Float64) + matmul(own.Read(path + ".lora_B.weight", ScalarType.Float64), // (out, r)
+                    own.Read(path + ".lora_A.weight", ScalarType.Float64)) * lora.Scaling; // (r, in) → (out, in)
+            results.Add((layer, module, CountAgainst(baseDirections.For(source.Base.Path!, path), w1, k, epsilon)));
         }
         return results;
     }

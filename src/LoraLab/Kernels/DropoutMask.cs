@@ -45,26 +45,12 @@ internal static class DropoutMask
         float scale = (float)(1.0 / (1.0 - p));
         // On the caller's thread: split across .NET threads it ran slower, the cores being held by libtorch's OpenMP
         // workers, which spin for a while after each parallel region.
-        if (src.dtype == ScalarType.BFloat16)
+        // no record: an empty span, which pins as a null pointer
+        fixed (byte* s = src.bytes, d = dst.bytes, b = bits is null ? Span<byte>.Empty : bits.bytes)
         {
-            if (bits is null)
-            {
-                fixed (byte* s = src.bytes, d = dst.bytes)
-                    Bf16Rows.Hash((ushort*)s, (ushort*)d, null, rows, firstRow, width, threshold, scale, key);
-                return;
-            }
-            fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
-                Bf16Rows.Hash((ushort*)s, (ushort*)d, b, rows, firstRow, width, threshold, scale, key);
-            return;
+            if (src.dtype == ScalarType.BFloat16) Bf16Rows.Hash((ushort*)s, (ushort*)d, b, rows, firstRow, width, threshold, scale, key);
+            else Rows((float*)s, (float*)d, b, 0, rows, firstRow, width, threshold, scale, key);
         }
-        if (bits is null)
-        {
-            fixed (byte* s = src.bytes, d = dst.bytes)
-                Rows((float*)s, (float*)d, null, 0, rows, firstRow, width, threshold, scale, key);
-            return;
-        }
-        fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
-            Rows((float*)s, (float*)d, b, 0, rows, firstRow, width, threshold, scale, key);
     }
 
     /// <summary>Bytes per row of a recorded mask of <paramref name="width"/> entries: one bit per entry, rows byte-aligned.</summary>
@@ -82,14 +68,11 @@ internal static class DropoutMask
         CheckBits(bits, rows, width);
         if (rows == 0 || width == 0) return;
         float scale = (float)(1.0 / (1.0 - p));
-        if (src.dtype == ScalarType.BFloat16)
-        {
-            fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
-                Bf16Rows.Replay((ushort*)s, (ushort*)d, b, rows, width, scale);
-            return;
-        }
         fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
-            ReplayRows((float*)s, (float*)d, b, rows, width, scale);
+        {
+            if (src.dtype == ScalarType.BFloat16) Bf16Rows.Replay((ushort*)s, (ushort*)d, b, rows, width, scale);
+            else ReplayRows((float*)s, (float*)d, b, rows, width, scale);
+        }
     }
 
     private static void CheckPair(Tensor src, Tensor dst)

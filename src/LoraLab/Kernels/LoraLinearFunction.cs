@@ -142,10 +142,9 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     private sealed class DropBuffer
     {
         private const long Elements = 256L << 10;
-        [ThreadStatic] private static Tensor? shared;
+        [ThreadStatic] private static Tensor? sharedFloat;
         [ThreadStatic] private static Tensor? sharedBf16;
-        private readonly Tensor block;
-        private readonly Tensor? blockBf16;
+        private readonly long width;
         private readonly double p;
         private readonly ulong key;
         private readonly Tensor? bits;
@@ -154,23 +153,8 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         public DropBuffer(Tensor x2, double p, ulong key, Tensor? bits, bool record)
         {
             (this.p, this.key, this.bits, this.record) = (p, key, bits, record);
-            long width = x2.shape[1];
-            if (shared is null || shared.numel() < Math.Max(Elements, width))
-            {
-                shared?.Dispose();
-                shared = empty(Math.Max(Elements, width), dtype: ScalarType.Float32).DetachFromDisposeScope();
-            }
+            width = x2.shape[1];
             Rows = Math.Min(x2.shape[0], Math.Max(1, Elements / width));
-            block = shared.narrow(0, 0, Rows * width).view(Rows, width); // (R, in)
-            if (x2.dtype == ScalarType.BFloat16)
-            {
-                if (sharedBf16 is null || sharedBf16.numel() < Math.Max(Elements, width))
-                {
-                    sharedBf16?.Dispose();
-                    sharedBf16 = empty(Math.Max(Elements, width), dtype: ScalarType.BFloat16).DetachFromDisposeScope();
-                }
-                blockBf16 = sharedBf16.narrow(0, 0, Rows * width).view(Rows, width); // (R, in)
-            }
         }
 
         public long Rows { get; }
@@ -182,20 +166,25 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         public Tensor Dropped(Tensor rows, long r0)
         {
             long len = rows.shape[0];
+            var dtype = rows.dtype == ScalarType.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32; // what the mask loops take
+            ref var shared = ref dtype == ScalarType.BFloat16 ? ref sharedBf16 : ref sharedFloat;
+            var target = Block(ref shared, dtype).narrow(0, 0, len); // (R, in)
+            var source = rows.dtype == dtype ? rows.contiguous() : target.copy_(rows);
             var blockBits = bits?.narrow(0, r0, len); // (R, ⌈in/8⌉)
-            if (rows.dtype == ScalarType.BFloat16 && blockBf16 is not null)
-            {
-                var own = blockBf16.narrow(0, 0, len); // (R, in)
-                var input = rows.contiguous();
-                if (blockBits is not null && !record) DropoutMask.Replay(input, own, blockBits, p);
-                else DropoutMask.Apply(input, own, r0, p, key, blockBits);
-                return own;
-            }
-            var target = block.narrow(0, 0, len); // (R, in)
-            var source = rows.dtype == ScalarType.Float32 ? rows.contiguous() : target.copy_(rows);
             if (blockBits is not null && !record) DropoutMask.Replay(source, target, blockBits, p);
             else DropoutMask.Apply(source, target, r0, p, key, blockBits);
-            return rows.dtype == ScalarType.Float32 ? target : target.to_type(rows.dtype);
+            return rows.dtype == dtype ? target : target.to_type(rows.dtype);
+        }
+
+        // This thread's buffer of the dtype, grown to hold Rows × width entries: (Rows, in).
+        private Tensor Block(ref Tensor? shared, ScalarType dtype)
+        {
+            if (shared is null || shared.numel() < Math.Max(Elements, width))
+            {
+                shared?.Dispose();
+                shared = empty(Math.Max(Elements, width), dtype: dtype).DetachFromDisposeScope();
+            }
+            return shared.narrow(0, 0, Rows * width).view(Rows, width);
         }
     }
 }

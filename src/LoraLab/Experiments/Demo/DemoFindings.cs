@@ -94,16 +94,17 @@ public static partial class DemoFindings
             List<double> OffCurve(DemoRunResult r) => r.Evaluations.Skip(1)
                 .Where(e => e.TargetLoss >= curve[0].X && e.TargetLoss <= curve[^1].X)
                 .Select(e => (e.SourceLoss - s.Baseline.SourceLoss - Interpolate(curve, e.TargetLoss)) / scale).ToList();
-            var onCurve = loras.SelectMany(OffCurve).ToList();
+            var perRun = loras.Select(r => (Rank: r.Rank ?? 0, Residuals: OffCurve(r))).ToList();
+            var onCurve = perRun.SelectMany(r => r.Residuals).ToList();
             if (onCurve.Count == 0) { outcomes.Add(null); continue; }
-            foreach (var r in loras)
-                if (OffCurve(r) is { Count: > 0 } own) (byRank.TryGetValue(r.Rank ?? 0, out var l) ? l : byRank[r.Rank ?? 0] = []).Add(own.Average());
+            foreach (var (rank, own) in perRun.Where(r => r.Residuals.Count > 0))
+                (byRank.TryGetValue(rank, out var l) ? l : byRank[rank] = []).Add(own.Average());
             double residual = onCurve.Average();
             residuals.Add(residual);
             outcomes.Add(atEnd && Math.Abs(residual) <= CurveTolerance);
         }
         string ranks = byRank.Count == 0 ? "" : " (by rank: " + string.Join("; ", byRank.OrderBy(kv => kv.Key)
-            .Select(kv => $"r={kv.Key} {Compact(kv.Value)}")) + ")";
+            .Select(kv => $"r={kv.Key} {SeedVerdict.Brief(kv.Value)}")) + ")";
         return new Finding
         {
             Statement = "(3, §4.3) LoRA and full finetuning lie on one learning–forgetting trade-off curve, LoRA at its learn-less, forget-less end.",
@@ -113,13 +114,6 @@ public static partial class DemoFindings
                 $"{SeedVerdict.Spread(residuals, "+0.00;-0.00")}{ranks}; LoRA at the learn-less/forget-less end: " +
                 $"{string.Join(", ", s.Seeds.Select(seed => AtEnd(s, seed)))}. Figure 3.",
         };
-    }
-
-    // A value per seed, briefly: the one value, or the mean with the seeds' range.
-    private static string Compact(IReadOnlyList<double> values)
-    {
-        static string G(double v) => v.ToString("+0.00;-0.00", CultureInfo.InvariantCulture);
-        return values.Count == 1 ? G(values[0]) : $"{G(values.Average())} (seeds {G(values.Min())}…{G(values.Max())})";
     }
 
     // (4) §4.4: LoRA forgets less than full finetuning with weight decay, and than with dropout.

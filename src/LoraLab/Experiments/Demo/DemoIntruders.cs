@@ -14,17 +14,19 @@ namespace LoraLab.Experiments.Demo;
 /// </summary>
 public sealed class DemoIntruders : IDisposable
 {
-    private readonly List<(string Path, Tensor Directions)> baseDirections = new();
+    private readonly string baseDir;
+    private readonly List<string> projections = new(); // "model.layers.{i}.{self_attn|mlp}.{module}"
+    private readonly BaseDirectionCache baseDirections = new();
 
     public DemoIntruders(string baseDir)
     {
+        this.baseDir = baseDir;
         using var weights = NamedWeights.Open(baseDir);
         foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(weights))
         {
             string path = $"model.layers.{layer}.{prefix}.{module}";
-            using var scope = NewDisposeScope();
-            var directions = IntruderDimensions.BaseDirections(weights.Read(path + ".weight", ScalarType.Float64)); // (out, r')
-            baseDirections.Add((path, directions.DetachFromDisposeScope()));
+            projections.Add(path);
+            baseDirections.For(baseDir, path); // every base SVD up front, outside the finetuning runs' timing
         }
     }
 
@@ -35,21 +37,18 @@ public sealed class DemoIntruders : IDisposable
         using var noGrad = no_grad();
         var merged = LoraModel.MergedStateDict(model).ToDictionary(kv => kv.Key, kv => kv.Value); // W₀ + s·B·A under plain keys
         int total = 0;
-        foreach (var (path, directions) in baseDirections)
+        foreach (string path in projections)
         {
             if (!merged.TryGetValue(path + ".weight", out var w1))
                 throw new LoraLabException($"demo: the model has no projection '{path}' that its base model has; both must have one architecture.");
-            total += IntruderDimensions.CountAgainst(directions, w1, IntruderDimensions.DefaultK, IntruderDimensions.DefaultEpsilon);
+            total += IntruderDimensions.CountAgainst(baseDirections.For(baseDir, path), w1, IntruderDimensions.DefaultK,
+                IntruderDimensions.DefaultEpsilon);
         }
         return total;
     }
 
     /// <summary>The number of projections counted (each contributes at most k intruders).</summary>
-    public int Modules => baseDirections.Count;
+    public int Modules => projections.Count;
 
-    public void Dispose()
-    {
-        foreach (var (_, w) in baseDirections) w.Dispose();
-        baseDirections.Clear();
-    }
+    public void Dispose() => baseDirections.Dispose();
 }

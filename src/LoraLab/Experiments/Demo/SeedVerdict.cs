@@ -35,4 +35,11 @@ public static class SeedVerdict
         if (values.Count == 1) return $"{F(values[0])} (1 seed: no spread)";
         return $"mean {F(values.Average())}, seeds {F(values.Min())} … {F(values.Max())} ({values.Count} seeds)";
     }
+
+    /// <summary>"+0.12" (1 seed) or "+0.12 (seeds +0.10…+0.15)": <see cref="Spread"/> in brief, for values listed side by side.</summary>
+    public static string Brief(IReadOnlyList<double> values)
+    {
+        static string F(double v) => v.ToString("+0.00;-0.00", CultureInfo.InvariantCulture);
+        return values.Count == 1 ? F(values[0]) : $"{F(values.Average())} (seeds {F(values.Min())}…{F(values.Max())})";
+    }
 }
