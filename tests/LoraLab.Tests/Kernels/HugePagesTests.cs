@@ -1,0 +1,40 @@
+using LoraLab.Kernels;
+using static TorchSharp.torch;
+
+namespace LoraLab.Tests.Kernels;
+
+/// <summary><see cref="HugePages"/>: which memory it asks to collapse, and that collapsing leaves the contents alone.</summary>
+public unsafe class HugePagesTests
+{
+    [Fact]
+    public void RunsJoinNeighboursWithinTheGapOnly()
+    {
+        (nint, long)[] spans = [(10_000, 1_000), (0, 4_000), (4_500, 100), (200_000, 50), (300, 10), (500_000, 0)];
+        var runs = HugePages.Runs(spans, gap: 1_000);
+        Assert.Equal([(0L, 4_600L), (10_000L, 11_000L), (200_000L, 200_050L)], runs);
+    }
+
+    [Fact]
+    public void CollapsingKeepsEveryValueAndAsksOnlyForWholePagesInside()
+    {
+        using var scope = NewDisposeScope();
+        var t = randn(3 << 20); // 12 MiB of float32: at least five whole 2 MiB pages inside
+        var before = t.clone();
+        var first = t.narrow(0, 0, 1);
+        nint start;
+        fixed (byte* p = first.bytes) start = (nint)p;
+        long asked = HugePages.Collapse([(start, t.numel() * 4)]);
+        Assert.True(asked % (2L << 20) == 0 && asked <= t.numel() * 4, $"asked for {asked} bytes");
+        if (ThpOffered()) Assert.True(asked >= 5 * (2L << 20), $"THP is offered here, yet only {asked} bytes were collapsed");
+        Assert.True(t.eq(before).all().item<bool>());
+    }
+
+    // Linux 6.1+ (MADV_COLLAPSE) with transparent huge pages not switched off.
+    private static bool ThpOffered()
+    {
+        const string Setting = "/sys/kernel/mm/transparent_hugepage/enabled";
+        if (!OperatingSystem.IsLinux() || !File.Exists(Setting) || File.ReadAllText(Setting).Contains("[never]")) return false;
+        var release = File.ReadAllText("/proc/sys/kernel/osrelease").Split('.', '-');
+        return int.Parse(release[0]) > 6 || (int.Parse(release[0]) == 6 && int.Parse(release[1]) >= 1);
+    }
+}
