@@ -64,16 +64,20 @@ public static partial class Llama2cPeer
                     Console.WriteLine($"({name} skipped: {bin} or {tok} not found; pass --shared DIR)");
                     continue;
                 }
-                var (ours, theirs) = Measure(exe, bin, tok, threads);
-                rows.Add([$"{name}, batch 1, {threads} thread(s)", $"{ours:F0} tokens/s", $"{theirs:F0} tokens/s", $"{ours / theirs:F2}"]);
+                var (ours, theirs, weightBytes) = Measure(exe, bin, tok, threads);
+                // every token reads every weight once (the classifier whole, the embedding one row): memory bandwidth bounds both
+                rows.Add([$"{name}, batch 1, {threads} thread(s)", $"{ours:F0} tokens/s", $"{theirs:F0} tokens/s", $"{ours / theirs:F2}",
+                    $"{ours * weightBytes / 1e9:F1} / {theirs * weightBytes / 1e9:F1} GB/s"]);
                 if (name == "stories260K")
                 {
                     double ms = 1000 / ours;
                     rows.Add(["stories260K per-token time (LoraLab)", $"{ms:F3} ms/token", $"before: {BeforeMsPerToken} ms/token",
-                        $"{BeforeMsPerToken / ms:F1}× less (before: quiet 2-core AMD EPYC, 2 threads)"]);
+                        $"{BeforeMsPerToken / ms:F1}× less (before: quiet 2-core AMD EPYC, 2 threads)", "-"]);
                 }
             }
-            Table.Print(["greedy decode", "LoraLab", "llama2.c run.c (runomp)", "LoraLab / run.c"], rows);
+            double ceiling = MemoryCeiling.MeasureGBps(threads);
+            Console.WriteLine($"streaming-read ceiling ({threads} thread(s), 64 MiB in huge pages): {ceiling:F1} GB/s");
+            Table.Print(["greedy decode", "LoraLab", "llama2.c run.c (runomp)", "LoraLab / run.c", "weights read (LoraLab / run.c)"], rows);
         }
         finally
         {
@@ -81,10 +85,14 @@ public static partial class Llama2cPeer
         }
     }
 
-    /// <summary>Medians of three alternating runs: LoraLab's tokens/s and run.c's own "achieved tok/s".</summary>
-    private static (double Ours, double Theirs) Measure(string exe, string bin, string tokenizer, int threads)
+    /// <summary>
+    /// Medians of three alternating runs: LoraLab's tokens/s and run.c's own "achieved tok/s"; and the float32 weight
+    /// bytes one token reads (a tied classifier counted once).
+    /// </summary>
+    private static (double Ours, double Theirs, long WeightBytes) Measure(string exe, string bin, string tokenizer, int threads)
     {
         using var model = Llama2cCheckpoint.LoadModel(bin);
+        long weightBytes = model.parameters().Sum(p => p.numel()) * sizeof(float);
         var generator = new LlamaGenerator(model);
         int steps = model.Config.MaxPositionEmbeddings;
         // run.c runs positions 0..steps−1 and times all but the first; LoraLab's call runs positions 0..steps−2 from BOS
@@ -103,7 +111,7 @@ public static partial class Llama2cPeer
             var result = generator.Generate([[1]], options)[0];
             ours.Add(result.NewIds.Length / sw.Elapsed.TotalSeconds);
         }
-        return (Median(ours), Median(theirs));
+        return (Median(ours), Median(theirs), weightBytes);
     }
 
     private static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
