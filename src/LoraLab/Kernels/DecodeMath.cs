@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LoraLab.Kernels;
 
@@ -26,7 +27,7 @@ public static unsafe class DecodeMath
         int r = r0;
         if ((long)rows * n >= StreamedFloats)
         {
-            for (; r < r1; r++) y[r] = Dot(w + (long)r * n, x, n);
+            for (; r < r1; r++) y[r] = DotAhead(w + (long)r * n, x, n);
             return;
         }
         for (; r + 4 <= r1; r += 4)
@@ -63,6 +64,33 @@ public static unsafe class DecodeMath
             for (; j + 8 <= n; j += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + j), Vector256.Load(b + j), acc);
             sum = Vector256.Sum(acc);
         }
+        for (; j < n; j++) sum = MathF.FusedMultiplyAdd(a[j], b[j], sum);
+        return sum;
+    }
+
+    /// <summary>
+    /// How far ahead of the entries being read a streamed matrix is prefetched: 4 KiB, past the page boundary where the
+    /// hardware prefetchers stop. Over eight alternating runs against run.c (stories15M shape, 2 threads) the decoder's
+    /// ratio went from 0.84–1.09 (median 0.97) without it to 0.97–1.14 (median 1.00) with it.
+    /// </summary>
+    private const int AheadFloats = 1024;
+
+    /// <summary><see cref="Dot"/> over a row of a streamed matrix (AVX-512), asking for the memory <see cref="AheadFloats"/> further on as it goes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float DotAhead(float* a, float* b, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated || !Sse.IsSupported || n < 16) return Dot(a, b, n);
+        int j = 0;
+        Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero;
+        for (; j + 32 <= n; j += 32)
+        {
+            Sse.Prefetch0(a + j + AheadFloats);
+            Sse.Prefetch0(a + j + 16 + AheadFloats);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+            acc2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 16), Vector512.Load(b + j + 16), acc2);
+        }
+        for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+        float sum = Vector512.Sum(acc + acc2);
         for (; j < n; j++) sum = MathF.FusedMultiplyAdd(a[j], b[j], sum);
         return sum;
     }
