@@ -8,10 +8,10 @@ namespace LoraLab.Kernels;
 /// miss walks two page tables: on a 2-core Zen 4 VM, summing a 61 MB float32 matrix ran at 23 GB/s on one thread over
 /// 4 KiB pages and at 33 GB/s once the same memory was collapsed into huge pages (run.c reads its checkpoint through the
 /// page cache, which the kernel already keeps in large folios). Advice only: contents never change, failures are
-/// ignored (no Linux, kernels before 6.1, THP disabled), and only whole 2 MiB pages inside the given memory are touched,
-/// so nothing outside it becomes resident.
+/// ignored (no Linux, kernels before 6.1, THP disabled, no free huge page at the moment), and only whole 2 MiB pages
+/// inside the given memory (gaps under 64 KiB between its spans included) are touched, so nothing else becomes resident.
 /// </summary>
-internal static unsafe partial class HugePages
+internal static partial class HugePages
 {
     private const long PageBytes = 2L << 20;
     private const int MadvCollapse = 25; // Linux 6.1+: synchronously move the range's pages into huge pages
@@ -19,20 +19,20 @@ internal static unsafe partial class HugePages
     /// <summary>
     /// Collapses every whole 2 MiB page inside the union of <paramref name="spans"/> (start address, bytes). Spans closer
     /// than 64 KiB count as one run (allocator headers and page padding between neighbouring allocations are mapped
-    /// memory); returns the bytes now asked to be huge.
+    /// memory); returns the bytes the kernel collapsed.
     /// </summary>
     public static long Collapse(IEnumerable<(nint Start, long Bytes)> spans)
     {
         if (!OperatingSystem.IsLinux()) return 0;
-        long asked = 0;
+        long collapsed = 0;
         foreach (var (start, end) in Runs(spans, gap: 64L << 10))
         {
             for (long page = (start + PageBytes - 1) & ~(PageBytes - 1); page + PageBytes <= end; page += PageBytes)
             {
-                if (Madvise((nint)page, (nuint)PageBytes, MadvCollapse) == 0) asked += PageBytes;
+                if (Madvise((nint)page, (nuint)PageBytes, MadvCollapse) == 0) collapsed += PageBytes;
             }
         }
-        return asked;
+        return collapsed;
     }
 
     /// <summary>Merged [start, end) runs of the spans, neighbours closer than <paramref name="gap"/> bytes joined.</summary>
