@@ -24,11 +24,18 @@ public sealed class BaseDirectionCache : IDisposable
     {
         var key = (Path.GetFullPath(basePath), module);
         if (directions.TryGetValue(key, out var known)) return known;
-        if (!bases.TryGetValue(key.Item1, out var weights)) bases[key.Item1] = weights = NamedWeights.Open(key.Item1);
         using var scope = NewDisposeScope();
-        var computed = IntruderDimensions.BaseDirections(weights.Read(module + ".weight", ScalarType.Float64)).DetachFromDisposeScope(); // (out, r')
+        var computed = IntruderDimensions.BaseDirections(Base(key.Item1).Read(module + ".weight", ScalarType.Float64)).DetachFromDisposeScope(); // (out, r')
         directions[key] = computed;
         return computed;
+    }
+
+    /// <summary>The base model's weights at <paramref name="basePath"/>, opened on first use; owned by the cache (do not dispose).</summary>
+    public NamedWeights Base(string basePath)
+    {
+        string path = Path.GetFullPath(basePath);
+        if (!bases.TryGetValue(path, out var weights)) bases[path] = weights = NamedWeights.Open(path);
+        return weights;
     }
 
     public void Dispose()

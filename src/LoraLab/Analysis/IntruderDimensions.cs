@@ -54,8 +54,8 @@ public static class IntruderDimensions
 
     /// <summary>
     /// Per layer and projection of <paramref name="source"/> (a finetuned model, checkpoint or adapter): (layer, module,
-    /// intruders). With <paramref name="cache"/>, the base's singular directions are taken from it (and kept there for the
-    /// next checkpoint of the same base); without, they are computed for this call alone.
+    /// intruders). With <paramref name="cache"/>, the base and its singular directions are taken from it (and kept there for
+    /// the next checkpoint of the same base); without, they are read and computed for this call alone.
     /// </summary>
     public static IReadOnlyList<(int Layer, string Module, int Intruders)> Analyse(ModelSource source, int k, double epsilon,
         BaseDirectionCache? cache = null)
@@ -65,7 +65,7 @@ public static class IntruderDimensions
         using var own = source.OpenOwnWeights()
             ?? throw new LoraLabException($"{source.Path}: a base model has no change to look for intruders in; give a finetuned model, " +
                 "checkpoint or adapter.");
-        using var baseW = source.OpenBaseWeights();
+        var baseW = baseDirections.Base(source.Base.Path!);
         var results = new List<(int, string, int)>();
         foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(baseW))
         {

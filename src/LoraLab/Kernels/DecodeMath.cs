@@ -27,7 +27,7 @@ public static unsafe class DecodeMath
         int r = r0;
         if ((long)rows * n >= StreamedFloats)
         {
-            for (; r < r1; r++) y[r] = DotAhead(w + (long)r * n, x, n);
+            for (; r < r1; r++) y[r] = Dot(w + (long)r * n, x, n, ahead: true);
             return;
         }
         for (; r + 4 <= r1; r += 4)
@@ -40,33 +40,7 @@ public static unsafe class DecodeMath
 
     /// <summary>The dot product of two float32 vectors of length n.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(float* a, float* b, int n)
-    {
-        int j = 0;
-        float sum = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            // two accumulators: consecutive fused multiply-adds do not wait on each other's result
-            Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero, acc3 = Vector512<float>.Zero, acc4 = Vector512<float>.Zero;
-            for (; j + 64 <= n; j += 64)
-            {
-                acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
-                acc2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 16), Vector512.Load(b + j + 16), acc2);
-                acc3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 32), Vector512.Load(b + j + 32), acc3);
-                acc4 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 48), Vector512.Load(b + j + 48), acc4);
-            }
-            for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
-            sum = Vector512.Sum((acc + acc2) + (acc3 + acc4));
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; j + 8 <= n; j += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + j), Vector256.Load(b + j), acc);
-            sum = Vector256.Sum(acc);
-        }
-        for (; j < n; j++) sum = MathF.FusedMultiplyAdd(a[j], b[j], sum);
-        return sum;
-    }
+    public static float Dot(float* a, float* b, int n) => Dot(a, b, n, ahead: false);
 
     /// <summary>
     /// How far ahead of the entries being read a streamed matrix is prefetched: 4 KiB, past the page boundary where the
@@ -75,22 +49,44 @@ public static unsafe class DecodeMath
     /// </summary>
     private const int AheadFloats = 1024;
 
-    /// <summary><see cref="Dot"/> over a row of a streamed matrix (AVX-512), asking for the memory <see cref="AheadFloats"/> further on as it goes.</summary>
+    /// <summary>
+    /// The dot product; with <paramref name="ahead"/> (a row of a streamed matrix) the memory <see cref="AheadFloats"/>
+    /// past each 16 entries of <paramref name="a"/> is prefetched as they are read (AVX-512 only).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float DotAhead(float* a, float* b, int n)
+    private static float Dot(float* a, float* b, int n, bool ahead)
     {
-        if (!Vector512.IsHardwareAccelerated || !Sse.IsSupported || n < 16) return Dot(a, b, n);
         int j = 0;
-        Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero;
-        for (; j + 32 <= n; j += 32)
+        float sum = 0;
+        ahead &= Sse.IsSupported;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
         {
-            Sse.Prefetch0(a + j + AheadFloats);
-            Sse.Prefetch0(a + j + 16 + AheadFloats);
-            acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
-            acc2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 16), Vector512.Load(b + j + 16), acc2);
+            // four accumulators: consecutive fused multiply-adds do not wait on each other's result
+            Vector512<float> acc = Vector512<float>.Zero, acc2 = Vector512<float>.Zero, acc3 = Vector512<float>.Zero, acc4 = Vector512<float>.Zero;
+            for (; j + 64 <= n; j += 64)
+            {
+                if (ahead)
+                {
+                    for (int line = 0; line < 64; line += 16) Sse.Prefetch0(a + j + line + AheadFloats);
+                }
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+                acc2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 16), Vector512.Load(b + j + 16), acc2);
+                acc3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 32), Vector512.Load(b + j + 32), acc3);
+                acc4 = Vector512.FusedMultiplyAdd(Vector512.Load(a + j + 48), Vector512.Load(b + j + 48), acc4);
+            }
+            for (; j + 16 <= n; j += 16)
+            {
+                if (ahead) Sse.Prefetch0(a + j + AheadFloats);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
+            }
+            sum = Vector512.Sum((acc + acc2) + (acc3 + acc4));
         }
-        for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), acc);
-        float sum = Vector512.Sum(acc + acc2);
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; j + 8 <= n; j += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + j), Vector256.Load(b + j), acc);
+            sum = Vector256.Sum(acc);
+        }
         for (; j < n; j++) sum = MathF.FusedMultiplyAdd(a[j], b[j], sum);
         return sum;
     }

@@ -10,7 +10,7 @@ public unsafe class DecodeKernelTests
     [InlineData(3, 7)] // fewer rows than a pass of four, scalar only
     [InlineData(9, 40)] // 16-lane steps, an 8-lane step and a scalar tail
     [InlineData(13, 172)]
-    [InlineData(300, 288)] // streamed (≥ 64 Ki entries), prefetching ahead: 32-entry steps only
+    [InlineData(300, 288)] // streamed (≥ 64 Ki entries), prefetching ahead: 64- and 16-entry steps
     [InlineData(257, 300)] // streamed, with a 12-entry scalar tail
     [InlineData(129, 536)] // streamed, with a 16-entry step and an 8-entry scalar tail
     public void MatVecMatchesADoubleLoop(int rows, int n)

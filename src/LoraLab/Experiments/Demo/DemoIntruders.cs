@@ -1,5 +1,4 @@
 using LoraLab.Analysis;
-using LoraLab.Checkpoints;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using static TorchSharp.torch;
@@ -21,8 +20,7 @@ public sealed class DemoIntruders : IDisposable
     public DemoIntruders(string baseDir)
     {
         this.baseDir = baseDir;
-        using var weights = NamedWeights.Open(baseDir);
-        foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(weights))
+        foreach (var (layer, prefix, module) in SpectrumAnalysis.Enumerate(baseDirections.Base(baseDir)))
         {
             string path = $"model.layers.{layer}.{prefix}.{module}";
             projections.Add(path);
