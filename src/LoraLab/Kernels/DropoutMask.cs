@@ -43,15 +43,24 @@ internal static class DropoutMask
         if (rows == 0 || width == 0) return;
         uint threshold = (uint)Threshold(p);
         float scale = (float)(1.0 / (1.0 - p));
-        // On the caller's thread: split across .NET threads it ran slower, the cores being held by libtorch's OpenMP
-        // workers, which spin for a while after each parallel region.
-        // no record: an empty span, which pins as a null pointer
+        bool bf16 = src.dtype == ScalarType.BFloat16;
+        // no record: an empty span, which pins as a null pointer; libtorch buffers do not move, so the addresses stay
+        // valid on the team's threads
         fixed (byte* s = src.bytes, d = dst.bytes, b = bits is null ? Span<byte>.Empty : bits.bytes)
         {
-            if (src.dtype == ScalarType.BFloat16) Bf16Rows.Hash((ushort*)s, (ushort*)d, b, rows, firstRow, width, threshold, scale, key);
-            else Rows((float*)s, (float*)d, b, 0, rows, firstRow, width, threshold, scale, key);
+            nint sp = (nint)s, dp = (nint)d, bp = (nint)b;
+            long rowBytes = RowBytes(width), size = bf16 ? 2 : 4;
+            OmpTeam.For(rows, RowGrain(width), (r0, r1) =>
+            {
+                byte* s0 = (byte*)sp + r0 * width * size, d0 = (byte*)dp + r0 * width * size, b0 = bp == 0 ? null : (byte*)bp + r0 * rowBytes;
+                if (bf16) Bf16Rows.Hash((ushort*)s0, (ushort*)d0, b0, r1 - r0, firstRow + r0, width, threshold, scale, key);
+                else Rows((float*)s0, (float*)d0, b0, r1 - r0, firstRow + r0, width, threshold, scale, key);
+            });
         }
     }
+
+    /// <summary>Rows per team thread at least, so that a split pays for waking the team: 16 Ki entries.</summary>
+    internal static long RowGrain(long width) => Math.Max(1, (16L << 10) / Math.Max(1, width));
 
     /// <summary>Bytes per row of a recorded mask of <paramref name="width"/> entries: one bit per entry, rows byte-aligned.</summary>
     public static long RowBytes(long width) => (width + 7) / 8;
@@ -68,10 +77,17 @@ internal static class DropoutMask
         CheckBits(bits, rows, width);
         if (rows == 0 || width == 0) return;
         float scale = (float)(1.0 / (1.0 - p));
+        bool bf16 = src.dtype == ScalarType.BFloat16;
         fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
         {
-            if (src.dtype == ScalarType.BFloat16) Bf16Rows.Replay((ushort*)s, (ushort*)d, b, rows, width, scale);
-            else ReplayRows((float*)s, (float*)d, b, rows, width, scale);
+            nint sp = (nint)s, dp = (nint)d, bp = (nint)b;
+            long rowBytes = RowBytes(width), size = bf16 ? 2 : 4;
+            OmpTeam.For(rows, RowGrain(width), (r0, r1) =>
+            {
+                byte* s0 = (byte*)sp + r0 * width * size, d0 = (byte*)dp + r0 * width * size, b0 = (byte*)bp + r0 * rowBytes;
+                if (bf16) Bf16Rows.Replay((ushort*)s0, (ushort*)d0, b0, r1 - r0, width, scale);
+                else ReplayRows((float*)s0, (float*)d0, b0, r1 - r0, width, scale);
+            });
         }
     }
 
@@ -139,11 +155,11 @@ internal static class DropoutMask
     // Row-major pass; with bits non-null, also writes the keep decisions (bit j % 8 of byte j / 8 of each row).
     // Fully optimised from the first call: these loops otherwise run as tier-0 / on-stack-replacement code for many calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Rows(float* src, float* dst, byte* bits, long r0, long r1, long firstRow, long width, uint threshold, float scale, ulong key)
+    private static unsafe void Rows(float* src, float* dst, byte* bits, long rows, long firstRow, long width, uint threshold, float scale, ulong key)
     {
         uint k0 = (uint)key, k1 = (uint)(key >> 32);
         long rowBytes = RowBytes(width);
-        for (long i = r0; i < r1; i++)
+        for (long i = 0; i < rows; i++)
         {
             uint first = (uint)((firstRow + i) * width); // entry index of the row's first element (< 2³², checked)
             float* s = src + i * width, d = dst + i * width;

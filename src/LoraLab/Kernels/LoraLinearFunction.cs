@@ -4,13 +4,15 @@ using static TorchSharp.torch;
 namespace LoraLab.Kernels;
 
 /// <summary>
-/// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward only x (usually shared with its sibling
-/// projections, so q/k/v or gate/up keep one copy between them) and its dropout mask as bits (1/32 of x in float32): a
-/// counter-based Bernoulli(1 − p) draw (<see cref="DropoutMask"/>) keyed from the global generator, hashed once in forward
-/// and replayed from the bits in backward (hashing it again there cost more than the rest of the LoRA branch at small
-/// widths); the r-wide u = dropout(x) Aᵀ is recomputed in backward. Autograd's own graph would keep, per module, the dropped
-/// copy of x and a float mask.
-/// Same values and gradients as the composed operations (PEFT's LoRA forward).
+/// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward x (usually shared with its sibling
+/// projections, so q/k/v or gate/up keep one copy between them), the r-wide u = dropout(x) Aᵀ (r/in of x) and its dropout
+/// mask as bits (1/32 of x in float32): a counter-based Bernoulli(1 − p) draw (<see cref="DropoutMask"/>) keyed from the
+/// global generator, hashed once in forward and replayed from the bits in backward (hashing it again there cost more than
+/// the rest of the LoRA branch at small widths). Autograd's own graph would keep, per module, the dropped copy of x and a
+/// float mask.
+/// The r-wide terms are written first and the frozen weight's GEMM accumulates onto them (y = s u Bᵀ, then y += x Wᵀ; in
+/// backward ∂L/∂x = dropout(gu A), then += g W), so neither adds a separate pass over an (N, out) or (N, in) tensor.
+/// Same values and gradients as the composed operations (PEFT's LoRA forward), up to float rounding.
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
 internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLinearFunction>
@@ -25,11 +27,9 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         ulong? key = p > 0 ? DropoutMask.NewKey() : null;
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
         var bits = key is null ? null : empty(x2.shape[0], DropoutMask.RowBytes(x2.shape[1]), dtype: ScalarType.Byte); // (N, ⌈in/8⌉)
-        var y = Compute(x, w, a, b, s, p, key, bits);
-        // Saved tensors must outlive the forward: TorchSharp commits them once it has returned. u is not saved:
-        // backward recomputes it block by block from the dropped rows of x it needs anyway for ∂L/∂A (small long-lived
-        // tensors between the activations fragmented the heap).
-        ctx.save_for_backward(bits is null ? new List<Tensor> { x, w, a, b } : new List<Tensor> { x, w, a, b, bits });
+        var y = Compute(x, w, a, b, s, p, key, bits, out var u);
+        // Saved tensors must outlive the forward: TorchSharp commits them once it has returned.
+        ctx.save_for_backward(bits is null ? new List<Tensor> { x, w, a, b, u } : new List<Tensor> { x, w, a, b, u, bits });
         ctx.save_data("s", s);
         ctx.save_data("p", p);
         ctx.save_data("key", key);
@@ -42,22 +42,28 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     /// The forward arithmetic (no autograd): x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ with the mask of <paramref name="key"/> (none when
     /// null), recorded into <paramref name="bits"/> (N, ⌈in/8⌉) when given.
     /// </summary>
-    internal static Tensor Compute(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p, ulong? key, Tensor? bits = null)
+    internal static Tensor Compute(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p, ulong? key)
+    {
+        var y = Compute(x, w, a, b, s, p, key, null, out var u);
+        u.Dispose();
+        return y;
+    }
+
+    // As above, also handing out u = dropout(x) Aᵀ (N, r).
+    private static Tensor Compute(Tensor x, Tensor w, Tensor a, Tensor b, double s, double p, ulong? key, Tensor? bits, out Tensor u)
     {
         using var scope = NewDisposeScope();
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
-        var y = x2.matmul(w.t()); // (N, out)
-        Tensor u;
+        long n = x2.shape[0];
         if (key is { } rowKey && LoraRows.Serves(x2, a))
         {
-            u = empty(x2.shape[0], a.shape[0], dtype: x2.dtype); // (N, r)
+            u = empty(n, a.shape[0], dtype: x2.dtype); // (N, r)
             LoraRows.Forward(x2, a, u, p, rowKey, bits);
         }
         else if (key is { } k)
         {
             // Rows a block at a time so the dropped copy of x is one small reused buffer (whole-size temporaries fragment
             // the heap); u is written in place, block by block.
-            long n = x2.shape[0];
             u = empty(n, a.shape[0], dtype: x2.dtype); // (N, r)
             var buffer = new DropBuffer(x2, p, k, bits, record: true);
             for (long r0 = 0; r0 < n; r0 += buffer.Rows)
@@ -68,9 +74,11 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             }
         }
         else u = x2.matmul(a.t()); // (N, r)
-        y.addmm_(u, b.t(), beta: 1f, alpha: (float)s);
+        var y = empty(n, w.shape[0], dtype: x2.dtype).addmm_(u, b.t(), beta: 0f, alpha: (float)s); // (N, out) = s u Bᵀ
+        y.addmm_(x2, w.t(), beta: 1f, alpha: 1f); // += x Wᵀ
         var shape = x.shape.ToArray();
         shape[^1] = w.shape[0];
+        u = u.MoveToOuterDisposeScope();
         return y.view(shape).MoveToOuterDisposeScope(); // (…, out)
     }
 
@@ -81,53 +89,54 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         if (gradOutput is null || gradOutput.IsInvalid) return grads;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
-        var (x, w, a, b) = (saved[0], saved[1], saved[2], saved[3]);
-        var bits = saved.Count > 4 ? saved[4] : null; // (N, ⌈in/8⌉) the forward's mask, when dropout is on
+        var (x, w, a, b, u) = (saved[0], saved[1], saved[2], saved[3], saved[4]);
+        var bits = saved.Count > 5 ? saved[5] : null; // (N, ⌈in/8⌉) the forward's mask, when dropout is on
         double s = (double)ctx.get_data("s"), p = (double)ctx.get_data("p");
         var key = (ulong?)ctx.get_data("key");
         var needs = (bool[])ctx.get_data("needs");
         var g = gradOutput.reshape(-1, w.shape[0]); // (N, out)
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
+        long n = x2.shape[0];
         var gu = g.matmul(b).mul_(s); // (N, r): ∂L/∂u
         if (needs[1]) grads[1] = g.t().matmul(x2); // (out, in)
-        var gx = needs[0] ? g.matmul(w) : null; // (N, in)
-        var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
+        if (needs[3]) grads[3] = g.t().matmul(u).mul_(s); // (out, r) = s gᵀ u
         if (LoraRows.Serves(x2, a))
         {
-            // One pass over the rows: u (for ∂L/∂B), ∂L/∂A and ∂L/∂x's LoRA term, the mask replayed from its bits.
-            var u = needs[3] ? empty(x2.shape[0], a.shape[0], dtype: x2.dtype) : null; // (N, r)
-            LoraRows.Backward(x2, a, gu, key is null ? null : bits, p, u, gradA, gx);
-            if (u is not null) grads[3] = g.t().matmul(u).mul_(s); // (out, r) = s gᵀ u
+            // One pass over the rows: ∂L/∂A and ∂L/∂x's LoRA term, the mask replayed from its bits.
+            var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
+            var gx = needs[0] ? g.matmul(w) : null; // (N, in)
+            LoraRows.Backward(x2, a, gu, key is null ? null : bits, p, gradA, gx);
             grads[2] = gradA!;
             if (gx is not null) grads[0] = gx.view(x.shape); // (…, in)
             gradOutput.Dispose();
             return GradientHandoff.Return(grads);
         }
-        var gradB = needs[3] ? zeros_like(b) : null; // (out, r)
-        // By row blocks, with d = dropout(x) replayed from the recorded mask (or x itself without dropout):
-        // u = d Aᵀ, ∂L/∂B = s gᵀ u, ∂L/∂A = guᵀ d, ∂L/∂x += dropout(gu A) (same mask and scale).
+        // With d = dropout(x) replayed from the recorded mask (x itself without dropout), by row blocks:
+        // ∂L/∂A = guᵀ d, ∂L/∂x = dropout(gu A) + g W (same mask and scale).
         var buffer = key is { } k ? new DropBuffer(x2, p, k, bits, record: false) : null;
-        long n = x2.shape[0], rows = buffer?.Rows ?? n;
-        for (long r0 = 0; r0 < n; r0 += rows)
+        if (needs[2] && buffer is null) grads[2] = gu.t().matmul(x2); // (r, in)
+        else if (needs[2] && buffer is not null)
         {
-            using var block = NewDisposeScope();
-            long len = Math.Min(rows, n - r0);
-            var gub = gu.narrow(0, r0, len); // (R, r)
-            if (gradA is not null || gradB is not null)
+            var gradA = zeros_like(a); // (r, in)
+            for (long r0 = 0; r0 < n; r0 += buffer.Rows)
             {
-                var d = buffer is null ? x2.narrow(0, r0, len) : buffer.Dropped(x2, r0, len); // (R, in)
-                gradB?.addmm_(g.narrow(0, r0, len).t(), d.matmul(a.t()), beta: 1f, alpha: (float)s);
-                gradA?.addmm_(gub.t(), d, beta: 1f, alpha: 1f);
+                using var block = NewDisposeScope();
+                long len = Math.Min(buffer.Rows, n - r0);
+                gradA.addmm_(gu.narrow(0, r0, len).t(), buffer.Dropped(x2, r0, len), beta: 1f, alpha: 1f);
             }
-            if (gx is not null)
-            {
-                var back = gub.matmul(a); // (R, in)
-                gx.narrow(0, r0, len).add_(buffer is null ? back : buffer.Dropped(back, r0));
-            }
+            grads[2] = gradA;
         }
-        grads[2] = gradA!;
-        grads[3] = gradB!;
-        if (gx is not null) grads[0] = gx.view(x.shape); // (…, in)
+        if (needs[0])
+        {
+            var gx = empty(n, x2.shape[1], dtype: x2.dtype).addmm_(gu, a, beta: 0f, alpha: 1f); // (N, in) = gu A
+            for (long r0 = 0; buffer is not null && r0 < n; r0 += buffer.Rows)
+            {
+                using var block = NewDisposeScope();
+                buffer.DropInPlace(gx.narrow(0, r0, Math.Min(buffer.Rows, n - r0)), r0);
+            }
+            gx.addmm_(g, w, beta: 1f, alpha: 1f); // += g W
+            grads[0] = gx.view(x.shape); // (…, in)
+        }
         gradOutput.Dispose();
         return GradientHandoff.Return(grads);
     }
@@ -174,6 +183,15 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             if (blockBits is not null && !record) DropoutMask.Replay(source, target, blockBits, p);
             else DropoutMask.Apply(source, target, r0, p, key, blockBits);
             return rows.dtype == dtype ? target : target.to_type(rows.dtype);
+        }
+
+        /// <summary>rows ← dropout(rows) for rows that sit at row <paramref name="r0"/> of the node's input.</summary>
+        public void DropInPlace(Tensor rows, long r0)
+        {
+            var blockBits = bits?.narrow(0, r0, rows.shape[0]); // (R, ⌈in/8⌉)
+            if (blockBits is not null && !record && rows.dtype is ScalarType.Float32 or ScalarType.BFloat16 && rows.is_contiguous())
+                DropoutMask.Replay(rows, rows, blockBits, p);
+            else rows.copy_(Dropped(rows, r0));
         }
 
         // This thread's buffer of the dtype, grown to hold Rows × width entries: (Rows, in).
