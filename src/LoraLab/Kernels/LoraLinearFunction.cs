@@ -10,8 +10,8 @@ namespace LoraLab.Kernels;
 /// global generator, hashed once in forward and replayed from the bits in backward (hashing it again there cost more than
 /// the rest of the LoRA branch at small widths). Autograd's own graph would keep, per module, the dropped copy of x and a
 /// float mask.
-/// The r-wide terms are written first and the frozen weight's GEMM accumulates onto them (y = s u Bᵀ, then y += x Wᵀ; in
-/// backward ∂L/∂x = dropout(gu A), then += g W), so neither adds a separate pass over an (N, out) or (N, in) tensor.
+/// Forward writes the r-wide term first and the frozen weight's GEMM accumulates onto it (y = s u Bᵀ, then y += x Wᵀ), so
+/// adding it costs no separate pass over the (N, out) output.
 /// Same values and gradients as the composed operations (PEFT's LoRA forward), up to float rounding.
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
@@ -112,7 +112,7 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             return GradientHandoff.Return(grads);
         }
         // With d = dropout(x) replayed from the recorded mask (x itself without dropout), by row blocks:
-        // ∂L/∂A = guᵀ d, ∂L/∂x = dropout(gu A) + g W (same mask and scale).
+        // ∂L/∂A = guᵀ d, ∂L/∂x = g W + dropout(gu A) (same mask and scale).
         var buffer = key is { } k ? new DropBuffer(x2, p, k, bits, record: false) : null;
         if (needs[2] && buffer is null) grads[2] = gu.t().matmul(x2); // (r, in)
         else if (needs[2] && buffer is not null)
@@ -128,13 +128,18 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         }
         if (needs[0])
         {
-            var gx = empty(n, x2.shape[1], dtype: x2.dtype).addmm_(gu, a, beta: 0f, alpha: 1f); // (N, in) = gu A
-            for (long r0 = 0; buffer is not null && r0 < n; r0 += buffer.Rows)
+            // g W first, then the masked LoRA term added block by block. (Writing dropout(gu A) first and letting the GEMM
+            // accumulate onto it, as forward does, saved a pass but raised peak RSS at the medium shape by 100–300 MB:
+            // resident memory grew through every backward.)
+            var gx = g.matmul(w); // (N, in)
+            long rows = buffer?.Rows ?? n;
+            for (long r0 = 0; r0 < n; r0 += rows)
             {
                 using var block = NewDisposeScope();
-                buffer.DropInPlace(gx.narrow(0, r0, Math.Min(buffer.Rows, n - r0)), r0);
+                long len = Math.Min(rows, n - r0);
+                var back = gu.narrow(0, r0, len).matmul(a); // (R, in)
+                gx.narrow(0, r0, len).add_(buffer is null ? back : buffer.Dropped(back, r0));
             }
-            gx.addmm_(g, w, beta: 1f, alpha: 1f); // += g W
             grads[0] = gx.view(x.shape); // (…, in)
         }
         gradOutput.Dispose();
@@ -183,15 +188,6 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             if (blockBits is not null && !record) DropoutMask.Replay(source, target, blockBits, p);
             else DropoutMask.Apply(source, target, r0, p, key, blockBits);
             return rows.dtype == dtype ? target : target.to_type(rows.dtype);
-        }
-
-        /// <summary>rows ← dropout(rows) for rows that sit at row <paramref name="r0"/> of the node's input.</summary>
-        public void DropInPlace(Tensor rows, long r0)
-        {
-            var blockBits = bits?.narrow(0, r0, rows.shape[0]); // (R, ⌈in/8⌉)
-            if (blockBits is not null && !record && rows.dtype is ScalarType.Float32 or ScalarType.BFloat16 && rows.is_contiguous())
-                DropoutMask.Replay(rows, rows, blockBits, p);
-            else rows.copy_(Dropped(rows, r0));
         }
 
         // This thread's buffer of the dtype, grown to hold Rows × width entries: (Rows, in).
