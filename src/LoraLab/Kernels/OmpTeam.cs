@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace LoraLab.Kernels;
@@ -11,6 +11,9 @@ namespace LoraLab.Kernels;
 /// <see cref="For"/> splits [0, count) into one contiguous chunk per team thread (as many threads as libtorch's
 /// <c>get_num_threads</c>); the caller's thread is the team's thread 0. Where no libgomp is found (another libtorch build,
 /// another OS) the loop runs on the caller's thread. Bodies do raw memory work only: no TorchSharp calls.
+/// Measured at the bench's medium LoRA shape (2 cores, dropout 0.05), against the same loops on the caller's thread:
+/// 5–10% more tokens/s, and a peak RSS 150–300 MB (5–9%) higher, a cost whose cause is not known; with a small gen-0
+/// budget (DOTNET_GCgen0size=0x100000) the two peaks were equal.
 /// </summary>
 internal static unsafe partial class OmpTeam
 {
@@ -58,7 +61,7 @@ internal static unsafe partial class OmpTeam
         {
             handle.Free();
         }
-        if (job.Failure is not null) ExceptionDispatchRethrow(job.Failure);
+        if (job.Failure is not null) ExceptionDispatchInfo.Throw(job.Failure);
     }
 
     /// <summary>How many chunks <see cref="For"/> makes of <paramref name="count"/> items at <paramref name="grain"/> (≥ 1).</summary>
@@ -89,9 +92,6 @@ internal static unsafe partial class OmpTeam
             Interlocked.CompareExchange(ref job.Failure, e, null);
         }
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ExceptionDispatchRethrow(Exception e) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
 
     private const int RtldNow = 2, RtldNoLoad = 4;
 
