@@ -43,24 +43,31 @@ internal static class DropoutMask
         if (rows == 0 || width == 0) return;
         uint threshold = (uint)Threshold(p);
         float scale = (float)(1.0 / (1.0 - p));
-        bool bf16 = src.dtype == ScalarType.BFloat16;
-        // no record: an empty span, which pins as a null pointer; libtorch buffers do not move, so the addresses stay
-        // valid on the team's threads
+        if (src.dtype == ScalarType.BFloat16)
+            ForRowChunks(src, dst, bits, (s, d, b, r0, len) =>
+                Bf16Rows.Hash((ushort*)s, (ushort*)d, b, len, firstRow + r0, width, threshold, scale, key));
+        else ForRowChunks(src, dst, bits, (s, d, b, r0, len) => Rows((float*)s, (float*)d, b, len, firstRow + r0, width, threshold, scale, key));
+    }
+
+    // One chunk of rows [r0, r0 + len): pointers to its first source and destination element and its first mask byte
+    // (null without a record).
+    private unsafe delegate void RowChunk(byte* src, byte* dst, byte* bits, long r0, long len);
+
+    /// <summary>
+    /// Runs <paramref name="chunk"/> over the rows of the (rows, width) pair, split over libtorch's thread team
+    /// (<see cref="OmpTeam"/>); libtorch buffers do not move, so their addresses stay valid on the team's threads.
+    /// </summary>
+    private static unsafe void ForRowChunks(Tensor src, Tensor dst, Tensor? bits, RowChunk chunk)
+    {
+        long rows = src.shape[0], width = src.shape[1], rowBytes = RowBytes(width), size = src.element_size();
+        // no record: an empty span, which pins as a null pointer
         fixed (byte* s = src.bytes, d = dst.bytes, b = bits is null ? Span<byte>.Empty : bits.bytes)
         {
             nint sp = (nint)s, dp = (nint)d, bp = (nint)b;
-            long rowBytes = RowBytes(width), size = bf16 ? 2 : 4;
-            OmpTeam.For(rows, RowGrain(width), (r0, r1) =>
-            {
-                byte* s0 = (byte*)sp + r0 * width * size, d0 = (byte*)dp + r0 * width * size, b0 = bp == 0 ? null : (byte*)bp + r0 * rowBytes;
-                if (bf16) Bf16Rows.Hash((ushort*)s0, (ushort*)d0, b0, r1 - r0, firstRow + r0, width, threshold, scale, key);
-                else Rows((float*)s0, (float*)d0, b0, r1 - r0, firstRow + r0, width, threshold, scale, key);
-            });
+            OmpTeam.For(rows, OmpTeam.RowGrain(width), (r0, r1) =>
+                chunk((byte*)sp + r0 * width * size, (byte*)dp + r0 * width * size, bp == 0 ? null : (byte*)bp + r0 * rowBytes, r0, r1 - r0));
         }
     }
-
-    /// <summary>Rows per team thread at least, so that a split pays for waking the team: 16 Ki entries.</summary>
-    internal static long RowGrain(long width) => Math.Max(1, (16L << 10) / Math.Max(1, width));
 
     /// <summary>Bytes per row of a recorded mask of <paramref name="width"/> entries: one bit per entry, rows byte-aligned.</summary>
     public static long RowBytes(long width) => (width + 7) / 8;
@@ -77,18 +84,9 @@ internal static class DropoutMask
         CheckBits(bits, rows, width);
         if (rows == 0 || width == 0) return;
         float scale = (float)(1.0 / (1.0 - p));
-        bool bf16 = src.dtype == ScalarType.BFloat16;
-        fixed (byte* s = src.bytes, d = dst.bytes, b = bits.bytes)
-        {
-            nint sp = (nint)s, dp = (nint)d, bp = (nint)b;
-            long rowBytes = RowBytes(width), size = bf16 ? 2 : 4;
-            OmpTeam.For(rows, RowGrain(width), (r0, r1) =>
-            {
-                byte* s0 = (byte*)sp + r0 * width * size, d0 = (byte*)dp + r0 * width * size, b0 = (byte*)bp + r0 * rowBytes;
-                if (bf16) Bf16Rows.Replay((ushort*)s0, (ushort*)d0, b0, r1 - r0, width, scale);
-                else ReplayRows((float*)s0, (float*)d0, b0, r1 - r0, width, scale);
-            });
-        }
+        if (src.dtype == ScalarType.BFloat16)
+            ForRowChunks(src, dst, bits, (s, d, b, _, len) => Bf16Rows.Replay((ushort*)s, (ushort*)d, b, len, width, scale));
+        else ForRowChunks(src, dst, bits, (s, d, b, _, len) => ReplayRows((float*)s, (float*)d, b, len, width, scale));
     }
 
     private static void CheckPair(Tensor src, Tensor dst)

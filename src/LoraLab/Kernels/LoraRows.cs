@@ -49,7 +49,7 @@ internal static class LoraRows
             if (bits is not null)
                 fixed (byte* b = bits.bytes) bs = b; // a libtorch buffer: its address stays valid while the tensor lives
             nint xp = (nint)xs, ap = (nint)As, up = (nint)us, bp = (nint)bs;
-            OmpTeam.For(n, DropoutMask.RowGrain(width), (r0, r1) =>
+            OmpTeam.For(n, OmpTeam.RowGrain(width), (r0, r1) =>
             {
                 for (long i = r0; i < r1; i++)
                     ForwardRow((float*)xp + i * width, (float*)ap, (float*)up + i * r, bp == 0 ? null : (byte*)bp + i * rowBytes,
@@ -70,7 +70,7 @@ internal static class LoraRows
         long rowBytes = DropoutMask.RowBytes(width);
         // ∂L/∂A sums over rows: part 0 adds into gradA, each other part into its own zeroed buffer, added in part order
         // afterwards, so the sum does not depend on which thread finishes first.
-        int parts = OmpTeam.Parts(n, DropoutMask.RowGrain(width));
+        int parts = OmpTeam.Parts(n, OmpTeam.RowGrain(width));
         var partials = new nint[parts];
         try
         {

@@ -27,7 +27,6 @@ namespace LoraLab.Kernels;
 public static partial class MklCpuDispatch
 {
     public const string DisableVariable = "LORALAB_MKL_VENDOR_PATCH";
-    private const string Library = "libtorch_cpu.so";
     private const string Symbol = "mkl_serv_intel_cpu_true";
     private static readonly byte[] ReturnOne = [0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3]; // mov eax, 1; ret
     private static readonly Lock Gate = new();
@@ -69,11 +68,7 @@ public static partial class MklCpuDispatch
     }
 
     /// <summary>The address of <c>mkl_serv_intel_cpu_true</c> in the libtorch TorchSharp loaded (never a second copy), or zero.</summary>
-    private static IntPtr FindVendorCheck()
-    {
-        var handle = DlOpen(Library, RtldNow | RtldNoLoad);
-        return handle == IntPtr.Zero ? IntPtr.Zero : DlSym(handle, Symbol);
-    }
+    private static IntPtr FindVendorCheck() => LibtorchSymbols.Find(Symbol);
 
     private static string TryPatch()
     {
@@ -82,7 +77,7 @@ public static partial class MklCpuDispatch
         if (CpuVendor() == "GenuineIntel") return "not needed (Intel CPU)";
         _ = TorchSharp.torch.get_num_threads(); // loads libtorch without any MKL math call
         var function = FindVendorCheck();
-        if (function == IntPtr.Zero) return $"not applied: no {Symbol} in a loaded {Library} (not an MKL build?)";
+        if (function == IntPtr.Zero) return $"not applied: no {Symbol} in a loaded {LibtorchSymbols.Library} (not an MKL build?)";
         long pageSize = Environment.SystemPageSize;
         long first = function.ToInt64() & ~(pageSize - 1);
         long end = (function.ToInt64() + ReturnOne.Length + pageSize - 1) & ~(pageSize - 1);
@@ -94,14 +89,7 @@ public static partial class MklCpuDispatch
         return "applied";
     }
 
-    private const int RtldNow = 2, RtldNoLoad = 4;
     private const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
-
-    [LibraryImport("libc.so.6", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr DlOpen(string file, int mode);
-
-    [LibraryImport("libc.so.6", EntryPoint = "dlsym", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr DlSym(IntPtr handle, string name);
 
     [LibraryImport("libc.so.6", EntryPoint = "mprotect", SetLastError = true)]
     private static partial int MProtect(IntPtr address, nuint length, int protection);

@@ -15,7 +15,7 @@ namespace LoraLab.Kernels;
 /// 5–10% more tokens/s, and a peak RSS 150–300 MB (5–9%) higher, a cost whose cause is not known; with a small gen-0
 /// budget (DOTNET_GCgen0size=0x100000) the two peaks were equal.
 /// </summary>
-internal static unsafe partial class OmpTeam
+internal static unsafe class OmpTeam
 {
     private static readonly delegate* unmanaged<delegate* unmanaged<void*, void>, void*, uint, uint, void> Parallel;
     private static readonly delegate* unmanaged<int> ThreadNum;
@@ -23,12 +23,9 @@ internal static unsafe partial class OmpTeam
 
     static OmpTeam()
     {
-        if (!OperatingSystem.IsLinux()) return;
         _ = TorchSharp.torch.get_num_threads(); // libtorch (and its libgomp) loaded
-        var handle = DlOpen("libtorch_cpu.so", RtldNow | RtldNoLoad);
-        if (handle == IntPtr.Zero) return;
-        // dlsym on libtorch_cpu's handle also searches the libraries it depends on: its own libgomp, never another copy
-        IntPtr parallel = DlSym(handle, "GOMP_parallel"), num = DlSym(handle, "omp_get_thread_num"), size = DlSym(handle, "omp_get_num_threads");
+        IntPtr parallel = LibtorchSymbols.Find("GOMP_parallel"), num = LibtorchSymbols.Find("omp_get_thread_num"),
+            size = LibtorchSymbols.Find("omp_get_num_threads");
         if (parallel == IntPtr.Zero || num == IntPtr.Zero || size == IntPtr.Zero) return;
         Parallel = (delegate* unmanaged<delegate* unmanaged<void*, void>, void*, uint, uint, void>)parallel;
         ThreadNum = (delegate* unmanaged<int>)num;
@@ -64,6 +61,9 @@ internal static unsafe partial class OmpTeam
         if (job.Failure is not null) ExceptionDispatchInfo.Throw(job.Failure);
     }
 
+    /// <summary>Rows of <paramref name="width"/> entries per team thread at least, so that a split pays for waking the team: 16 Ki entries.</summary>
+    public static long RowGrain(long width) => Math.Max(1, (16L << 10) / Math.Max(1, width));
+
     /// <summary>How many chunks <see cref="For"/> makes of <paramref name="count"/> items at <paramref name="grain"/> (≥ 1).</summary>
     public static int Parts(long count, long grain) =>
         Available ? (int)Math.Max(1, Math.Min(TorchSharp.torch.get_num_threads(), count / Math.Max(1, grain))) : 1;
@@ -92,12 +92,4 @@ internal static unsafe partial class OmpTeam
             Interlocked.CompareExchange(ref job.Failure, e, null);
         }
     }
-
-    private const int RtldNow = 2, RtldNoLoad = 4;
-
-    [LibraryImport("libc.so.6", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr DlOpen(string file, int mode);
-
-    [LibraryImport("libc.so.6", EntryPoint = "dlsym", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr DlSym(IntPtr handle, string name);
 }

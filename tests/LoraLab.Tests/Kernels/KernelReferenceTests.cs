@@ -39,7 +39,7 @@ public class KernelReferenceTests
         using var scope = NewDisposeScope();
         manual_seed(8);
         const long rows = 700, width = 97; // 68 K entries: several chunks of 16 Ki
-        Assert.True(rows / DropoutMask.RowGrain(width) >= 2);
+        Assert.True(rows / OmpTeam.RowGrain(width) >= 2);
         var x = randn(rows, width).to_type(dtype);
         const ulong key = 0x5555AAAA12345678UL;
         var fused = empty(rows, width, dtype: dtype);
