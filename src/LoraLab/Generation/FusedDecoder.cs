@@ -37,6 +37,9 @@ internal sealed unsafe class FusedDecoder : IDisposable
     private readonly int threadCount;
     private DecodeThreads? threads; // started by the first loop worth splitting
     private readonly Action<int, int> qkvBody, attentionBody, outBody, gateUpBody, downBody, classifierBody;
+    private readonly GreedyClassifier? greedy; // a bfloat16 copy of a large classifier, for StepGreedy
+    private readonly float* rowScores; // (V) the copy's scores
+    private readonly Action<int, int>? scoreBody;
     private int layer, position;
 
     /// <summary>One decoder layer's weights: norms (C), q (H·D, C), k and v (H_kv·D, C), o (C, H·D), gate and up (I, C), down (C, I).</summary>
@@ -65,7 +68,8 @@ internal sealed unsafe class FusedDecoder : IDisposable
 
     /// <param name="maxLength">Positions the cache holds (prompt + new tokens).</param>
     /// <param name="threadCount">Threads per loop (the torch thread count).</param>
-    public FusedDecoder(LlamaForCausalLM model, int maxLength, int threadCount)
+    /// <param name="greedy">Tokens will be chosen by <see cref="StepGreedy"/>: a large classifier gets a <see cref="GreedyClassifier"/>.</param>
+    public FusedDecoder(LlamaForCausalLM model, int maxLength, int threadCount, bool greedy = false)
     {
         if (WhyNot(model) is string why) throw new InvalidOperationException($"the fused decoder does not apply: {why}");
         var c = model.Config;
@@ -90,7 +94,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
 
         long half = headDim / 2, cacheFloats = (long)layers * maxLength * kvDim;
         long[] sizes =
-            [maxLength * half, maxLength * half, cacheFloats, cacheFloats, dim, dim, dim, qDim, qDim, hidden, hidden, (long)heads * maxLength, vocab];
+            [maxLength * half, maxLength * half, cacheFloats, cacheFloats, dim, dim, dim, qDim, qDim, hidden, hidden, (long)heads * maxLength, vocab, vocab];
         long total = sizes.Sum(s => (s + 15) / 16 * 16); // each buffer 64-byte aligned
         block = NativeMemory.AlignedAlloc((nuint)(total * sizeof(float)), 64);
         float* next = (float*)block;
@@ -98,6 +102,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
         float* Take() { float* p = next; next += (sizes[index++] + 15) / 16 * 16; return p; }
         cos = Take(); sin = Take(); keyCache = Take(); valueCache = Take();
         x = Take(); xb = Take(); xb2 = Take(); q = Take(); attnOut = Take(); hb = Take(); hb2 = Take(); scores = Take(); logits = Take();
+        rowScores = Take();
 
         // RoPE tables as the model computes them: inv_freq cast to float32, angle = float32(position) · inv_freq
         var invFreq = RotaryEmbedding.InverseFrequencies(headDim, c.RopeTheta, c.RopeScaling).Select(d => (float)d).ToArray();
@@ -117,14 +122,47 @@ internal sealed unsafe class FusedDecoder : IDisposable
         gateUpBody = GateUp;
         downBody = (r0, r1) => DecodeMath.MatVec(weights[layer].Wd, hb, xb2, hidden, dim, r0, r1);
         classifierBody = (r0, r1) => DecodeMath.MatVec(classifier, xb, logits, dim, vocab, r0, r1);
+        if (greedy && GreedyClassifier.Worth(vocab, dim))
+        {
+            this.greedy = new GreedyClassifier(classifier, vocab, dim);
+            Parallel(vocab, dim, this.greedy.Build);
+            scoreBody = (r0, r1) => this.greedy.Score(xb, rowScores, r0, r1);
+        }
     }
 
     /// <summary>
     /// Runs token <paramref name="token"/> at <paramref name="pos"/> (positions fill in order from 0): its keys and values
     /// enter the cache; returns its logits (V) when <paramref name="wantLogits"/>, valid until the next call, else empty.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Step(int token, int pos, bool wantLogits = true)
+    {
+        Layers(token, pos);
+        if (!wantLogits) return ReadOnlySpan<float>.Empty;
+        DecodeMath.RmsNorm(x, finalNorm, xb, dim, eps);
+        Parallel(vocab, dim, classifierBody);
+        return new ReadOnlySpan<float>(logits, vocab);
+    }
+
+    /// <summary>
+    /// Runs token <paramref name="token"/> at <paramref name="pos"/> as <see cref="Step"/> does and returns the first maximum
+    /// of its logits (the greedy choice, as <see cref="TokenSampler.ArgMax"/> takes it). With a <see cref="GreedyClassifier"/>
+    /// only the rows that can win are scored in float32.
+    /// </summary>
+    public int StepGreedy(int token, int pos)
+    {
+        if (greedy is null) return TokenSampler.ArgMax(Step(token, pos));
+        Layers(token, pos);
+        DecodeMath.RmsNorm(x, finalNorm, xb, dim, eps);
+        Parallel(vocab, dim / 2, scoreBody!); // half the bytes of a float32 row
+        int id = greedy.Choose(xb, rowScores, logits, classifierBody);
+        if (id >= 0) return id;
+        Parallel(vocab, dim, classifierBody);
+        return TokenSampler.ArgMax(new ReadOnlySpan<float>(logits, vocab));
+    }
+
+    // The decoder layers for one token: its keys and values enter the cache and x holds its last hidden state.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Layers(int token, int pos)
     {
         if ((uint)token >= (uint)vocab) throw new LoraLabException($"token id {token} is outside the vocabulary (0..{vocab - 1}).");
         if ((uint)pos >= (uint)maxLength) throw new LoraLabException($"position {pos} is past the decoder's {maxLength}-position cache.");
@@ -146,10 +184,6 @@ internal sealed unsafe class FusedDecoder : IDisposable
             Parallel(dim, hidden, downBody);
             DecodeMath.AddInPlace(x, xb2, dim);
         }
-        if (!wantLogits) return ReadOnlySpan<float>.Empty;
-        DecodeMath.RmsNorm(x, finalNorm, xb, dim, eps);
-        Parallel(vocab, dim, classifierBody);
-        return new ReadOnlySpan<float>(logits, vocab);
     }
 
     private void Parallel(int count, long workPerItem, Action<int, int> body, int align = 4)
@@ -251,6 +285,7 @@ internal sealed unsafe class FusedDecoder : IDisposable
     public void Dispose()
     {
         threads?.Dispose();
+        greedy?.Dispose();
         NativeMemory.AlignedFree(block);
     }
 }

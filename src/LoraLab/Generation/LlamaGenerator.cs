@@ -114,12 +114,13 @@ public sealed class LlamaGenerator
     {
         var ids = new List<int>();
         if (maxNew == 0) return (ids, FinishReason.Length);
-        using var decoder = new FusedDecoder(model, prompt.Length + maxNew, get_num_threads());
+        using var decoder = new FusedDecoder(model, prompt.Length + maxNew, get_num_threads(), greedy: sampler.Greedy);
         for (int t = 0; t < prompt.Length - 1; t++) decoder.Step(prompt[t], t, wantLogits: false);
         int token = prompt[^1];
         for (int step = 0; step < maxNew; step++)
         {
-            int id = sampler.NextOne(decoder.Step(token, prompt.Length - 1 + step));
+            int pos = prompt.Length - 1 + step;
+            int id = sampler.Greedy ? decoder.StepGreedy(token, pos) : sampler.NextOne(decoder.Step(token, pos));
             if (eos.Contains(id)) return (ids, FinishReason.Eos);
             ids.Add(id);
             if (options.StopSequences.Count > 0 && tokenizer != null && StopIndex(Completion(prompt, ids), options.StopSequences) >= 0)

@@ -22,6 +22,9 @@ internal sealed class TokenSampler
         if (options.Temperature > 0) rows = seeds.Select(s => new SplitMix64(unchecked((ulong)s))).ToArray();
     }
 
+    /// <summary>Whether the choice is greedy (temperature 0): the first maximum of the logits.</summary>
+    public bool Greedy => rows is null;
+
     /// <summary>The chosen id of every row (B).</summary>
     public long[] Next(Tensor logits)
     {
