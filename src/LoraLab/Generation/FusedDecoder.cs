@@ -14,7 +14,9 @@ namespace LoraLab.Generation;
 /// RMSNorm, rotate-half RoPE from the model's inverse frequencies (default, linear or llama3 scaling), grouped-query causal
 /// attention, SwiGLU, final norm and classifier — to float rounding. It applies only where <see cref="WhyNot"/> finds
 /// nothing (CPU, float32, no autocast, every projection a plain bias-free linear, fused kernels selected); everything else
-/// runs the TorchSharp path. The model's weights must stay alive and unchanged while a decoder exists.
+/// runs the TorchSharp path. Greedy steps (<see cref="StepGreedy"/>) over a large classifier read its bfloat16 copy, made
+/// when the decoder is built, and rescore in float32 only the rows that can win (<see cref="GreedyClassifier"/>). The
+/// model's weights must stay alive and unchanged while a decoder exists.
 /// </summary>
 internal sealed unsafe class FusedDecoder : IDisposable
 {
@@ -124,9 +126,14 @@ internal sealed unsafe class FusedDecoder : IDisposable
         classifierBody = (r0, r1) => DecodeMath.MatVec(classifier, xb, logits, dim, vocab, r0, r1);
         if (greedy && GreedyClassifier.Worth(vocab, dim))
         {
-            this.greedy = new GreedyClassifier(classifier, vocab, dim);
-            Parallel(vocab, dim, this.greedy.Build);
-            scoreBody = (r0, r1) => this.greedy.Score(xb, rowScores, r0, r1);
+            var copy = new GreedyClassifier(classifier, vocab, dim);
+            Parallel(vocab, dim, copy.Build);
+            if (copy.Usable)
+            {
+                this.greedy = copy;
+                scoreBody = (r0, r1) => copy.Score(xb, rowScores, r0, r1);
+            }
+            else copy.Dispose(); // a weight that is not finite: every step takes the full float32 product
         }
     }
 

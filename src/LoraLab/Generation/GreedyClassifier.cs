@@ -46,6 +46,9 @@ internal sealed unsafe class GreedyClassifier : IDisposable
         candidates = new int[Math.Max(16, rows / 16)];
     }
 
+    /// <summary>False once <see cref="Build"/> met a weight that is not finite: <see cref="Choose"/> then always declines.</summary>
+    public bool Usable => Volatile.Read(ref usable) != 0;
+
     /// <summary>E_j of row <paramref name="row"/> (after <see cref="Build"/>): |float32 logit − bfloat16 score| ≤ ‖h‖₂·E_j.</summary>
     public double Bound(int row) => bound[row];
 

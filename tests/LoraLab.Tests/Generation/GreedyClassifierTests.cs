@@ -107,6 +107,8 @@ public unsafe class GreedyClassifierTests
         w.P[9] = float.PositiveInfinity;
         using var infinite = new GreedyClassifier(w.P, Rows, Width);
         infinite.Build(0, Rows);
+        Assert.False(infinite.Usable);
+        Assert.True(one.Usable);
         Assert.Equal(-1, infinite.Choose(h.P, scores.P, logits.P, (_, _) => throw new InvalidOperationException("no rescoring expected")));
     }
 
