@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LoraLab.Kernels;
 
 namespace LoraLab.Generation;
 
@@ -74,7 +75,7 @@ internal sealed unsafe class GreedyClassifier : IDisposable
                 {
                     var u = Vector512.Load((uint*)w + i);
                     finite &= Vector512.LessThan(u & Vector512.Create(0x7FFFFFFFu), Vector512.Create(0x7F800000u));
-                    var b = (u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) >> 16;
+                    var b = (u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) >> 16; // Bf16Rows.Round, 16 at a time
                     Vector512.Narrow(b, Vector512<uint>.Zero).GetLower().Store(s + i);
                     var wf = u.AsSingle();
                     var wb = Vector512.ShiftLeft(b, 16).AsSingle();
@@ -89,9 +90,9 @@ internal sealed unsafe class GreedyClassifier : IDisposable
             {
                 float wi = w[i];
                 if (!float.IsFinite(wi)) { Volatile.Write(ref usable, 0); return; }
-                ushort b = Round(wi);
+                ushort b = Bf16Rows.Round(wi);
                 s[i] = b;
-                double wb = BitConverter.UInt32BitsToSingle((uint)b << 16), d = Math.Abs(wi - wb) + gamma * (Math.Abs(wi) + Math.Abs(wb));
+                double wb = Bf16Rows.Widen(b), d = Math.Abs(wi - wb) + gamma * (Math.Abs(wi) + Math.Abs(wb));
                 sum += d * d;
             }
             bound[r] = Math.Sqrt(sum) * up; // rounded up past the error of the sums and the root
@@ -112,7 +113,7 @@ internal sealed unsafe class GreedyClassifier : IDisposable
     /// </summary>
     public int Choose(float* h, float* scores, float* logits, Action<int, int> exact)
     {
-        if (Volatile.Read(ref usable) == 0) return -1;
+        if (!Usable) return -1;
         double norm = 0;
         for (int i = 0; i < n; i++)
         {
@@ -121,17 +122,18 @@ internal sealed unsafe class GreedyClassifier : IDisposable
         }
         norm = Math.Sqrt(norm) * (1 + 1e-9);
         double slack = n * Math.ScaleB(1.0, -125); // subnormal results, flushed or rounded, in both products
+        double Margin(int r) => norm * bound[r] + slack; // |l_r − s_r| ≤ this
         double floor = double.NegativeInfinity;
         for (int r = 0; r < rows; r++)
         {
             float s = scores[r];
             if (!float.IsFinite(s)) return -1;
-            floor = Math.Max(floor, s - (norm * bound[r] + slack));
+            floor = Math.Max(floor, s - Margin(r));
         }
         int count = 0;
         for (int r = 0; r < rows; r++)
         {
-            if (scores[r] + (norm * bound[r] + slack) < floor) continue;
+            if (scores[r] + Margin(r) < floor) continue;
             if (count == candidates.Length) return -1;
             candidates[count++] = r;
         }
@@ -165,38 +167,24 @@ internal sealed unsafe class GreedyClassifier : IDisposable
             for (; j + 32 <= n; j += 32)
             {
                 if (Sse.IsSupported) Sse.Prefetch0(w + j + AheadEntries);
-                acc = Vector512.FusedMultiplyAdd(Load16(w + j), Vector512.Load(x + j), acc);
-                acc2 = Vector512.FusedMultiplyAdd(Load16(w + j + 16), Vector512.Load(x + j + 16), acc2);
+                acc = Vector512.FusedMultiplyAdd(Bf16Rows.Load16(w + j), Vector512.Load(x + j), acc);
+                acc2 = Vector512.FusedMultiplyAdd(Bf16Rows.Load16(w + j + 16), Vector512.Load(x + j + 16), acc2);
             }
-            for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Load16(w + j), Vector512.Load(x + j), acc);
+            for (; j + 16 <= n; j += 16) acc = Vector512.FusedMultiplyAdd(Bf16Rows.Load16(w + j), Vector512.Load(x + j), acc);
             sum = Vector512.Sum(acc + acc2);
         }
         else if (Vector256.IsHardwareAccelerated && n >= 8)
         {
             var acc = Vector256<float>.Zero;
-            for (; j + 8 <= n; j += 8)
-                acc = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(w + j).ToVector256Unsafe()), 16).AsSingle(),
-                    Vector256.Load(x + j), acc);
+            for (; j + 8 <= n; j += 8) acc = Vector256.FusedMultiplyAdd(Bf16Rows.Load(w + j), Vector256.Load(x + j), acc);
             sum = Vector256.Sum(acc);
         }
-        for (; j < n; j++) sum = MathF.FusedMultiplyAdd(BitConverter.UInt32BitsToSingle((uint)w[j] << 16), x[j], sum);
+        for (; j < n; j++) sum = MathF.FusedMultiplyAdd(Bf16Rows.Widen(w[j]), x[j], sum);
         return sum;
     }
 
     /// <summary>How far ahead of the entries being read the copy is prefetched: 4 KiB, past where hardware prefetch stops.</summary>
     private const int AheadEntries = 2048;
-
-    // 16 bfloat16 → float32 (exact).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load16(ushort* p) => Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()), 16).AsSingle();
-
-    // float32 → bfloat16, nearest even (finite input).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ushort Round(float f)
-    {
-        uint u = BitConverter.SingleToUInt32Bits(f);
-        return (ushort)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
-    }
 
     public void Dispose()
     {

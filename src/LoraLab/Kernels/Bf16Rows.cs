@@ -69,9 +69,11 @@ internal static unsafe class Bf16Rows
         }
     }
 
-    // 8 bfloat16 → float32: each is the high half of its float32.
+    // Conversions, also used by Generation/GreedyClassifier.
+
+    /// <summary>8 bfloat16 → float32 (exact): each is the high half of its float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(ushort* p) => Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()), 16).AsSingle();
+    internal static Vector256<float> Load(ushort* p) => Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()), 16).AsSingle();
 
     // 8 float32 → bfloat16, nearest even; NaN → 0x7FC0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -83,11 +85,18 @@ internal static unsafe class Bf16Rows
         Vector256.Narrow(Vector256.ConditionalSelect(nan, Vector256.Create(0x7FC0u), rounded), Vector256<uint>.Zero).GetLower().Store(p);
     }
 
+    /// <summary>16 bfloat16 → float32 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Widen(ushort h) => BitConverter.UInt32BitsToSingle((uint)h << 16);
+    internal static Vector512<float> Load16(ushort* p) =>
+        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()), 16).AsSingle();
 
+    /// <summary>One bfloat16 → float32 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ushort Round(float f)
+    internal static float Widen(ushort h) => BitConverter.UInt32BitsToSingle((uint)h << 16);
+
+    /// <summary>One float32 → bfloat16, nearest even; NaN → 0x7FC0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ushort Round(float f)
     {
         uint u = BitConverter.SingleToUInt32Bits(f);
         if ((u & 0x7FFFFFFFu) > 0x7F800000u) return 0x7FC0;
