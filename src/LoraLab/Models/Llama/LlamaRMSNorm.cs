@@ -1,10 +1,11 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LoraLab.Models.Llama;
 
-/// <summary>RMSNorm as Hugging Face Llama: computed in fp32, y = weight · (x / sqrt(mean(x²) + eps)).</summary>
+/// <summary>RMSNorm as Hugging Face Llama: computed in fp32, y = weight · (x / sqrt(mean(x²) + eps)) (<see cref="RmsNorm"/>).</summary>
 public sealed class LlamaRMSNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight; // (C)
@@ -19,13 +20,5 @@ public sealed class LlamaRMSNorm : nn.Module<Tensor, Tensor>
 
     public Parameter Weight => weight;
 
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var inputType = x.dtype;
-        var h = x.to_type(ScalarType.Float32);
-        var variance = h.pow(2).mean(new long[] { -1 }, keepdim: true); // (…, 1)
-        h = h * rsqrt(variance + eps);
-        return (weight * h.to_type(inputType)).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => RmsNorm.Forward(x, weight, eps);
 }
