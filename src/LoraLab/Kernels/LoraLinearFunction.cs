@@ -99,7 +99,7 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         long n = x2.shape[0];
         var gu = g.matmul(b).mul_(s); // (N, r): ∂L/∂u
         if (needs[1]) grads[1] = g.t().matmul(x2); // (out, in)
-        if (needs[3]) grads[3] = g.t().matmul(u).mul_(s); // (out, r) = s gᵀ u
+        if (needs[3]) grads[3] = u.t().matmul(g).mul_(s).t(); // (out, r) = s gᵀ u, as (s uᵀ g)ᵀ: libtorch's GEMM takes g untransposed
         if (LoraRows.Serves(x2, a))
         {
             // One pass over the rows: ∂L/∂A and ∂L/∂x's LoRA term, the mask replayed from its bits.
@@ -132,13 +132,16 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
             // accumulate onto it, as forward does, saved a pass but raised peak RSS at the medium shape by 100–300 MB:
             // resident memory grew through every backward.)
             var gx = g.matmul(w); // (N, in)
-            long rows = buffer?.Rows ?? n;
-            for (long r0 = 0; r0 < n; r0 += rows)
+            if (buffer is null) gx.addmm_(gu, a, beta: 1f, alpha: 1f); // += gu A
+            else
             {
-                using var block = NewDisposeScope();
-                long len = Math.Min(rows, n - r0);
-                var back = gu.narrow(0, r0, len).matmul(a); // (R, in)
-                gx.narrow(0, r0, len).add_(buffer is null ? back : buffer.Dropped(back, r0));
+                for (long r0 = 0; r0 < n; r0 += buffer.Rows)
+                {
+                    using var block = NewDisposeScope();
+                    long len = Math.Min(buffer.Rows, n - r0);
+                    var back = gu.narrow(0, r0, len).matmul(a); // (R, in)
+                    gx.narrow(0, r0, len).add_(buffer.Dropped(back, r0));
+                }
             }
             grads[0] = gx.view(x.shape); // (…, in)
         }
