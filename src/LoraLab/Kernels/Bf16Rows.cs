@@ -69,15 +69,15 @@ internal static unsafe class Bf16Rows
         }
     }
 
-    // Conversions, also used by Generation/GreedyClassifier.
+    // Conversions, also used by Generation/GreedyClassifier and RotaryFunction.
 
     /// <summary>8 bfloat16 → float32 (exact): each is the high half of its float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Load(ushort* p) => Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()), 16).AsSingle();
 
-    // 8 float32 → bfloat16, nearest even; NaN → 0x7FC0.
+    /// <summary>8 float32 → bfloat16, nearest even; NaN → 0x7FC0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ushort* p, Vector256<float> v)
+    internal static void Store(ushort* p, Vector256<float> v)
     {
         var u = v.AsUInt32();
         var rounded = (u + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(1u))) >> 16;
