@@ -24,7 +24,7 @@ public class RotaryTests
         var (cos, sin) = RotaryEmbedding.CosSin(positions, inv); // (B, T, D)
         var x = transposed ? (randn(b, t, h, d) * 3).transpose(1, 2) : randn(b, h, t, d) * 3; // (B, H, T, D)
         x = x.to_type(dtype);
-        x[.., .., 0, 0] = tensor(0f).to_type(dtype); // zeros: signed-zero products and sums
+        x[.., .., 0] = tensor(0f).to_type(dtype); // zero rows: signed-zero products and sums in every lane
         return (x, cos, sin);
     }
 
@@ -51,7 +51,7 @@ public class RotaryTests
         manual_seed(11);
         var (x, cos, sin) = Inputs(dtype, b, h, t, d, transposed, b);
         var gy = randn(b, t, h, d).transpose(1, 2).to_type(dtype); // (B, H, T, D), SDPA-like layout
-        gy[.., .., 1, 0] = tensor(0f).to_type(dtype);
+        gy[.., .., 1] = tensor(0f).to_type(dtype); // zero rows: −0 sums that autograd turns into +0
         var (yRef, gRef) = Run(x, cos, sin, gy, reference: true);
         var (y, g) = Run(x, cos, sin, gy, reference: false);
         Assert.True(SameBits(y, yRef), "values differ");
