@@ -11,11 +11,14 @@ namespace LoraLab.Kernels;
 /// ∂x₁ = g₁c₁ + g₂s₂ and ∂x₂ = g₂c₂ − g₁s₁. Each direction is one pass over the (b, h, t) rows, split over libtorch's
 /// thread team (<see cref="OmpTeam"/>), and only the tables are kept for backward (autograd's graph of the composed
 /// operations keeps x, the rotated copy and the cast tables, and runs some ten passes).
-/// The rounding follows the composed operations: products and sums are float32 operations in the same order, and for
-/// bfloat16 the tables, each product and each sum are rounded to bfloat16 (nearest even) where libtorch's casts and
-/// bfloat16 kernels round (products of two bfloat16 values are exact in float32, so these are the same numbers). The
+/// The rounding follows the composed operations: products and sums are float32 operations in the same order; for
+/// bfloat16 the tables are cast with libtorch's cast, and each product and each sum is rounded to bfloat16 (nearest even)
+/// where libtorch's bfloat16 kernels round (products of two bfloat16 values are exact in float32, so these are the same
+/// numbers). The
 /// three-way sum that libtorch's autograd accumulates for ∂x (a mul's and two narrows' gradients, the narrows padded with
 /// +0) is reproduced by adding +0 last, which turns −0 into +0 as it does.
+/// Measured on q (4, 12, 512, 64), a transposed view, 2 cores, against the composed operations (medians, interleaved):
+/// float32 forward 0.6 ms / backward 0.5 ms against 2.4 / 2.7; bfloat16 0.55 / 0.47 against 1.0 / 1.25.
 /// Arguments: x (B, H, T, D) float32 or bfloat16 with stride 1 in D, cos and sin (B or 1, T, D) contiguous float32.
 /// </summary>
 internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunction>
@@ -88,11 +91,13 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
         // element strides of (batch, outer, inner) for src, dst and the tables (which have no head dimension)
         long[] xs = Strides(src, headsInner), ys = Strides(dst, headsInner);
         long[] cs = { cos.shape[0] == 1 ? 0 : t * d, headsInner ? d : 0, headsInner ? 0 : d };
+        using var scope = NewDisposeScope();
+        bool bf16 = src.dtype == ScalarType.BFloat16;
+        if (bf16) (cos, sin) = (cos.to_type(ScalarType.BFloat16), sin.to_type(ScalarType.BFloat16)); // the composed operations' casts
         nint xp = Address(src), yp = Address(dst), cp = Address(cos), sp = Address(sin);
         var (aOffset, bOffset) = transpose ? (half, 0L) : (0L, half);
         float signA = transpose ? 1f : -1f, signB = -signA;
         float zero = transpose ? 0f : -0f; // +0 turns a −0 sum into +0 as autograd's padded accumulation does; −0 changes nothing
-        bool bf16 = src.dtype == ScalarType.BFloat16;
         OmpTeam.For(rows, OmpTeam.RowGrain(d), (r0, r1) =>
         {
             long i0 = r0 / (n1 * n2), i1 = r0 % (n1 * n2) / n2, i2 = r0 % n2;
@@ -100,9 +105,16 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
             {
                 long xo = i0 * xs[0] + i1 * xs[1] + i2 * xs[2], yo = i0 * ys[0] + i1 * ys[1] + i2 * ys[2];
                 long co = i0 * cs[0] + i1 * cs[1] + i2 * cs[2];
-                float* c = (float*)cp + co, s = (float*)sp + co;
-                if (bf16) Bf16Row((ushort*)xp + xo, (ushort*)yp + yo, c, s + aOffset, s + bOffset, signA, signB, zero, half);
-                else FloatRow((float*)xp + xo, (float*)yp + yo, c, s + aOffset, s + bOffset, signA, signB, zero, half);
+                if (bf16)
+                {
+                    ushort* c = (ushort*)cp + co, s = (ushort*)sp + co;
+                    Bf16Row((ushort*)xp + xo, (ushort*)yp + yo, c, s + aOffset, s + bOffset, signA, signB, zero, half);
+                }
+                else
+                {
+                    float* c = (float*)cp + co, s = (float*)sp + co;
+                    FloatRow((float*)xp + xo, (float*)yp + yo, c, s + aOffset, s + bOffset, signA, signB, zero, half);
+                }
                 if (++i2 < n2) continue;
                 i2 = 0;
                 if (++i1 < n1) continue;
@@ -129,6 +141,16 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
     private static unsafe void FloatRow(float* x, float* y, float* c, float* sa, float* sb, float signA, float signB, float zero, long half)
     {
         long j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> va = Vector512.Create(signA), vb = Vector512.Create(signB), vz = Vector512.Create(zero);
+            for (; j + 16 <= half; j += 16)
+            {
+                Vector512<float> lo = Vector512.Load(x + j), hi = Vector512.Load(x + half + j);
+                Vector512.Store(lo * Vector512.Load(c + j) + hi * (Vector512.Load(sa + j) * va) + vz, y + j);
+                Vector512.Store(hi * Vector512.Load(c + half + j) + lo * (Vector512.Load(sb + j) * vb) + vz, y + half + j);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> va = Vector256.Create(signA), vb = Vector256.Create(signB), vz = Vector256.Create(zero);
@@ -147,21 +169,35 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
         }
     }
 
-    // One bfloat16 row, as float32 with bfloat16 rounding (R) of the tables, of each product and of each sum.
+    // One bfloat16 row (tables cast to bfloat16), as float32 with bfloat16 rounding (R) of each product and of each sum.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Bf16Row(ushort* x, ushort* y, float* c, float* sa, float* sb, float signA, float signB, float zero, long half)
+    private static unsafe void Bf16Row(ushort* x, ushort* y, ushort* c, ushort* sa, ushort* sb, float signA, float signB, float zero, long half)
     {
         long j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> va = Vector512.Create(signA), vb = Vector512.Create(signB), vz = Vector512.Create(zero);
+            for (; j + 16 <= half; j += 16)
+            {
+                Vector512<float> lo = Bf16Rows.Load16(x + j), hi = Bf16Rows.Load16(x + half + j);
+                var c1 = Bf16Rows.Load16(c + j) * lo;
+                var c2 = Bf16Rows.Load16(c + half + j) * hi;
+                var s1 = Bf16Rows.Load16(sa + j) * va * hi;
+                var s2 = Bf16Rows.Load16(sb + j) * vb * lo;
+                Bf16Rows.Store16(y + j, R(R(c1) + R(s1)) + vz);
+                Bf16Rows.Store16(y + half + j, R(R(c2) + R(s2)) + vz);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> va = Vector256.Create(signA), vb = Vector256.Create(signB), vz = Vector256.Create(zero);
             for (; j + 8 <= half; j += 8)
             {
                 Vector256<float> lo = Bf16Rows.Load(x + j), hi = Bf16Rows.Load(x + half + j);
-                var c1 = R(Vector256.Load(c + j)) * lo;
-                var c2 = R(Vector256.Load(c + half + j)) * hi;
-                var s1 = R(Vector256.Load(sa + j)) * va * hi;
-                var s2 = R(Vector256.Load(sb + j)) * vb * lo;
+                var c1 = Bf16Rows.Load(c + j) * lo;
+                var c2 = Bf16Rows.Load(c + half + j) * hi;
+                var s1 = Bf16Rows.Load(sa + j) * va * hi;
+                var s2 = Bf16Rows.Load(sb + j) * vb * lo;
                 Bf16Rows.Store(y + j, R(R(c1) + R(s1)) + vz);
                 Bf16Rows.Store(y + half + j, R(R(c2) + R(s2)) + vz);
             }
@@ -169,7 +205,8 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
         for (; j < half; j++)
         {
             float lo = Bf16Rows.Widen(x[j]), hi = Bf16Rows.Widen(x[half + j]);
-            float c1 = R(c[j]) * lo, c2 = R(c[half + j]) * hi, s1 = R(sa[j]) * signA * hi, s2 = R(sb[j]) * signB * lo;
+            float c1 = Bf16Rows.Widen(c[j]) * lo, c2 = Bf16Rows.Widen(c[half + j]) * hi;
+            float s1 = Bf16Rows.Widen(sa[j]) * signA * hi, s2 = Bf16Rows.Widen(sb[j]) * signB * lo;
             y[j] = Bf16Rows.Round(R(R(c1) + R(s1)) + zero);
             y[half + j] = Bf16Rows.Round(R(R(c2) + R(s2)) + zero);
         }
@@ -182,6 +219,13 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
     {
         var u = v.AsUInt32();
         return ((u + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(1u))) & Vector256.Create(0xFFFF0000u)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> R(Vector512<float> v)
+    {
+        var u = v.AsUInt32();
+        return ((u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) & Vector512.Create(0xFFFF0000u)).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
