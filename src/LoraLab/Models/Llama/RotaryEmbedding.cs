@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using static TorchSharp.torch;
 
 namespace LoraLab.Models.Llama;
@@ -46,16 +47,9 @@ public static class RotaryEmbedding
         return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
     }
 
-    /// <summary>Applies the rotation to x (B, H, T, D) with cos/sin (B, T, D).</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        using var scope = NewDisposeScope();
-        var c = cos.unsqueeze(1).to_type(x.dtype); // (B, 1, T, D)
-        var s = sin.unsqueeze(1).to_type(x.dtype); // (B, 1, T, D)
-        long half = x.shape[^1] / 2;
-        var x1 = x.narrow(-1, 0, half);
-        var x2 = x.narrow(-1, half, half);
-        var rotated = cat(new[] { -x2, x1 }, -1); // rotate_half(x): (B, H, T, D)
-        return (x * c + rotated * s).MoveToOuterDisposeScope();
-    }
+    /// <summary>
+    /// Applies the rotation to x (B, H, T, D) with cos/sin (B, T, D): <see cref="Rotary.Forward"/> (the fused kernel or
+    /// its reference). The model owns the tables; the kernel owns the rotation.
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin) => Rotary.Forward(x, cos, sin);
 }
