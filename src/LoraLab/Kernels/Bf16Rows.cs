@@ -75,14 +75,23 @@ internal static unsafe class Bf16Rows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Load(ushort* p) => Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()), 16).AsSingle();
 
-    // 8 float32 → bfloat16, nearest even; NaN → 0x7FC0.
+    /// <summary>8 float32 → bfloat16, nearest even; NaN → 0x7FC0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ushort* p, Vector256<float> v)
+    internal static void Store(ushort* p, Vector256<float> v)
     {
         var u = v.AsUInt32();
         var rounded = (u + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(1u))) >> 16;
         var nan = Vector256.GreaterThan(u & Vector256.Create(0x7FFFFFFFu), Vector256.Create(0x7F800000u));
         Vector256.Narrow(Vector256.ConditionalSelect(nan, Vector256.Create(0x7FC0u), rounded), Vector256<uint>.Zero).GetLower().Store(p);
+    }
+
+    /// <summary>8 float32 → the float32 values of their nearest-even bfloat16 (what a bfloat16 round trip gives); NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Rounded(Vector256<float> v)
+    {
+        var u = v.AsUInt32();
+        var rounded = (u + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(1u))) & Vector256.Create(0xFFFF0000u);
+        return Vector256.ConditionalSelect(Vector256.Equals(v, v), rounded.AsSingle(), v);
     }
 
     /// <summary>16 bfloat16 → float32 (exact).</summary>
