@@ -94,7 +94,8 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
         if (g.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || u.dtype != g.dtype || !g.shape.SequenceEqual(u.shape)
             || !g.is_contiguous() || !u.is_contiguous() || g.device_type != DeviceType.CPU || u.device_type != DeviceType.CPU)
             throw new ArgumentException($"the fused SwiGLU takes two contiguous CPU float32 or bfloat16 tensors of one shape and dtype, got " +
-                $"{g.dtype} ({string.Join(", ", g.shape)}) and {u.dtype} ({string.Join(", ", u.shape)}): call SwiGlu.Forward, which falls back to the reference.");
+                $"{g.dtype} ({string.Join(", ", g.shape)}) and {u.dtype} ({string.Join(", ", u.shape)}): " +
+                "call SwiGlu.Forward, which falls back to the reference.");
     }
 
     /// <summary>
