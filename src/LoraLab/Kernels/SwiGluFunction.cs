@@ -99,27 +99,31 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
     }
 
     /// <summary>
-    /// Runs body(first, count) over the n entries of contiguous tensors, split over libtorch's thread team in whole 8-entry
-    /// steps (16 Ki entries per thread at least); only the last chunk has a partial step. The operation is elementwise,
-    /// so the split needs no row structure.
+    /// Runs body(first, count) over the n entries of contiguous tensors, split over libtorch's thread team in whole
+    /// 16-entry steps (16 Ki entries per thread at least); only the last chunk has a partial step. The operation is
+    /// elementwise, so the split needs no row structure.
     /// </summary>
     private static void ForSteps(long n, Action<long, long> body)
     {
-        long steps = (n + 7) / 8;
-        OmpTeam.For(steps, OmpTeam.RowGrain(8), (s0, s1) => body(s0 * 8, Math.Min(s1 * 8, n) - s0 * 8));
+        long steps = (n + 15) / 16;
+        OmpTeam.For(steps, OmpTeam.RowGrain(16), (s0, s1) => body(s0 * 16, Math.Min(s1 * 16, n) - s0 * 16));
     }
 
-    // The row loops: whole 8-entry steps in place, then the last n % 8 entries through zero-padded stack copies so that
+    // Entries per vector step: 16 where 512-bit vectors run in hardware, else 8 (a JIT-time constant). Both widths do
+    // the same arithmetic per lane.
+    private static int Lanes => Vector512.IsHardwareAccelerated ? 16 : 8;
+
+    // The loops: whole vector steps in place, then the last n % Lanes entries through zero-padded stack copies so that
     // they take the same vector arithmetic. Fully optimised from the first call.
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardFloat(float* g, float* u, float* h, long n)
     {
         long j = 0;
-        for (; j + 8 <= n; j += 8) ForwardStep(g + j, u + j, h + j);
+        for (; j + Lanes <= n; j += Lanes) ForwardStep(g + j, u + j, h + j);
         int rest = (int)(n - j);
         if (rest == 0) return;
-        float* tg = stackalloc float[8], tu = stackalloc float[8], th = stackalloc float[8];
+        float* tg = stackalloc float[16], tu = stackalloc float[16], th = stackalloc float[16];
         Pad(g + j, tg, rest);
         Pad(u + j, tu, rest);
         ForwardStep(tg, tu, th);
@@ -129,18 +133,18 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void ForwardStep(float* g, float* u, float* h)
     {
-        var x = Vector256.Load(g);
-        Vector256.Store(Silu(x) * Vector256.Load(u), h);
+        if (Vector512.IsHardwareAccelerated) Vector512.Store(Silu(Vector512.Load(g)) * Vector512.Load(u), h);
+        else Vector256.Store(Silu(Vector256.Load(g)) * Vector256.Load(u), h);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardBf16(ushort* g, ushort* u, ushort* h, long n)
     {
         long j = 0;
-        for (; j + 8 <= n; j += 8) ForwardStepBf16(g + j, u + j, h + j);
+        for (; j + Lanes <= n; j += Lanes) ForwardStepBf16(g + j, u + j, h + j);
         int rest = (int)(n - j);
         if (rest == 0) return;
-        ushort* tg = stackalloc ushort[8], tu = stackalloc ushort[8], th = stackalloc ushort[8];
+        ushort* tg = stackalloc ushort[16], tu = stackalloc ushort[16], th = stackalloc ushort[16];
         Pad(g + j, tg, rest);
         Pad(u + j, tu, rest);
         ForwardStepBf16(tg, tu, th);
@@ -149,17 +153,21 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
 
     // As libtorch: silu computed in float32 and rounded to bfloat16, then the product in float32, rounded.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void ForwardStepBf16(ushort* g, ushort* u, ushort* h) =>
-        Bf16Rows.Store(h, Bf16Rows.Rounded(Silu(Bf16Rows.Load(g))) * Bf16Rows.Load(u));
+    private static unsafe void ForwardStepBf16(ushort* g, ushort* u, ushort* h)
+    {
+        if (Vector512.IsHardwareAccelerated) Bf16Rows.Store16(h, Bf16Rows.Rounded(Silu(Bf16Rows.Load16(g))) * Bf16Rows.Load16(u));
+        else Bf16Rows.Store(h, Bf16Rows.Rounded(Silu(Bf16Rows.Load(g))) * Bf16Rows.Load(u));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BackwardFloat(float* g, float* u, float* dh, float* dg, float* du, long n)
     {
         long j = 0;
-        for (; j + 8 <= n; j += 8) BackwardStep(g + j, u + j, dh + j, dg == null ? null : dg + j, du == null ? null : du + j);
+        for (; j + Lanes <= n; j += Lanes) BackwardStep(g + j, u + j, dh + j, dg == null ? null : dg + j, du == null ? null : du + j);
         int rest = (int)(n - j);
         if (rest == 0) return;
-        float* tg = stackalloc float[8], tu = stackalloc float[8], tdh = stackalloc float[8], tdg = stackalloc float[8], tdu = stackalloc float[8];
+        float* tg = stackalloc float[16], tu = stackalloc float[16], tdh = stackalloc float[16], tdg = stackalloc float[16],
+            tdu = stackalloc float[16];
         Pad(g + j, tg, rest);
         Pad(u + j, tu, rest);
         Pad(dh + j, tdh, rest);
@@ -172,21 +180,33 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void BackwardStep(float* g, float* u, float* dh, float* dg, float* du)
     {
-        var x = Vector256.Load(g);
-        var den = Vector256<float>.One + TorchExp.Exp(-x); // 1 + e^−g
-        var grad = Vector256.Load(dh);
-        if (du != null) Vector256.Store(grad * (x / den), du);
-        if (dg != null) Vector256.Store(SiluBackward(grad * Vector256.Load(u), x, den), dg);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var x = Vector512.Load(g);
+            var den = Vector512<float>.One + TorchExp.Exp(-x); // 1 + e^−g
+            var grad = Vector512.Load(dh);
+            if (du != null) Vector512.Store(grad * (x / den), du);
+            if (dg != null) Vector512.Store(SiluBackward(grad * Vector512.Load(u), x, den), dg);
+        }
+        else
+        {
+            var x = Vector256.Load(g);
+            var den = Vector256<float>.One + TorchExp.Exp(-x);
+            var grad = Vector256.Load(dh);
+            if (du != null) Vector256.Store(grad * (x / den), du);
+            if (dg != null) Vector256.Store(SiluBackward(grad * Vector256.Load(u), x, den), dg);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BackwardBf16(ushort* g, ushort* u, ushort* dh, ushort* dg, ushort* du, long n)
     {
         long j = 0;
-        for (; j + 8 <= n; j += 8) BackwardStepBf16(g + j, u + j, dh + j, dg == null ? null : dg + j, du == null ? null : du + j);
+        for (; j + Lanes <= n; j += Lanes) BackwardStepBf16(g + j, u + j, dh + j, dg == null ? null : dg + j, du == null ? null : du + j);
         int rest = (int)(n - j);
         if (rest == 0) return;
-        ushort* tg = stackalloc ushort[8], tu = stackalloc ushort[8], tdh = stackalloc ushort[8], tdg = stackalloc ushort[8], tdu = stackalloc ushort[8];
+        ushort* tg = stackalloc ushort[16], tu = stackalloc ushort[16], tdh = stackalloc ushort[16], tdg = stackalloc ushort[16],
+            tdu = stackalloc ushort[16];
         Pad(g + j, tg, rest);
         Pad(u + j, tu, rest);
         Pad(dh + j, tdh, rest);
@@ -199,16 +219,30 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void BackwardStepBf16(ushort* g, ushort* u, ushort* dh, ushort* dg, ushort* du)
     {
-        var x = Bf16Rows.Load(g);
-        var den = Vector256<float>.One + TorchExp.Exp(-x); // 1 + e^−g
-        var grad = Bf16Rows.Load(dh);
-        if (du != null) Bf16Rows.Store(du, grad * Bf16Rows.Rounded(x / den));
-        if (dg != null) Bf16Rows.Store(dg, SiluBackward(Bf16Rows.Rounded(grad * Bf16Rows.Load(u)), x, den));
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var x = Bf16Rows.Load16(g);
+            var den = Vector512<float>.One + TorchExp.Exp(-x); // 1 + e^−g
+            var grad = Bf16Rows.Load16(dh);
+            if (du != null) Bf16Rows.Store16(du, grad * Bf16Rows.Rounded(x / den));
+            if (dg != null) Bf16Rows.Store16(dg, SiluBackward(Bf16Rows.Rounded(grad * Bf16Rows.Load16(u)), x, den));
+        }
+        else
+        {
+            var x = Bf16Rows.Load(g);
+            var den = Vector256<float>.One + TorchExp.Exp(-x);
+            var grad = Bf16Rows.Load(dh);
+            if (du != null) Bf16Rows.Store(du, grad * Bf16Rows.Rounded(x / den));
+            if (dg != null) Bf16Rows.Store(dg, SiluBackward(Bf16Rows.Rounded(grad * Bf16Rows.Load(u)), x, den));
+        }
     }
 
     /// <summary>silu(x) = x / (1 + e^−x), libtorch's formula (not x · sigmoid(x), which rounds differently).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Silu(Vector256<float> x) => x / (Vector256<float>.One + TorchExp.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Silu(Vector512<float> x) => x / (Vector512<float>.One + TorchExp.Exp(-x));
 
     /// <summary>
     /// libtorch's silu_backward: (dy · s) · (1 + x (1 − s)) with s = 1 / den, den = 1 + e^−x, and 1 + x (1 − s) as one fused
@@ -221,10 +255,17 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
         return dy * s * Vector256.FusedMultiplyAdd(x, Vector256<float>.One - s, Vector256<float>.One);
     }
 
-    // The first `count` (< 8) entries of src, zero-padded to 8.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> SiluBackward(Vector512<float> dy, Vector512<float> x, Vector512<float> den)
+    {
+        var s = Vector512<float>.One / den;
+        return dy * s * Vector512.FusedMultiplyAdd(x, Vector512<float>.One - s, Vector512<float>.One);
+    }
+
+    // The first `count` (< Lanes) entries of src, zero-padded to a whole step.
     private static unsafe void Pad<T>(T* src, T* dst, int count) where T : unmanaged
     {
-        new Span<T>(src, count).CopyTo(new Span<T>(dst, 8));
-        new Span<T>(dst + count, 8 - count).Clear();
+        new Span<T>(src, count).CopyTo(new Span<T>(dst, Lanes));
+        new Span<T>(dst + count, Lanes - count).Clear();
     }
 }

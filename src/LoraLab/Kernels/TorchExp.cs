@@ -33,6 +33,30 @@ internal static class TorchExp
         return Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(100f)), Vector256.Create(float.PositiveInfinity), e);
     }
 
+    /// <summary>16 lanes, the same arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        var qf = Vector512.Round(x * Vector512.Create(1.442695040888963407359924681001892137f));
+        var q = Vector512.ConvertToInt32Native(qf);
+        var s = Vector512.FusedMultiplyAdd(qf, Vector512.Create(-0.693145751953125f), x);
+        s = Vector512.FusedMultiplyAdd(qf, Vector512.Create(-1.428606765330187045e-06f), s);
+        var p = Vector512.Create(0.000198527617612853646278381f);
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(0.00139304355252534151077271f));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(0.00833336077630519866943359f));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(0.0416664853692054748535156f));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(0.166666671633720397949219f));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(0.5f));
+        var e = Vector512<float>.One + Vector512.FusedMultiplyAdd(s * s, p, s);
+        var half = q >> 1;
+        e = e * Pow2(half) * Pow2(q - half);
+        e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-104f)), Vector512<float>.Zero, e);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(100f)), Vector512.Create(float.PositiveInfinity), e);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Pow2(Vector512<int> k) => ((k + Vector512.Create(127)) << 23).AsSingle();
+
     // 2^k for −126 ≤ k ≤ 127, built from its exponent bits.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Pow2(Vector256<int> k) => ((k + Vector256.Create(127)) << 23).AsSingle();
