@@ -85,6 +85,34 @@ internal static unsafe class Bf16Rows
         Vector256.Narrow(Vector256.ConditionalSelect(nan, Vector256.Create(0x7FC0u), rounded), Vector256<uint>.Zero).GetLower().Store(p);
     }
 
+    /// <summary>8 float32 → the float32 values of their nearest-even bfloat16 (what a bfloat16 round trip gives); NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Rounded(Vector256<float> v)
+    {
+        var u = v.AsUInt32();
+        var rounded = (u + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(1u))) & Vector256.Create(0xFFFF0000u);
+        return Vector256.ConditionalSelect(Vector256.Equals(v, v), rounded.AsSingle(), v);
+    }
+
+    /// <summary>16 float32 → bfloat16, nearest even; NaN → 0x7FC0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store16(ushort* p, Vector512<float> v)
+    {
+        var u = v.AsUInt32();
+        var rounded = (u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) >> 16;
+        var nan = Vector512.GreaterThan(u & Vector512.Create(0x7FFFFFFFu), Vector512.Create(0x7F800000u));
+        Vector512.Narrow(Vector512.ConditionalSelect(nan, Vector512.Create(0x7FC0u), rounded), Vector512<uint>.Zero).GetLower().Store(p);
+    }
+
+    /// <summary>16 float32 → the float32 values of their nearest-even bfloat16; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Rounded(Vector512<float> v)
+    {
+        var u = v.AsUInt32();
+        var rounded = (u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) & Vector512.Create(0xFFFF0000u);
+        return Vector512.ConditionalSelect(Vector512.Equals(v, v), rounded.AsSingle(), v);
+    }
+
     /// <summary>16 bfloat16 → float32 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Load16(ushort* p) =>

@@ -25,7 +25,7 @@ public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = nn.functional.silu(Autocast.Call(gate_proj, x)) * Autocast.Call(up_proj, x); // (B, T, I)
+        var h = SwiGlu.Forward(Autocast.Call(gate_proj, x), Autocast.Call(up_proj, x)); // (B, T, I)
         return Autocast.Call(down_proj, h).MoveToOuterDisposeScope(); // (B, T, C)
     }
 }
