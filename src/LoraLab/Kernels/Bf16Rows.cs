@@ -69,7 +69,7 @@ internal static unsafe class Bf16Rows
         }
     }
 
-    // Conversions, also used by Generation/GreedyClassifier and RotaryFunction.
+    // Conversions, also used by Generation/GreedyClassifier, RotaryFunction and SwiGluFunction.
 
     /// <summary>8 bfloat16 → float32 (exact): each is the high half of its float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -117,16 +117,6 @@ internal static unsafe class Bf16Rows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Load16(ushort* p) =>
         Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()), 16).AsSingle();
-
-    /// <summary>16 float32 → bfloat16, nearest even; NaN → 0x7FC0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Store16(ushort* p, Vector512<float> v)
-    {
-        var u = v.AsUInt32();
-        var rounded = (u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) >> 16;
-        var nan = Vector512.GreaterThan(u & Vector512.Create(0x7FFFFFFFu), Vector512.Create(0x7F800000u));
-        Vector512.Narrow(Vector512.ConditionalSelect(nan, Vector512.Create(0x7FC0u), rounded), Vector512<uint>.Zero).GetLower().Store(p);
-    }
 
     /// <summary>One bfloat16 → float32 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
