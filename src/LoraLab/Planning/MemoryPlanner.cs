@@ -11,10 +11,12 @@ namespace LoraLab.Planning;
 /// projection weights that backward keeps (all layers, or one when checkpointing).</item>
 /// <item>gradients and optimizer state: trainable parameters × dtype size, × 2 for AdamW's moments (× 1 for Lion).</item>
 /// <item>activations per decoder layer (what autograd keeps for backward): the two norm inputs (N·C each) and, when
-/// the norm weights train (full finetuning), the two normalised tensors — in the residual stream's dtype (float32 but
-/// under bf16) — and N·(5·C + 2·C_kv + 4·I) elements in the matmul dtype (bfloat16 under amp_bf16 and bf16): the
-/// projection inputs (q/k/v share one, o, gate/up share one), the rotated q and k, v and the attention output, the
-/// four SwiGLU tensors. The rotary products keep nothing (cos and sin need no gradient). Plus two bytes per N·C of
+/// the norm weights train and the norms run as composed operations (a GPU, or bf16), the two normalised tensors — in
+/// the residual stream's dtype (float32 but under bf16; the CPU's fused float32 norm keeps one 1/rms per row instead) —
+/// and N·(5·C + 2·C_kv + 4·I) elements in the matmul dtype (bfloat16 under amp_bf16 and bf16): the projection inputs
+/// (q/k/v share one, o, gate/up share one), the rotated q and k, v and the attention output, the four SwiGLU tensors
+/// (gate and up outputs, silu(gate), the product; the CPU's fused SwiGLU keeps no silu(gate): 3·I). The rotary products
+/// keep nothing (cos and sin need no gradient). Plus two bytes per N·C of
 /// residual-dropout masks when that dropout is on. On the CPU, B·H·T²·(matmul bytes + 1) more per layer: libtorch's
 /// CPU attention kept about that much per layer in the measured peaks (fitted to them: 5 bytes per score in fp32, 3 in
 /// bfloat16); a GPU plan (<c>gpu</c>) assumes flash attention, which keeps none. With checkpointing: each
@@ -29,9 +31,10 @@ public static class MemoryPlanner
 {
     /// <summary>
     /// Resident memory of a LoraLab process with libtorch loaded and no model (the .NET runtime, libtorch's and MKL's
-    /// code and buffers), as the benchmark's peak RSS includes it.
+    /// code and buffers), as the benchmark's peak RSS includes it: measured as the peak of a training step of the demo's
+    /// tiny model (<c>--train-one demo lora fp32</c>, one thread), 312–321 MiB.
     /// </summary>
-    public const long CpuRuntimeBytes = 400L << 20;
+    public const long CpuRuntimeBytes = 320L << 20;
 
     /// <param name="gpu">Plan for a GPU: flash attention keeps no score matrices, and no CPU runtime allowance is added.</param>
     public static MemoryPlan Plan(RunConfig run, LlamaConfig model, bool gpu = false)
@@ -58,9 +61,11 @@ public static class MemoryPlanner
 
         long residual = bf16 ? 2 : 4, matmul = bf16 || amp ? 2 : 4;
         double dropout = lora ? 0 : run.Full.Dropout;
-        long kept = lora ? 2 : 4; // the two norm inputs, and the normalised tensors when the norm weights train
+        bool fusedNorm = !gpu && !bf16, fusedSwiGlu = !gpu; // the CPU's fused kernels (Kernels/RmsNorm, Kernels/SwiGlu)
+        long kept = lora || fusedNorm ? 2 : 4; // the two norm inputs, and the normalised tensors when composed norms' weights train
+        long swiGlu = fusedSwiGlu ? 3 : 4;
         long scores = gpu ? 0 : (long)run.MicrobatchSize * model.NumAttentionHeads * run.Data.SeqLen * run.Data.SeqLen * (matmul + 1);
-        long perLayer = n * (kept * c * residual + (5 * c + 2 * ckv + 4 * i) * matmul) + scores + (dropout > 0 ? 2 * n * c : 0);
+        long perLayer = n * (kept * c * residual + (5 * c + 2 * ckv + swiGlu * i) * matmul) + scores + (dropout > 0 ? 2 * n * c : 0);
         long stack = checkpointing ? layers * n * c * residual + perLayer : layers * perLayer;
         long activations = stack + 3 * n * c * 4;
         long head = lora ? 0 : v * c * (amp ? 2 + 4 : 2 * w); // amp: the bf16 gradient and its float32 cast; else it and its copy
