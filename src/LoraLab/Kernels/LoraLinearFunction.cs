@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace LoraLab.Kernels;
 
 /// <summary>
-/// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward x (usually shared with its sibling
+/// y = x Wᵀ + s · (dropout(x) Aᵀ) Bᵀ as one autograd node that keeps for backward (<see cref="SavedTensors"/>) x (usually shared with its sibling
 /// projections, so q/k/v or gate/up keep one copy between them), the r-wide u = dropout(x) Aᵀ (r/in of x) and its dropout
 /// mask as bits (1/32 of x in float32): a counter-based Bernoulli(1 − p) draw (<see cref="DropoutMask"/>) keyed from the
 /// global generator, hashed once in forward and replayed from the bits in backward (hashing it again there cost more than
@@ -22,20 +22,20 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         GradientHandoff.Release();
+        using var scope = NewDisposeScope();
         var (x, w, a, b) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
         double s = (double)vars[4], p = (double)vars[5];
         ulong? key = p > 0 ? DropoutMask.NewKey() : null;
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
         var bits = key is null ? null : empty(x2.shape[0], DropoutMask.RowBytes(x2.shape[1]), dtype: ScalarType.Byte); // (N, ⌈in/8⌉)
         var y = Compute(x, w, a, b, s, p, key, bits, out var u);
-        // Saved tensors must outlive the forward: TorchSharp commits them once it has returned.
-        ctx.save_for_backward(bits is null ? new List<Tensor> { x, w, a, b, u } : new List<Tensor> { x, w, a, b, u, bits });
+        ctx.save_data("saved", new SavedTensors(x, w, a, b, u, bits)); // released when this node's backward ends
         ctx.save_data("s", s);
         ctx.save_data("p", p);
         ctx.save_data("key", key);
         ctx.save_data("needs", new[] { x.requires_grad, w.requires_grad, a.requires_grad, b.requires_grad });
         ctx.set_materialize_grads(false);
-        return y;
+        return GradientHandoff.HandOver(y, u, bits);
     }
 
     /// <summary>
@@ -85,12 +85,24 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         GradientHandoff.Release();
+        var saved = ((SavedTensors)ctx.get_data("saved")).Take();
+        try
+        {
+            return Backward(ctx, gradOutput, saved);
+        }
+        finally
+        {
+            SavedTensors.Release(saved);
+        }
+    }
+
+    private static List<Tensor> Backward(autograd.AutogradContext ctx, Tensor gradOutput, Tensor?[] saved)
+    {
         var grads = new List<Tensor> { null!, null!, null!, null!, null!, null! };
         if (gradOutput is null || gradOutput.IsInvalid) return grads;
         using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        var (x, w, a, b, u) = (saved[0], saved[1], saved[2], saved[3], saved[4]);
-        var bits = saved.Count > 5 ? saved[5] : null; // (N, ⌈in/8⌉) the forward's mask, when dropout is on
+        var (x, w, a, b, u) = (saved[0]!, saved[1]!, saved[2]!, saved[3]!, saved[4]!);
+        var bits = saved[5]; // (N, ⌈in/8⌉) the forward's mask, when dropout is on
         double s = (double)ctx.get_data("s"), p = (double)ctx.get_data("p");
         var key = (ulong?)ctx.get_data("key");
         var needs = (bool[])ctx.get_data("needs");

@@ -28,15 +28,15 @@ internal sealed class RmsNormFunction : autograd.SingleTensorFunction<RmsNormFun
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         GradientHandoff.Release();
+        using var scope = NewDisposeScope();
         var (x, w) = ((Tensor)vars[0], (Tensor)vars[1]);
         double eps = (double)vars[2];
         var rho = empty(x.numel() / x.shape[^1], dtype: ScalarType.Float32); // (N): 1/rms of each row
         var y = Compute(x, w, eps, rho);
-        // Saved tensors must outlive the forward: TorchSharp commits them once it has returned.
-        ctx.save_for_backward(new List<Tensor> { x, w, rho });
+        ctx.save_data("saved", new SavedTensors(x, w, rho)); // released when this node's backward ends
         ctx.save_data("needs", new[] { x.requires_grad, w.requires_grad });
         ctx.set_materialize_grads(false);
-        return y;
+        return GradientHandoff.HandOver(y, rho);
     }
 
     /// <summary>The forward arithmetic (no autograd) on contiguous x; writes each row's ρ into <paramref name="rho"/> (N) when given.</summary>
@@ -65,11 +65,22 @@ internal sealed class RmsNormFunction : autograd.SingleTensorFunction<RmsNormFun
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         GradientHandoff.Release();
+        var saved = ((SavedTensors)ctx.get_data("saved")).Take();
+        try
+        {
+            if (gradOutput is null || gradOutput.IsInvalid) return new List<Tensor> { null!, null!, null! };
+            return Backward(ctx, gradOutput, saved[0]!, saved[1]!, saved[2]!);
+        }
+        finally
+        {
+            SavedTensors.Release(saved);
+        }
+    }
+
+    private static List<Tensor> Backward(autograd.AutogradContext ctx, Tensor gradOutput, Tensor x, Tensor w, Tensor rho)
+    {
         var grads = new List<Tensor> { null!, null!, null! };
-        if (gradOutput is null || gradOutput.IsInvalid) return grads;
         using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        var (x, w, rho) = (saved[0], saved[1], saved[2]);
         var needs = (bool[])ctx.get_data("needs");
         var g = gradOutput.is_contiguous() ? gradOutput : gradOutput.contiguous(); // (…, C)
         var gx = needs[0] ? empty_like(x) : null; // (…, C)

@@ -28,13 +28,14 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         GradientHandoff.Release();
+        using var scope = NewDisposeScope();
         var (x, cos, sin) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
         var y = Compute(x, cos, sin);
         // Saved tensors must outlive the forward: TorchSharp commits them once it has returned.
         ctx.save_for_backward(new List<Tensor> { cos, sin });
         ctx.save_data("dtype", x.dtype);
         ctx.set_materialize_grads(false);
-        return y;
+        return GradientHandoff.HandOver(y);
     }
 
     /// <summary>Whether the node takes these inputs (the shapes, dtypes and layouts its row loops read).</summary>

@@ -27,12 +27,13 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         GradientHandoff.Release();
+        using var scope = NewDisposeScope();
         var (g, u) = ((Tensor)vars[0], (Tensor)vars[1]);
         var h = Compute(g, u);
-        ctx.save_for_backward(new List<Tensor> { g, u });
+        ctx.save_data("saved", new SavedTensors(g, u)); // released when this node's backward ends
         ctx.save_data("needs", new[] { g.requires_grad, u.requires_grad });
         ctx.set_materialize_grads(false);
-        return h;
+        return GradientHandoff.HandOver(h);
     }
 
     /// <summary>The forward arithmetic (no autograd): silu(g) ⊙ u into a new tensor of g's shape and dtype.</summary>
@@ -54,14 +55,25 @@ internal sealed class SwiGluFunction : autograd.SingleTensorFunction<SwiGluFunct
         return h;
     }
 
-    public override unsafe List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         GradientHandoff.Release();
+        var saved = ((SavedTensors)ctx.get_data("saved")).Take();
+        try
+        {
+            if (gradOutput is null || gradOutput.IsInvalid) return new List<Tensor> { null!, null! };
+            return Backward(ctx, gradOutput, saved[0]!, saved[1]!);
+        }
+        finally
+        {
+            SavedTensors.Release(saved);
+        }
+    }
+
+    private static unsafe List<Tensor> Backward(autograd.AutogradContext ctx, Tensor gradOutput, Tensor g, Tensor u)
+    {
         var grads = new List<Tensor> { null!, null! };
-        if (gradOutput is null || gradOutput.IsInvalid) return grads;
         using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        var (g, u) = (saved[0], saved[1]);
         var needs = (bool[])ctx.get_data("needs");
         var dh = gradOutput.to_type(g.dtype).contiguous(); // (…) like g
         var dg = needs[0] ? empty(g.shape, dtype: g.dtype) : null;
