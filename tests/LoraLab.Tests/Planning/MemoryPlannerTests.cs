@@ -9,21 +9,21 @@ namespace LoraLab.Tests.Planning;
 /// path, AdamW, LoRA r = 16 on all seven projections), two steps per configuration, each in its own process:
 /// <c>OMP_NUM_THREADS=1 dotnet bench/LoraLab.Bench/bin/Debug/net10.0/LoraLab.Bench.dll --train-one SHAPE MODE PRECISION
 /// --steps 1 --warmup 1</c> → <c>peak_rss_mb</c> (MiB; small lora/full fp32 with 2 threads). Measured on a 2-core AMD
-/// EPYC (AVX-512, avx512_bf16) with the fused RMSNorm, SwiGLU and rotary nodes; repeated runs of one configuration vary
-/// by ±3% (small lora amp_bf16: 545–570, the median of three here).
+/// EPYC (AVX-512, avx512_bf16) with the fused RMSNorm, SwiGLU and rotary nodes, whose saved tensors are released as each
+/// node's backward ends; repeated runs of one configuration vary by ±3%.
 /// </summary>
 public class MemoryPlannerTests
 {
     public static TheoryData<string, string, string, double> Measured => new()
     {
-        { "small", "lora", "fp32", 729.58 },
-        { "small", "full", "fp32", 856.81 },
-        { "small", "lora", "amp_bf16", 555.24 },
-        { "small", "full", "amp_bf16", 755.70 },
-        { "medium", "lora", "fp32", 3011.36 },
-        { "medium", "lora", "amp_bf16", 2117.94 },
-        { "medium", "full", "fp32", 4291.32 },
-        { "medium", "full", "amp_bf16", 3450.13 },
+        { "small", "lora", "fp32", 621.01 },
+        { "small", "full", "fp32", 832.52 },
+        { "small", "lora", "amp_bf16", 559.83 },
+        { "small", "full", "amp_bf16", 746.60 },
+        { "medium", "lora", "fp32", 2768.48 },
+        { "medium", "lora", "amp_bf16", 1957.36 },
+        { "medium", "full", "fp32", 3618.04 },
+        { "medium", "full", "amp_bf16", 3236.59 },
     };
 
     [Theory]
