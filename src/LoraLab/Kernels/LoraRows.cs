@@ -94,21 +94,13 @@ internal static class LoraRows
                                 (float*)partials[q], gxp == 0 ? null : (float*)gxp + i * width, width, r, scale);
                 });
                 for (int q = 1; q < parts && ga != null; q++)
-                    Add((float*)ga, (float*)partials[q], r * width);
+                    DecodeMath.AddInPlace((float*)ga, (float*)partials[q], (int)(r * width));
             }
         }
         finally
         {
             for (int q = 1; q < parts; q++) NativeMemory.Free((void*)partials[q]);
         }
-    }
-
-    // sum[i] += part[i]
-    private static unsafe void Add(float* sum, float* part, long count)
-    {
-        long i = 0;
-        for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(sum + i) + Vector256.Load(part + i), sum + i);
-        for (; i < count; i++) sum[i] += part[i];
     }
 
     private readonly struct Mask(double p, ulong key)

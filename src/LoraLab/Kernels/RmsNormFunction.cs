@@ -120,7 +120,7 @@ internal sealed class RmsNormFunction : autograd.SingleTensorFunction<RmsNormFun
                                 gxp == 0 ? null : (float*)gxp + i * c, (float*)partials[q], c);
                 });
                 for (int q = 1; q < parts && gws != null; q++)
-                    Add((float*)gws, (float*)partials[q], c);
+                    DecodeMath.AddInPlace((float*)gws, (float*)partials[q], (int)c);
             }
         }
         finally
@@ -175,7 +175,8 @@ internal sealed class RmsNormFunction : autograd.SingleTensorFunction<RmsNormFun
         }
     }
 
-    // Σ a_j b_j with four 8-lane accumulators.
+    // Σ a_j b_j with four 8-lane accumulators, unfused (DecodeMath.Dot's fused multiply-adds moved the stories260K
+    // model's cached-decoding logits off its full forward's by more than 1e-5).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe float Dot(float* a, float* b, long count)
     {
@@ -195,13 +196,5 @@ internal sealed class RmsNormFunction : autograd.SingleTensorFunction<RmsNormFun
         float sum = Vector256.Sum((s0 + s1) + (s2 + s3));
         for (; j < count; j++) sum += a[j] * b[j];
         return sum;
-    }
-
-    // sum[j] += part[j]
-    private static unsafe void Add(float* sum, float* part, long count)
-    {
-        long j = 0;
-        for (; j + 8 <= count; j += 8) Vector256.Store(Vector256.Load(sum + j) + Vector256.Load(part + j), sum + j);
-        for (; j < count; j++) sum[j] += part[j];
     }
 }

@@ -32,7 +32,7 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
         var (x, cos, sin) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
         var y = Compute(x, cos, sin);
         // Saved tensors must outlive the forward: TorchSharp commits them once it has returned.
-        ctx.save_for_backward(new List<Tensor> { cos, sin });
+        ctx.save_data("saved", new SavedTensors(cos, sin)); // released when this node's backward ends
         ctx.save_data("dtype", x.dtype);
         ctx.set_materialize_grads(false);
         return GradientHandoff.HandOver(y);
@@ -63,15 +63,27 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         GradientHandoff.Release();
+        var saved = ((SavedTensors)ctx.get_data("saved")).Take();
+        try
+        {
+            if (gradOutput is null || gradOutput.IsInvalid) return new List<Tensor> { null!, null!, null! };
+            return Backward(ctx, gradOutput, saved[0]!, saved[1]!);
+        }
+        finally
+        {
+            SavedTensors.Release(saved);
+        }
+    }
+
+    private static List<Tensor> Backward(autograd.AutogradContext ctx, Tensor gradOutput, Tensor cos, Tensor sin)
+    {
         var grads = new List<Tensor> { null!, null!, null! };
-        if (gradOutput is null || gradOutput.IsInvalid) return grads;
         using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
         var dtype = (ScalarType)ctx.get_data("dtype");
         var g = gradOutput.dtype == dtype ? gradOutput : gradOutput.to_type(dtype); // (B, H, T, D)
         if (g.stride(3) != 1) g = g.contiguous(); // e.g. the expanded gradient of a sum
         var gx = empty_like(g); // (B, H, T, D)
-        Rotate(g, gx, saved[0], saved[1], transpose: true);
+        Rotate(g, gx, cos, sin, transpose: true);
         grads[0] = gx;
         gradOutput.Dispose();
         return GradientHandoff.Return(grads);
@@ -213,21 +225,12 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
         }
     }
 
-    // float32 rounded to the nearest bfloat16 (ties to even), kept as float32. A NaN stays a NaN (bfloat16-widened NaNs
-    // and the NaNs products make carry no low bits that could wrap).
+    // float32 rounded to the nearest bfloat16 (ties to even), kept as float32 (Bf16Rows.Rounded; a NaN stays a NaN).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> R(Vector256<float> v)
-    {
-        var u = v.AsUInt32();
-        return ((u + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(1u))) & Vector256.Create(0xFFFF0000u)).AsSingle();
-    }
+    private static Vector256<float> R(Vector256<float> v) => Bf16Rows.Rounded(v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> R(Vector512<float> v)
-    {
-        var u = v.AsUInt32();
-        return ((u + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(u, 16) & Vector512.Create(1u))) & Vector512.Create(0xFFFF0000u)).AsSingle();
-    }
+    private static Vector512<float> R(Vector512<float> v) => Bf16Rows.Rounded(v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float R(float f) => Bf16Rows.Widen(Bf16Rows.Round(f));
