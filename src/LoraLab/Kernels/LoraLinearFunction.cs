@@ -112,12 +112,12 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         var gu = g.matmul(b).mul_(s); // (N, r): ∂L/∂u
         if (needs[1]) grads[1] = g.t().matmul(x2); // (out, in)
         if (needs[3]) grads[3] = u.t().matmul(g).mul_(s).t(); // (out, r) = s gᵀ u, as (s uᵀ g)ᵀ: libtorch's GEMM takes g untransposed
-        if (LoraRows.Serves(x2, a))
+        if (bits is not null && LoraRows.Serves(x2, a))
         {
-            // One pass over the rows: ∂L/∂A and ∂L/∂x's LoRA term, the mask replayed from its bits.
+            // ∂L/∂A and ∂L/∂x's LoRA term by row blocks, the mask replayed from its bits.
             var gradA = needs[2] ? zeros_like(a) : null; // (r, in)
             var gx = needs[0] ? g.matmul(w) : null; // (N, in)
-            LoraRows.Backward(x2, a, gu, key is null ? null : bits, p, gradA, gx);
+            LoraRows.Backward(x2, a, gu, bits, p, gradA, gx);
             grads[2] = gradA!;
             if (gx is not null) grads[0] = gx.view(x.shape); // (…, in)
             gradOutput.Dispose();

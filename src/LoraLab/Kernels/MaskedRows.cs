@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using static TorchSharp.torch;
+
+namespace LoraLab.Kernels;
+
+/// <summary>
+/// A LoRA node's input rows (N, in) and their dropout mask, for <see cref="LoraRows"/>: widens rows of x (float32 or
+/// bfloat16) to float32 into a block scratch with the mask applied (hashed from the key and recorded, or replayed from
+/// the bits; <see cref="DropoutMask"/>'s formula and bit layout), and masks backward's values the same way. Without a key
+/// or bits there is no mask. Holds raw addresses: valid while x and the bits tensor live.
+/// </summary>
+internal readonly unsafe struct MaskedRows
+{
+    private readonly nint x, bits;
+    private readonly bool bf16, dropout;
+    private readonly long width, rowBytes;
+    private readonly uint threshold, k0, k1;
+    private readonly float scale;
+
+    public MaskedRows(Tensor x2, Tensor? bits, double p, ulong? key)
+    {
+        fixed (byte* xs = x2.bytes) x = (nint)xs; // libtorch buffers: addresses stay valid while the tensors live
+        if (bits is not null) fixed (byte* b = bits.bytes) this.bits = (nint)b;
+        bf16 = x2.dtype == ScalarType.BFloat16;
+        width = x2.shape[1];
+        rowBytes = DropoutMask.RowBytes(width);
+        dropout = key is not null || bits is not null;
+        threshold = (uint)DropoutMask.Threshold(p);
+        scale = dropout ? (float)(1.0 / (1.0 - p)) : 1f;
+        (k0, k1) = ((uint)(key ?? 0), (uint)((key ?? 0) >> 32));
+    }
+
+    /// <summary>
+    /// Rows [i0, i0 + count) into d (<see cref="LoraRows.Block"/> rows of stride ld, rows past count zeroed): hashed with
+    /// the key and recorded into the bits (when any) if <paramref name="hash"/>, else replayed from the bits, else (no
+    /// dropout) copied.
+    /// </summary>
+    public void Fill(float* d, long ld, long i0, int count, bool hash)
+    {
+        var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+        for (int i = 0; i < count; i++)
+        {
+            long row = i0 + i;
+            float* dst = d + i * ld;
+            byte* b = bits == 0 ? null : (byte*)bits + row * rowBytes;
+            uint first = (uint)(row * width); // < 2³²: checked by the forward
+            long j = 0;
+            for (; j + 8 <= width; j += 8)
+            {
+                var v = Load(row * width + j);
+                if (hash && dropout)
+                {
+                    var keep = Vector256.GreaterThanOrEqual(DropoutMask.Hash(Vector256.Create(first + (uint)j) + lanes, k0, k1), Vector256.Create(threshold));
+                    if (b != null) b[j >> 3] = (byte)keep.ExtractMostSignificantBits();
+                    v = Vector256.BitwiseAnd(v * scale, keep.AsSingle());
+                }
+                else if (dropout) v = Vector256.BitwiseAnd(v * scale, Vector256.Equals(Vector256.Create((uint)b[j >> 3]) & bit8, bit8).AsSingle());
+                v.Store(dst + j);
+            }
+            for (; j < width; j++) // j starts at a multiple of 8: its byte is zeroed before its first bit is set
+            {
+                float v = bf16 ? Bf16Rows.Widen(((ushort*)x)[row * width + j]) : ((float*)x)[row * width + j];
+                if (hash && dropout)
+                {
+                    bool kept = DropoutMask.Hash(first + (uint)j, k0, k1) >= threshold;
+                    if (b != null)
+                    {
+                        if ((j & 7) == 0) b[j >> 3] = 0;
+                        if (kept) b[j >> 3] |= (byte)(1 << (int)(j & 7));
+                    }
+                    v = kept ? v * scale : 0f;
+                }
+                else if (dropout) v = ((b[j >> 3] >> (int)(j & 7)) & 1) != 0 ? v * scale : 0f;
+                dst[j] = v;
+            }
+        }
+        if (count < LoraRows.Block) new Span<float>(d + count * ld, (int)((LoraRows.Block - count) * ld)).Clear();
+    }
+
+    /// <summary>dropout of 8 values at row <paramref name="row"/>, entries j..j+8 (j a multiple of 8), from the bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Masked(Vector256<float> v, long row, long j)
+    {
+        if (!dropout) return v;
+        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+        var keep = Vector256.Equals(Vector256.Create((uint)((byte*)bits)[row * rowBytes + (j >> 3)]) & bit8, bit8);
+        return Vector256.BitwiseAnd(v * scale, keep.AsSingle());
+    }
+
+    /// <summary>dropout of one value at (row, j), from the bits.</summary>
+    public float Masked(float v, long row, long j) =>
+        !dropout ? v : ((((byte*)bits)[row * rowBytes + (j >> 3)] >> (int)(j & 7)) & 1) != 0 ? v * scale : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<float> Load(long at) => bf16 ? Bf16Rows.Load((ushort*)x + at) : Vector256.Load((float*)x + at);
+}
