@@ -166,27 +166,7 @@ internal static unsafe class LoraRows
         {
             for (int h = 0; h < count; h += 4)
             {
-                float* d0 = d + h * ld, d1 = d0 + ld, d2 = d1 + ld, d3 = d2 + ld;
-                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, t0 = default, t1 = default, t2 = default, t3 = default;
-                float* col = at + c;
-                for (long j = 0; j < width; j++)
-                {
-                    var w = Vector256.Load(col + j * r);
-                    var v = Vector256.Load(col + j * r + 8);
-                    var x0 = Vector256.Create(d0[j]);
-                    var x1 = Vector256.Create(d1[j]);
-                    var x2 = Vector256.Create(d2[j]);
-                    var x3 = Vector256.Create(d3[j]);
-                    s0 = Vector256.FusedMultiplyAdd(x0, w, s0);
-                    t0 = Vector256.FusedMultiplyAdd(x0, v, t0);
-                    s1 = Vector256.FusedMultiplyAdd(x1, w, s1);
-                    t1 = Vector256.FusedMultiplyAdd(x1, v, t1);
-                    s2 = Vector256.FusedMultiplyAdd(x2, w, s2);
-                    t2 = Vector256.FusedMultiplyAdd(x2, v, t2);
-                    s3 = Vector256.FusedMultiplyAdd(x3, w, s3);
-                    t3 = Vector256.FusedMultiplyAdd(x3, v, t3);
-                }
-                (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (s0, t0, s1, t1, s2, t2, s3, t3);
+                Outer4x16(d + h * ld, ld, at + c, r, width, sums); // u[h..h+4, c..c+16)
                 for (int i = 0; i < Math.Min(4, count - h); i++)
                 {
                     sums[2 * i].Store(u + (h + i) * r + c);
@@ -213,6 +193,34 @@ internal static unsafe class LoraRows
             (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (s0, s1, s2, s3, s4, s5, s6, s7);
             for (int i = 0; i < count; i++) sums[i].Store(u + i * r + c);
         }
+    }
+
+    // out[2i], out[2i + 1] = Σ_t s[i·sStride + t] · v[t·vStride .. + 16) for rows i = 0..3: four rows of scalars against
+    // 16-wide rows of vectors (two vector loads and four broadcasts per 8 multiply-adds). The forward takes it over the
+    // input entries (d against Aᵀ), ∂L/∂x over the ranks (gu against A).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Outer4x16(float* s, long sStride, float* v, long vStride, long steps, Vector256<float>* output)
+    {
+        float* s1p = s + sStride, s2p = s1p + sStride, s3p = s2p + sStride;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        for (long t = 0; t < steps; t++)
+        {
+            var lo = Vector256.Load(v + t * vStride);
+            var hi = Vector256.Load(v + t * vStride + 8);
+            var x0 = Vector256.Create(s[t]);
+            var x1 = Vector256.Create(s1p[t]);
+            var x2 = Vector256.Create(s2p[t]);
+            var x3 = Vector256.Create(s3p[t]);
+            a0 = Vector256.FusedMultiplyAdd(x0, lo, a0);
+            b0 = Vector256.FusedMultiplyAdd(x0, hi, b0);
+            a1 = Vector256.FusedMultiplyAdd(x1, lo, a1);
+            b1 = Vector256.FusedMultiplyAdd(x1, hi, b1);
+            a2 = Vector256.FusedMultiplyAdd(x2, lo, a2);
+            b2 = Vector256.FusedMultiplyAdd(x2, hi, b2);
+            a3 = Vector256.FusedMultiplyAdd(x3, lo, a3);
+            b3 = Vector256.FusedMultiplyAdd(x3, hi, b3);
+        }
+        (output[0], output[1], output[2], output[3], output[4], output[5], output[6], output[7]) = (a0, b0, a1, b1, a2, b2, a3, b3);
     }
 
     // ∂L/∂A[k, j] += Σ_i g[i, k] d[i, j] over the block's 8 rows (zero rows add nothing), two ranks × 32 entries at a time,
@@ -277,25 +285,7 @@ internal static unsafe class LoraRows
             float* gh = g + h * r;
             for (long j = 0; j < last; j += 16)
             {
-                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, t0 = default, t1 = default, t2 = default, t3 = default;
-                for (int k = 0; k < r; k++)
-                {
-                    var w = Vector256.Load(a + k * ld + j);
-                    var v = Vector256.Load(a + k * ld + j + 8);
-                    var g0 = Vector256.Create(gh[k]);
-                    var g1 = Vector256.Create(gh[r + k]);
-                    var g2 = Vector256.Create(gh[2 * r + k]);
-                    var g3 = Vector256.Create(gh[3 * r + k]);
-                    s0 = Vector256.FusedMultiplyAdd(g0, w, s0);
-                    t0 = Vector256.FusedMultiplyAdd(g0, v, t0);
-                    s1 = Vector256.FusedMultiplyAdd(g1, w, s1);
-                    t1 = Vector256.FusedMultiplyAdd(g1, v, t1);
-                    s2 = Vector256.FusedMultiplyAdd(g2, w, s2);
-                    t2 = Vector256.FusedMultiplyAdd(g2, v, t2);
-                    s3 = Vector256.FusedMultiplyAdd(g3, w, s3);
-                    t3 = Vector256.FusedMultiplyAdd(g3, v, t3);
-                }
-                (back[0], back[1], back[2], back[3], back[4], back[5], back[6], back[7]) = (s0, t0, s1, t1, s2, t2, s3, t3);
+                Outer4x16(gh, r, a + j, ld, r, back); // (gu A)[h..h+4, j..j+16)
                 for (int i = 0; i < Math.Min(4, count - h); i++)
                 {
                     long row = i0 + h + i, at = row * width + j;
