@@ -12,6 +12,8 @@ namespace LoraLab.Kernels;
 /// float mask.
 /// Forward writes the r-wide term first and the frozen weight's GEMM accumulates onto it (y = s u Bᵀ, then y += x Wᵀ), so
 /// adding it costs no separate pass over the (N, out) output.
+/// Under dropout, at ranks up to 16 in float32 or bfloat16, the r-wide products with the mask run in <see cref="LoraRows"/>'
+/// row-block loops; otherwise (no dropout, larger ranks, other dtypes) as libtorch operations, masked rows a block at a time.
 /// Same values and gradients as the composed operations (PEFT's LoRA forward), up to float rounding.
 /// Arguments: x (…, in), W (out, in), A (r, in), B (out, r), s (double), p (double, dropout).
 /// </summary>
