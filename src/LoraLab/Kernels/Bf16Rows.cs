@@ -17,7 +17,6 @@ internal static unsafe class Bf16Rows
     {
         uint k0 = (uint)key, k1 = (uint)(key >> 32);
         long rowBytes = DropoutMask.RowBytes(width);
-        var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
         for (long i = 0; i < rows; i++)
         {
             uint first = (uint)((firstRow + i) * width); // entry index of the row's first element (< 2³², checked by the caller)
@@ -28,8 +27,7 @@ internal static unsafe class Bf16Rows
             {
                 for (; j + 8 <= width; j += 8)
                 {
-                    var z = DropoutMask.Hash(Vector256.Create(first + (uint)j) + lanes, k0, k1);
-                    var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(threshold));
+                    var keep = DropoutMask.Keep8(first + (uint)j, k0, k1, threshold);
                     Store(d + j, Vector256.BitwiseAnd(Load(s + j) * scale, keep.AsSingle()));
                     if (b != null) b[j >> 3] = (byte)keep.ExtractMostSignificantBits();
                 }
@@ -38,9 +36,7 @@ internal static unsafe class Bf16Rows
             {
                 bool kept = DropoutMask.Hash(first + (uint)j, k0, k1) >= threshold;
                 d[j] = kept ? Round(Widen(s[j]) * scale) : (ushort)0;
-                if (b == null) continue;
-                if ((j & 7) == 0) b[j >> 3] = 0;
-                if (kept) b[j >> 3] |= (byte)(1 << (int)(j & 7));
+                if (b != null) DropoutMask.Record(b, j, kept);
             }
         }
     }
@@ -50,7 +46,6 @@ internal static unsafe class Bf16Rows
     public static void Replay(ushort* src, ushort* dst, byte* bits, long rows, long width, float scale)
     {
         long rowBytes = DropoutMask.RowBytes(width);
-        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
         for (long i = 0; i < rows; i++)
         {
             ushort* s = src + i * width, d = dst + i * width;
@@ -60,12 +55,11 @@ internal static unsafe class Bf16Rows
             {
                 for (; j + 8 <= width; j += 8)
                 {
-                    var keep = Vector256.Equals(Vector256.Create((uint)b[j >> 3]) & bit8, bit8);
-                    Store(d + j, Vector256.BitwiseAnd(Load(s + j) * scale, keep.AsSingle()));
+                    Store(d + j, Vector256.BitwiseAnd(Load(s + j) * scale, DropoutMask.Kept8(b[j >> 3]).AsSingle()));
                 }
             }
             for (; j < width; j++)
-                d[j] = ((b[j >> 3] >> (int)(j & 7)) & 1) != 0 ? Round(Widen(s[j]) * scale) : (ushort)0;
+                d[j] = DropoutMask.Kept(b, j) ? Round(Widen(s[j]) * scale) : (ushort)0;
         }
     }
 

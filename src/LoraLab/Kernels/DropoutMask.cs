@@ -176,11 +176,9 @@ internal static class DropoutMask
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
                 for (; j + 8 <= width; j += 8)
                 {
-                    var z = Hash(Vector256.Create(first + (uint)j) + lanes, k0, k1);
-                    var keep = Vector256.GreaterThanOrEqual(z, Vector256.Create(threshold));
+                    var keep = Keep8(first + (uint)j, k0, k1, threshold);
                     Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep.AsSingle()), d + j);
                     if (b != null) b[j >> 3] = (byte)keep.ExtractMostSignificantBits();
                 }
@@ -189,9 +187,7 @@ internal static class DropoutMask
             {
                 bool kept = Hash(first + (uint)j, k0, k1) >= threshold;
                 d[j] = kept ? s[j] * scale : 0f;
-                if (b == null) continue;
-                if ((j & 7) == 0) b[j >> 3] = 0;
-                if (kept) b[j >> 3] |= (byte)(1 << (int)(j & 7));
+                if (b != null) Record(b, j, kept);
             }
         }
     }
@@ -202,7 +198,6 @@ internal static class DropoutMask
     {
         long rowBytes = RowBytes(width);
         var bit16 = Vector512.Create(1u, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
-        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
         for (long i = 0; i < rows; i++)
         {
             float* s = src + i * width, d = dst + i * width;
@@ -220,13 +215,39 @@ internal static class DropoutMask
             {
                 for (; j + 8 <= width; j += 8)
                 {
-                    var keep = Vector256.Equals(Vector256.Create((uint)b[j >> 3]) & bit8, bit8);
-                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, keep.AsSingle()), d + j);
+                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(s + j) * scale, Kept8(b[j >> 3]).AsSingle()), d + j);
                 }
             }
             for (; j < width; j++)
-                d[j] = ((b[j >> 3] >> (int)(j & 7)) & 1) != 0 ? s[j] * scale : 0f;
+                d[j] = Kept(b, j) ? s[j] * scale : 0f;
         }
+    }
+
+    // The keep decisions, 8 entries at a time and one at a time, as every mask loop (here, Bf16Rows, MaskedRows) takes them.
+
+    /// <summary>Lane n all ones when entry <paramref name="first"/> + n is kept under the key (n = 0..7).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> Keep8(uint first, uint k0, uint k1, uint threshold) =>
+        Vector256.GreaterThanOrEqual(Hash(Vector256.Create(first) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7), k0, k1), Vector256.Create(threshold));
+
+    /// <summary>Lane n all ones when bit n of a recorded mask byte is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> Kept8(byte bits)
+    {
+        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+        return Vector256.Equals(Vector256.Create((uint)bits) & bit8, bit8);
+    }
+
+    /// <summary>Whether entry j of a row's recorded mask is kept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe bool Kept(byte* row, long j) => ((row[j >> 3] >> (int)(j & 7)) & 1) != 0;
+
+    /// <summary>Records entry j's decision one entry at a time, past the 8-wide steps: j's byte is zeroed at its first bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void Record(byte* row, long j, bool kept)
+    {
+        if ((j & 7) == 0) row[j >> 3] = 0;
+        if (kept) row[j >> 3] |= (byte)(1 << (int)(j & 7));
     }
 
     /// <summary>H(e) of entry e under the key (k1 · 2³² + k0): mix(mix(e + k0) ⊕ k1), 32-bit wrapping arithmetic.</summary>

@@ -38,8 +38,6 @@ internal readonly unsafe struct MaskedRows
     /// </summary>
     public void Fill(float* d, long ld, long i0, int count, bool hash)
     {
-        var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
-        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
         for (int i = 0; i < count; i++)
         {
             long row = i0 + i;
@@ -52,11 +50,11 @@ internal readonly unsafe struct MaskedRows
                 var v = Load(row * width + j);
                 if (hash && dropout)
                 {
-                    var keep = Vector256.GreaterThanOrEqual(DropoutMask.Hash(Vector256.Create(first + (uint)j) + lanes, k0, k1), Vector256.Create(threshold));
+                    var keep = DropoutMask.Keep8(first + (uint)j, k0, k1, threshold);
                     if (b != null) b[j >> 3] = (byte)keep.ExtractMostSignificantBits();
                     v = Vector256.BitwiseAnd(v * scale, keep.AsSingle());
                 }
-                else if (dropout) v = Vector256.BitwiseAnd(v * scale, Vector256.Equals(Vector256.Create((uint)b[j >> 3]) & bit8, bit8).AsSingle());
+                else if (dropout) v = Vector256.BitwiseAnd(v * scale, DropoutMask.Kept8(b[j >> 3]).AsSingle());
                 v.Store(dst + j);
             }
             for (; j < width; j++) // j starts at a multiple of 8: its byte is zeroed before its first bit is set
@@ -65,14 +63,10 @@ internal readonly unsafe struct MaskedRows
                 if (hash && dropout)
                 {
                     bool kept = DropoutMask.Hash(first + (uint)j, k0, k1) >= threshold;
-                    if (b != null)
-                    {
-                        if ((j & 7) == 0) b[j >> 3] = 0;
-                        if (kept) b[j >> 3] |= (byte)(1 << (int)(j & 7));
-                    }
+                    if (b != null) DropoutMask.Record(b, j, kept);
                     v = kept ? v * scale : 0f;
                 }
-                else if (dropout) v = ((b[j >> 3] >> (int)(j & 7)) & 1) != 0 ? v * scale : 0f;
+                else if (dropout) v = DropoutMask.Kept(b, j) ? v * scale : 0f;
                 dst[j] = v;
             }
         }
@@ -84,14 +78,12 @@ internal readonly unsafe struct MaskedRows
     public Vector256<float> Masked(Vector256<float> v, long row, long j)
     {
         if (!dropout) return v;
-        var bit8 = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
-        var keep = Vector256.Equals(Vector256.Create((uint)((byte*)bits)[row * rowBytes + (j >> 3)]) & bit8, bit8);
-        return Vector256.BitwiseAnd(v * scale, keep.AsSingle());
+        return Vector256.BitwiseAnd(v * scale, DropoutMask.Kept8(((byte*)bits)[row * rowBytes + (j >> 3)]).AsSingle());
     }
 
     /// <summary>dropout of one value at (row, j), from the bits.</summary>
     public float Masked(float v, long row, long j) =>
-        !dropout ? v : ((((byte*)bits)[row * rowBytes + (j >> 3)] >> (int)(j & 7)) & 1) != 0 ? v * scale : 0f;
+        !dropout ? v : DropoutMask.Kept((byte*)bits + row * rowBytes, j) ? v * scale : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector256<float> Load(long at) => bf16 ? Bf16Rows.Load((ushort*)x + at) : Vector256.Load((float*)x + at);
