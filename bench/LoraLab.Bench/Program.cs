@@ -8,18 +8,18 @@ using static TorchSharp.torch;
 // LoraLab's benchmarks, each printed as a table.
 // Usage: dotnet run -c Release --project bench/LoraLab.Bench -- [--quick] [--shared DIR] [--threads N] [MODE]
 //   (no mode)                      generation tokens/s (KV cache, greedy, batch 1 and 8) and the fp32 GEMM ceiling
-//   --training [--medium] [--repeats N]  training tokens/s and peak memory, LoRA and full, side by side with the PyTorch peer
+//   --training [--medium] [--wide] [--repeats N]  training tokens/s and peak memory, LoRA and full, side by side with the PyTorch peer
 //   --eval                         multiple-choice scoring (shared context vs per pair) and HumanEval sandbox executions/s
 //   --llama2c-run DIR              batch-1 greedy decode against llama2.c's run.c (built from DIR/run.c), same thread count
 //   --decode-profile [--fused-only] where a batch-1 decode step's time goes (TorchSharp path piece by piece, fused decoder)
 LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
-if (args.Length >= 3 && args[0] == "--train-one") // --train-one small|medium|demo MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
+if (args.Length >= 3 && args[0] == "--train-one") // --train-one small|medium|wide|demo MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
 {
     TrainingBench.RunOne(TrainingBench.ByName(args[1]), args[2],
         args.Length > 3 && !args[3].StartsWith("--") ? args[3] : "fp32",
         args.Contains("--checkpointing"), BenchArgs.Value(args, "--steps") is string n ? int.Parse(n) : null,
-        BenchArgs.Value(args, "--warmup") is string w ? int.Parse(w) : 3);
+        BenchArgs.Value(args, "--warmup") is string w ? int.Parse(w) : null);
     return;
 }
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));
@@ -28,7 +28,7 @@ Console.WriteLine($"torch threads: {get_num_threads()}, quick: {quick}, MKL vend
 Console.WriteLine($"CPU bf16 arithmetic: {CpuFeatures.Bf16Support()}");
 if (args.Contains("--training"))
 {
-    TrainingBench.RunAll(shared, args.Contains("--medium"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));
+    TrainingBench.RunAll(shared, args.Contains("--medium"), args.Contains("--wide"), int.Parse(BenchArgs.Value(args, "--repeats") ?? "1"));
     return;
 }
 if (BenchArgs.Value(args, "--llama2c-run") is string llama2c)

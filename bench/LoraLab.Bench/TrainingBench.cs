@@ -16,8 +16,12 @@ namespace LoraLab.Bench;
 /// </summary>
 public static class TrainingBench
 {
-    /// <summary>A model and batch shape; <paramref name="KvHeads"/> 0 means as many as query heads; LoRA at <paramref name="Rank"/>.</summary>
-    public sealed record Shape(string Name, int Dim, int Layers, int Heads, int Ffn, int Vocab, int Seq, int Batch, int Steps, int KvHeads = 0, int Rank = 16);
+    /// <summary>
+    /// A model and batch shape, timed over <paramref name="Steps"/> steps after <paramref name="Warmup"/>;
+    /// <paramref name="KvHeads"/> 0 means as many as query heads; LoRA at <paramref name="Rank"/>.
+    /// </summary>
+    public sealed record Shape(string Name, int Dim, int Layers, int Heads, int Ffn, int Vocab, int Seq, int Batch, int Steps, int KvHeads = 0,
+        int Rank = 16, int Warmup = 3);
 
     public static readonly Shape Small = new("small", 288, 6, 6, 768, 32000, 256, 8, 15);
     public static readonly Shape Medium = new("medium", 768, 12, 12, 2048, 32000, 512, 4, 10);
@@ -25,17 +29,24 @@ public static class TrainingBench
     /// <summary>The demo's finetuning runs (<c>DemoBaseModel.Architecture</c>, its batch, window and small rank): per-op overhead dominates.</summary>
     public static readonly Shape Demo = new("demo", 128, 4, 4, 344, 512, 256, 8, 20, KvHeads: 2, Rank: 2);
 
+    /// <summary>
+    /// Llama-7B-like width (2048, MLP 5632) in 4 layers: the per-token work both methods share (attention, norms, the
+    /// loss softmax) and LoRA's r-wide branch weigh less against the projections than at medium, as in the study's models.
+    /// </summary>
+    public static readonly Shape Wide = new("wide", 2048, 4, 16, 5632, 32000, 512, 4, 3, Warmup: 2);
+
     /// <summary>The shape named <paramref name="name"/>.</summary>
-    public static Shape ByName(string name) => new[] { Small, Medium, Demo }.FirstOrDefault(s => s.Name == name)
-        ?? throw new ArgumentException($"unknown shape '{name}': use small, medium or demo");
+    public static Shape ByName(string name) => new[] { Small, Medium, Demo, Wide }.FirstOrDefault(s => s.Name == name)
+        ?? throw new ArgumentException($"unknown shape '{name}': use small, medium, wide or demo");
 
     /// <summary>
     /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
-    /// (fp32) for each shape and mode; prints one table with ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM
+    /// (fp32; not at the wide shape, where its OpenBLAS steps would add about ten minutes a repeat) for the small shape,
+    /// then medium and wide when asked; prints one table with ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM
     /// ceiling measured in this run (model FLOPs per token: 6 × projection parameters for full finetuning, 4 × for LoRA,
     /// whose frozen weights need no weight gradient, plus the attention products and the output projection).
     /// </summary>
-    public static void RunAll(string shared, bool medium, int repeats)
+    public static void RunAll(string shared, bool medium, bool wide, int repeats)
     {
         string peer = Path.Combine(shared, "bench", "peer", "torch_lora_bench.py");
         bool havePeer = File.Exists(peer) && ChildProcess.Run("/usr/bin/python3", ["-c", "import torch"]).Code == 0;
@@ -44,7 +55,8 @@ public static class TrainingBench
         Console.WriteLine($"fp32 GEMM ceiling (2048³): {ceiling:F1} GFLOP/s");
         var rows = new List<string[]>();
         var results = new List<TrainingGoals.Result>();
-        foreach (var shape in medium ? new[] { Small, Medium } : new[] { Small })
+        var shapes = new[] { Small }.Concat(medium ? [Medium] : []).Concat(wide ? [Wide] : []);
+        foreach (var shape in shapes)
         {
             var variants = new List<(string Precision, bool Checkpointing)> { ("fp32", false), ("amp_bf16", false) };
             if (shape == Medium) variants.Add(("fp32", true));
@@ -57,7 +69,7 @@ public static class TrainingBench
                     foreach (var mode in new[] { "lora", "full" })
                     {
                         var ours = RunOurs(shape, mode, precision, checkpointing);
-                        bool compare = havePeer && precision == "fp32" && !checkpointing;
+                        bool compare = havePeer && precision == "fp32" && !checkpointing && shape != Wide;
                         JsonElement? theirs = compare ? RunPeer(peer, shape, mode) : null;
                         double oursTps = ours.GetProperty("tokens_per_s").GetDouble();
                         double oursMb = ours.GetProperty("peak_rss_mb").GetDouble();
@@ -97,7 +109,7 @@ public static class TrainingBench
     /// <paramref name="checkpointing"/>: activation checkpointing per layer; <paramref name="steps"/> overrides the
     /// shape's timed steps (peak memory needs only two steps: the second has activations, gradients and optimizer state).
     /// </summary>
-    public static void RunOne(Shape shape, string mode, string precision = "fp32", bool checkpointing = false, int? steps = null, int warmup = 3)
+    public static void RunOne(Shape shape, string mode, string precision = "fp32", bool checkpointing = false, int? steps = null, int? warmup = null)
     {
         if (precision is not ("fp32" or "amp_bf16")) throw new ArgumentException($"precision must be fp32 or amp_bf16, got {precision}");
         var config = new LlamaConfig
@@ -120,12 +132,12 @@ public static class TrainingBench
         using var ids = randint(0, shape.Vocab, new long[] { shape.Batch, shape.Seq + 1 });
         using var input = ids.narrow(1, 0, shape.Seq);
         using var labels = ids.narrow(1, 1, shape.Seq);
-        int timed = steps ?? shape.Steps;
+        int timed = steps ?? shape.Steps, untimed = warmup ?? shape.Warmup;
         var times = new List<double>();
         var cpuTimes = new List<double>(); // process CPU seconds per step: less disturbed than wall time by other load
         double loss = 0;
         bool debug = Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1";
-        for (int step = 0; step < warmup + timed; step++)
+        for (int step = 0; step < untimed + timed; step++)
         {
             var sw = Stopwatch.StartNew();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -149,7 +161,7 @@ public static class TrainingBench
             }
             LoraLab.Kernels.StepMemory.ReleaseAfterStep(); // as the trainer does after every step
             sw.Stop();
-            if (step >= warmup)
+            if (step >= untimed)
             {
                 times.Add(sw.Elapsed.TotalSeconds);
                 cpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);

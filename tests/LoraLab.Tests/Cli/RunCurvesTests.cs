@@ -80,7 +80,10 @@ public class RunCurvesTests
             "--limit", "2", "--out", dir.File("step20.json"));
         Assert.True(one.ExitCode == 0, one.StdErr);
         var json = JsonNode.Parse(File.ReadAllText(dir.File("step20.json")))!;
-        Assert.Equal(nll[1], json["results"]!["perplexity"]!["nll_per_token"]!.GetValue<double>(), 9);
+        // Two processes, so MKL's GEMMs may block differently with buffer alignment: equal within float32 rounding of
+        // the summed token losses, not bit for bit.
+        double single = json["results"]!["perplexity"]!["nll_per_token"]!.GetValue<double>();
+        Assert.True(Math.Abs(nll[1] - single) <= 1e-5 * Math.Abs(nll[1]), $"eval --run gave {nll[1]}, eval --model {single}");
         var gen = CliRun.Run("generate", "--model", checkpoint, "--prompt", "Once upon a time", "--max-new-tokens", "8");
         Assert.True(gen.ExitCode == 0, gen.StdErr);
         Assert.StartsWith("Once upon a time", gen.StdOut);
