@@ -30,8 +30,9 @@ public static class TrainingBench
     public static readonly Shape Demo = new("demo", 128, 4, 4, 344, 512, 256, 8, 20, KvHeads: 2, Rank: 2);
 
     /// <summary>
-    /// Llama-7B-like width (2048, MLP 5632) in 4 layers: the per-token work both methods share (attention, norms, the
-    /// loss softmax) and LoRA's r-wide branch weigh less against the projections than at medium, as in the study's models.
+    /// Width 2048 with Llama's MLP proportion (5632) in 4 layers: the per-token work both methods share (attention, norms,
+    /// the loss softmax) and LoRA's r-wide branch weigh less against the projections than at medium, nearer the study's
+    /// models (width 4096).
     /// </summary>
     public static readonly Shape Wide = new("wide", 2048, 4, 16, 5632, 32000, 512, 4, 3, Warmup: 2);
 
@@ -107,7 +108,8 @@ public static class TrainingBench
     /// <summary>
     /// One measurement in this process; prints one JSON line. <paramref name="precision"/>: fp32 or amp_bf16;
     /// <paramref name="checkpointing"/>: activation checkpointing per layer; <paramref name="steps"/> overrides the
-    /// shape's timed steps (peak memory needs only two steps: the second has activations, gradients and optimizer state).
+    /// shape's timed steps (peak memory needs only two steps: the second has activations, gradients and optimizer state),
+    /// <paramref name="warmup"/> its untimed ones.
     /// </summary>
     public static void RunOne(Shape shape, string mode, string precision = "fp32", bool checkpointing = false, int? steps = null, int? warmup = null)
     {

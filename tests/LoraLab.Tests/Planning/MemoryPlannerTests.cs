@@ -11,7 +11,10 @@ namespace LoraLab.Tests.Planning;
 /// --steps 1 --warmup 1</c> → <c>peak_rss_mb</c> (MiB; small lora/full fp32 with 2 threads). Measured on a 2-core AMD
 /// EPYC (AVX-512, avx512_bf16) with the fused RMSNorm, SwiGLU and rotary nodes, whose saved tensors are released as each
 /// node's backward ends, and LoRA's dropout path in row-block loops (Kernels/LoraRows; the LoRA rows were re-measured with
-/// it: medium fp32 2768 → 2470 MiB); repeated runs of one configuration vary by ±3%.
+/// it: medium fp32 2768 → 2470 MiB); repeated runs of one configuration vary by ±3%. The wide shape (width 2048, MLP
+/// 5632, 4 layers) was measured after the planner had been fitted to the other two. Its LoRA rows are here; its full
+/// finetuning peaks (6698 MiB fp32, 6484 amp_bf16) are planned 16% and 22% too low, a gap the planner does not model yet
+/// (docs/SCALING.md), so they are not listed as passing.
 /// </summary>
 public class MemoryPlannerTests
 {
@@ -25,6 +28,8 @@ public class MemoryPlannerTests
         { "medium", "lora", "amp_bf16", 2030.52 },
         { "medium", "full", "fp32", 3618.04 },
         { "medium", "full", "amp_bf16", 3236.59 },
+        { "wide", "lora", "fp32", 2913.72 },
+        { "wide", "lora", "amp_bf16", 2925.27 },
     };
 
     [Theory]
@@ -54,7 +59,7 @@ public class MemoryPlannerTests
 
     private static LlamaConfig Model(string shape)
     {
-        var (dim, layers, heads, ffn) = shape == "small" ? (288, 6, 6, 768) : (768, 12, 12, 2048);
+        var (dim, layers, heads, ffn) = shape switch { "small" => (288, 6, 6, 768), "wide" => (2048, 4, 16, 5632), _ => (768, 12, 12, 2048) };
         return new LlamaConfig
         {
             HiddenSize = dim, IntermediateSize = ffn, NumHiddenLayers = layers, NumAttentionHeads = heads, NumKeyValueHeads = heads,
@@ -64,7 +69,7 @@ public class MemoryPlannerTests
 
     private static RunConfig Run(string shape, string method, string precision, bool checkpointing = false)
     {
-        var (seq, batch) = shape switch { "small" => (256, 8), "medium" => (512, 4), _ => (4096, 1) };
+        var (seq, batch) = shape switch { "small" => (256, 8), "medium" or "wide" => (512, 4), _ => (4096, 1) };
         string yaml = $"""
             model:
               path: /models/any
