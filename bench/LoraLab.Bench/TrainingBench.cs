@@ -18,10 +18,11 @@ public static class TrainingBench
 {
     /// <summary>
     /// A model and batch shape, timed over <paramref name="Steps"/> steps after <paramref name="Warmup"/>;
-    /// <paramref name="KvHeads"/> 0 means as many as query heads; LoRA at <paramref name="Rank"/>.
+    /// <paramref name="KvHeads"/> 0 means as many as query heads; LoRA at <paramref name="Rank"/>; <paramref name="Peer"/>:
+    /// whether the driver also runs the PyTorch peer there.
     /// </summary>
     public sealed record Shape(string Name, int Dim, int Layers, int Heads, int Ffn, int Vocab, int Seq, int Batch, int Steps, int KvHeads = 0,
-        int Rank = 16, int Warmup = 3);
+        int Rank = 16, int Warmup = 3, bool Peer = true);
 
     public static readonly Shape Small = new("small", 288, 6, 6, 768, 32000, 256, 8, 15);
     public static readonly Shape Medium = new("medium", 768, 12, 12, 2048, 32000, 512, 4, 10);
@@ -32,9 +33,9 @@ public static class TrainingBench
     /// <summary>
     /// Width 2048 with Llama's MLP proportion (5632) in 4 layers: the per-token work both methods share (attention, norms,
     /// the loss softmax) and LoRA's r-wide branch weigh less against the projections than at medium, nearer the study's
-    /// models (width 4096).
+    /// models (width 4096). No peer: its OpenBLAS steps would add about ten minutes a repeat.
     /// </summary>
-    public static readonly Shape Wide = new("wide", 2048, 4, 16, 5632, 32000, 512, 4, 3, Warmup: 2);
+    public static readonly Shape Wide = new("wide", 2048, 4, 16, 5632, 32000, 512, 4, 3, Warmup: 2, Peer: false);
 
     /// <summary>The shape named <paramref name="name"/>.</summary>
     public static Shape ByName(string name) => new[] { Small, Medium, Demo, Wide }.FirstOrDefault(s => s.Name == name)
@@ -42,8 +43,7 @@ public static class TrainingBench
 
     /// <summary>
     /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
-    /// (fp32; not at the wide shape, where its OpenBLAS steps would add about ten minutes a repeat) for the small shape,
-    /// then medium and wide when asked; prints one table with ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM
+    /// (fp32, at the shapes that take it) for the small shape, then medium and wide when asked; prints one table with ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM
     /// ceiling measured in this run (model FLOPs per token: 6 × projection parameters for full finetuning, 4 × for LoRA,
     /// whose frozen weights need no weight gradient, plus the attention products and the output projection).
     /// </summary>
@@ -70,7 +70,7 @@ public static class TrainingBench
                     foreach (var mode in new[] { "lora", "full" })
                     {
                         var ours = RunOurs(shape, mode, precision, checkpointing);
-                        bool compare = havePeer && precision == "fp32" && !checkpointing && shape != Wide;
+                        bool compare = havePeer && shape.Peer && precision == "fp32" && !checkpointing;
                         JsonElement? theirs = compare ? RunPeer(peer, shape, mode) : null;
                         double oursTps = ours.GetProperty("tokens_per_s").GetDouble();
                         double oursMb = ours.GetProperty("peak_rss_mb").GetDouble();

@@ -175,24 +175,22 @@ internal static unsafe class LoraRows
             }
         }
         if (c == r) return;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        float* col = at + c;
+        for (long j = 0; j < width; j++)
         {
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
-            float* col = at + c;
-            for (long j = 0; j < width; j++)
-            {
-                var w = Vector256.Load(col + j * r);
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(d[j]), w, s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(d[ld + j]), w, s1);
-                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(d[2 * ld + j]), w, s2);
-                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(d[3 * ld + j]), w, s3);
-                s4 = Vector256.FusedMultiplyAdd(Vector256.Create(d[4 * ld + j]), w, s4);
-                s5 = Vector256.FusedMultiplyAdd(Vector256.Create(d[5 * ld + j]), w, s5);
-                s6 = Vector256.FusedMultiplyAdd(Vector256.Create(d[6 * ld + j]), w, s6);
-                s7 = Vector256.FusedMultiplyAdd(Vector256.Create(d[7 * ld + j]), w, s7);
-            }
-            (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (s0, s1, s2, s3, s4, s5, s6, s7);
-            for (int i = 0; i < count; i++) sums[i].Store(u + i * r + c);
+            var w = Vector256.Load(col + j * r);
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(d[j]), w, s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.Create(d[ld + j]), w, s1);
+            s2 = Vector256.FusedMultiplyAdd(Vector256.Create(d[2 * ld + j]), w, s2);
+            s3 = Vector256.FusedMultiplyAdd(Vector256.Create(d[3 * ld + j]), w, s3);
+            s4 = Vector256.FusedMultiplyAdd(Vector256.Create(d[4 * ld + j]), w, s4);
+            s5 = Vector256.FusedMultiplyAdd(Vector256.Create(d[5 * ld + j]), w, s5);
+            s6 = Vector256.FusedMultiplyAdd(Vector256.Create(d[6 * ld + j]), w, s6);
+            s7 = Vector256.FusedMultiplyAdd(Vector256.Create(d[7 * ld + j]), w, s7);
         }
+        (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (s0, s1, s2, s3, s4, s5, s6, s7);
+        for (int i = 0; i < count; i++) sums[i].Store(u + i * r + c);
     }
 
     // out[2i], out[2i + 1] = Σ_t s[i·sStride + t] · v[t·vStride .. + 16) for rows i = 0..3: four rows of scalars against
