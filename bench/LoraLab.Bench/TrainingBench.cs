@@ -43,9 +43,10 @@ public static class TrainingBench
 
     /// <summary>
     /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
-    /// (fp32, at the shapes that take it) for the small shape, then medium and wide when asked; prints one table with ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM
-    /// ceiling measured in this run (model FLOPs per token: 6 × projection parameters for full finetuning, 4 × for LoRA,
-    /// whose frozen weights need no weight gradient, plus the attention products and the output projection).
+    /// (fp32, at the shapes that take it) for the small shape, then medium and wide when asked; prints one table with
+    /// ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM ceiling measured in this run (model FLOPs per token:
+    /// 6 × projection parameters for full finetuning, 4 × for LoRA, whose frozen weights need no weight gradient, plus
+    /// the attention products and the output projection).
     /// </summary>
     public static void RunAll(string shared, bool medium, bool wide, int repeats)
     {
