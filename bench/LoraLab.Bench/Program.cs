@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LoraLab.Bench;
+using LoraLab;
 using LoraLab.Checkpoints;
 using LoraLab.Generation;
 using LoraLab.Models.Llama;
@@ -14,12 +15,21 @@ using static TorchSharp.torch;
 //   --decode-profile [--fused-only] where a batch-1 decode step's time goes (TorchSharp path piece by piece, fused decoder)
 LoraLab.Kernels.MklCpuDispatch.Apply(); // before any libtorch math
 bool quick = args.Contains("--quick");
-if (args.Length >= 3 && args[0] == "--train-one") // --train-one small|medium|wide|demo MODE [PRECISION] [--checkpointing] [--steps N --warmup N]
+// --train-one small|medium|wide|study|demo MODE [PRECISION] [--checkpointing] [--steps N --warmup N] [--device D]
+if (args.Length >= 3 && args[0] == "--train-one")
 {
-    TrainingBench.RunOne(TrainingBench.ByName(args[1]), args[2],
-        args.Length > 3 && !args[3].StartsWith("--") ? args[3] : "fp32",
-        args.Contains("--checkpointing"), BenchArgs.Value(args, "--steps") is string n ? int.Parse(n) : null,
-        BenchArgs.Value(args, "--warmup") is string w ? int.Parse(w) : null);
+    try
+    {
+        TrainingBench.RunOne(TrainingBench.ByName(args[1]), args[2],
+            args.Length > 3 && !args[3].StartsWith("--") ? args[3] : "fp32",
+            args.Contains("--checkpointing"), BenchArgs.Value(args, "--steps") is string n ? int.Parse(n) : null,
+            BenchArgs.Value(args, "--warmup") is string w ? int.Parse(w) : null, ComputeDevice.Parse(BenchArgs.Value(args, "--device"), "--device"));
+    }
+    catch (Exception e) when (e is LoraLabException or ArgumentException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        Environment.ExitCode = 2;
+    }
     return;
 }
 string shared = BenchArgs.Value(args, "--shared") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared"));

@@ -5,6 +5,7 @@ using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Bench;
@@ -37,9 +38,15 @@ public static class TrainingBench
     /// </summary>
     public static readonly Shape Wide = new("wide", 2048, 4, 16, 5632, 32000, 512, 4, 3, Warmup: 2, Peer: false);
 
+    /// <summary>
+    /// Llama-2-7B's layer (width 4096, MLP 11008, 32 heads) at the study's sequence length (4096 tokens, one sequence a
+    /// step), in 4 layers: for a GPU (<c>--train-one study MODE PRECISION --device cuda</c>); far too slow on 2 cores.
+    /// </summary>
+    public static readonly Shape Study = new("study", 4096, 4, 32, 11008, 32000, 4096, 1, 5, Warmup: 2, Peer: false);
+
     /// <summary>The shape named <paramref name="name"/>.</summary>
-    public static Shape ByName(string name) => new[] { Small, Medium, Demo, Wide }.FirstOrDefault(s => s.Name == name)
-        ?? throw new ArgumentException($"unknown shape '{name}': use small, medium, wide or demo");
+    public static Shape ByName(string name) => new[] { Small, Medium, Demo, Wide, Study }.FirstOrDefault(s => s.Name == name)
+        ?? throw new ArgumentException($"unknown shape '{name}': use small, medium, wide, study or demo");
 
     /// <summary>
     /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
@@ -110,10 +117,13 @@ public static class TrainingBench
     /// One measurement in this process; prints one JSON line. <paramref name="precision"/>: fp32 or amp_bf16;
     /// <paramref name="checkpointing"/>: activation checkpointing per layer; <paramref name="steps"/> overrides the
     /// shape's timed steps (peak memory needs only two steps: the second has activations, gradients and optimizer state),
-    /// <paramref name="warmup"/> its untimed ones.
+    /// <paramref name="warmup"/> its untimed ones. On a CUDA <paramref name="device"/> the model and batch live there, each
+    /// step ends with a device synchronisation before its time is read, and peak_rss_mb is the host process's only.
     /// </summary>
-    public static void RunOne(Shape shape, string mode, string precision = "fp32", bool checkpointing = false, int? steps = null, int? warmup = null)
+    public static void RunOne(Shape shape, string mode, string precision = "fp32", bool checkpointing = false, int? steps = null, int? warmup = null,
+        Device? device = null)
     {
+        device ??= CPU;
         if (precision is not ("fp32" or "amp_bf16")) throw new ArgumentException($"precision must be fp32 or amp_bf16, got {precision}");
         var config = new LlamaConfig
         {
@@ -126,13 +136,14 @@ public static class TrainingBench
         var lora = mode == "lora" ? new LoraConfig(shape.Rank, LoraTargets.All, alpha: 2 * shape.Rank, dropout: dropout) : null;
         using var model = LoraModel.Create(config, ScalarType.Float32, lora);
         LlamaInit.Apply(model); // transformers' init, so the random model starts near ln(vocab), not at loss ~276
+        if (device.type != DeviceType.CPU) model.to(device);
         if (lora is null) foreach (var p in model.parameters()) p.requires_grad = true;
         model.Model.AutocastDType = precision == "amp_bf16" ? ScalarType.BFloat16 : null;
         model.Model.ActivationCheckpointing = checkpointing;
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = new AdamWOptimizer(trainable, lr: mode == "lora" ? 1e-3 : 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0);
-        using var ids = randint(0, shape.Vocab, new long[] { shape.Batch, shape.Seq + 1 });
+        using var ids = randint(0, shape.Vocab, new long[] { shape.Batch, shape.Seq + 1 }).to(device);
         using var input = ids.narrow(1, 0, shape.Seq);
         using var labels = ids.narrow(1, 1, shape.Seq);
         int timed = steps ?? shape.Steps, untimed = warmup ?? shape.Warmup;
@@ -163,6 +174,7 @@ public static class TrainingBench
                         $"{r3} backward {t3 - t2:F3}s optimizer {sw.Elapsed.TotalSeconds - t3:F3}s peak {PeakRssMb():F0} | now {StatusMb("VmRSS:"):F0}");
             }
             LoraLab.Kernels.StepMemory.ReleaseAfterStep(); // as the trainer does after every step
+            if (device.type == DeviceType.CUDA) cuda.synchronize();
             sw.Stop();
             if (step >= untimed)
             {
@@ -187,6 +199,7 @@ public static class TrainingBench
             params_trainable = trainable.Sum(p => p.numel()),
             params_total = model.parameters().Sum(p => p.numel()),
             threads = get_num_threads(),
+            device = device.ToString(),
         }));
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Kernels;
@@ -105,14 +106,30 @@ internal static class DropoutMask
     }
 
     /// <summary>
-    /// The reference of <see cref="Apply"/>: the same keep decisions and scaling computed with plain tensor operations on
-    /// the input's device (64-bit integer arithmetic, every product below 2⁶³). Returns dropout(x2) for the (rows, width)
-    /// block <paramref name="x2"/> whose first row is row <paramref name="firstRow"/> of the masked input, in x2's dtype.
+    /// The device-generic dropout: dropout(x2) for the (rows, width) block <paramref name="x2"/> whose first row is row
+    /// <paramref name="firstRow"/> of the masked input, in x2's dtype, x·1/(1 − p) where kept. On the CPU the keep decisions
+    /// are <see cref="Apply"/>'s own, hashed with plain tensor operations (<see cref="HashedKeep"/>); on any other device
+    /// they are <see cref="DrawnKeep"/>'s. Either way one key gives one mask, so activation checkpointing's recompute
+    /// replays it.
     /// </summary>
     public static Tensor Reference(Tensor x2, long firstRow, double p, ulong key)
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1).");
         if (x2.dim() != 2) throw new ArgumentException($"dropout needs a (rows, width) tensor, got {Shape(x2)}.");
+        using var scope = NewDisposeScope();
+        var keep = x2.device.type == DeviceType.CPU ? HashedKeep(x2, firstRow, p, key) : DrawnKeep(x2, firstRow, p, key); // (rows, width)
+        var dropped = x2.to_type(ScalarType.Float32).mul((float)(1.0 / (1.0 - p))).mul_(keep); // as Apply: x·scale, then masked
+        return dropped.to_type(x2.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/>'s keep decisions (bool, rows × width) as tensor operations on x2's device: 64-bit integer
+    /// arithmetic, every product below 2⁶³. About 45 passes over 8-byte integers per entry: on an H200 at Llama-2-7B's
+    /// layer shape and 4096 tokens, about 140 ms a step for 28 projections, more than full finetuning's whole amp_bf16
+    /// step (75 ms), which is why other devices draw their masks instead.
+    /// </summary>
+    internal static Tensor HashedKeep(Tensor x2, long firstRow, double p, ulong key)
+    {
         long rows = x2.shape[0], width = x2.shape[1];
         if ((firstRow + rows) * width > (1L << 32))
             throw new ArgumentOutOfRangeException(nameof(firstRow), $"a dropout key covers at most 2³² entries, got {firstRow + rows}×{width}.");
@@ -123,9 +140,26 @@ internal static class DropoutMask
         var entries = arange(firstRow * width, (firstRow + rows) * width, dtype: ScalarType.Int64, device: device); // (rows·width)
         var z = Mix(entries.add_((long)(uint)key).bitwise_and_(low32), low32, Constant); // (e + k0) mod 2³², mixed
         z = Mix(z.bitwise_xor_(Constant((long)(key >> 32))), low32, Constant);
-        var keep = z.ge(Constant(Threshold(p))).view(rows, width); // (rows, width)
-        var dropped = x2.to_type(ScalarType.Float32).mul((float)(1.0 / (1.0 - p))).mul_(keep); // as Apply: x·scale, then masked
-        return dropped.to_type(x2.dtype).MoveToOuterDisposeScope();
+        return z.ge(Constant(Threshold(p))).view(rows, width).MoveToOuterDisposeScope(); // (rows, width)
+    }
+
+    /// <summary>
+    /// Keep decisions (bool, rows × width) drawn by libtorch's Bernoulli sampler (Philox on CUDA) from a generator of
+    /// x2's device seeded with the key: one pass, and what PyTorch's own dropout uses there. The same key, block shape and
+    /// device give the same mask; the masks are not <see cref="Apply"/>'s, so a run with LoRA dropout drops other entries
+    /// on a GPU than on the CPU. A block is drawn whole: <paramref name="firstRow"/> must be 0.
+    /// </summary>
+    internal static Tensor DrawnKeep(Tensor x2, long firstRow, double p, ulong key)
+    {
+        if (firstRow != 0) throw new ArgumentException($"a drawn dropout mask covers a whole input, got a block from row {firstRow}.", nameof(firstRow));
+        var keep = empty(x2.shape[0], x2.shape[1], dtype: ScalarType.Float32, device: x2.device);
+        if (x2.device.type == DeviceType.CPU)
+        {
+            using var generator = new Generator(key);
+            return keep.bernoulli_(1 - p, generator).to_type(ScalarType.Bool);
+        }
+        cuda.manual_seed((long)key); // TorchSharp makes CPU generators only: the device's default one, reseeded with the key
+        return keep.bernoulli_(1 - p).to_type(ScalarType.Bool);
     }
 
     internal static long Threshold(double p) => (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0)); // p · 2³²

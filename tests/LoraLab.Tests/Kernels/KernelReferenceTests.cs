@@ -31,6 +31,26 @@ public class KernelReferenceTests
         Assert.True(reference.to_type(ScalarType.Float32).equal(fused.to_type(dtype).to_type(ScalarType.Float32)).all().item<bool>());
     }
 
+    /// <summary>
+    /// The mask other devices use (drawn by libtorch's Bernoulli sampler from a generator seeded with the key), exercised
+    /// here on the CPU's generator: one key gives one mask, another key another, and the share kept is 1 − p within five
+    /// standard deviations of a Binomial(60 000, 1 − p).
+    /// </summary>
+    [Fact]
+    public void DrawnDropoutMaskIsAFunctionOfItsKeyAndKeepsOneMinusP()
+    {
+        using var scope = NewDisposeScope();
+        var x = ones(200, 300);
+        const double p = 0.3;
+        var first = DropoutMask.DrawnKeep(x, 0, p, 42);
+        Assert.Equal(ScalarType.Bool, first.dtype);
+        Assert.True(first.equal(DropoutMask.DrawnKeep(x, 0, p, 42)).all().item<bool>());
+        Assert.False(first.equal(DropoutMask.DrawnKeep(x, 0, p, 43)).all().item<bool>());
+        double kept = first.to_type(ScalarType.Float64).mean().item<double>();
+        Assert.InRange(kept, 0.7 - 5 * Math.Sqrt(0.7 * 0.3 / 60000), 0.7 + 5 * Math.Sqrt(0.7 * 0.3 / 60000));
+        Assert.Throws<ArgumentException>(() => DropoutMask.DrawnKeep(x, 5, p, 42)); // drawn whole, never by row block
+    }
+
     [Theory]
     [InlineData(ScalarType.Float32, 0.1)]
     [InlineData(ScalarType.BFloat16, 0.3)]
