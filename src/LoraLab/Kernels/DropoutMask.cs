@@ -158,7 +158,9 @@ internal static class DropoutMask
             using var generator = new Generator(key);
             return keep.bernoulli_(1 - p, generator).to_type(ScalarType.Bool);
         }
-        cuda.manual_seed((long)key); // TorchSharp makes CPU generators only: the device's default one, reseeded with the key
+        // TorchSharp 0.107 creates CPU generators only, so off the CPU the default generators are reseeded (every CUDA
+        // device's: a tensor on cuda:1 draws from device 1's); later random draws there continue from this key's stream.
+        cuda.manual_seed_all((long)key);
         return keep.bernoulli_(1 - p).to_type(ScalarType.Bool);
     }
 
