@@ -126,7 +126,8 @@ internal static class DropoutMask
     /// <see cref="Apply"/>'s keep decisions (bool, rows × width) as tensor operations on x2's device: 64-bit integer
     /// arithmetic, every product below 2⁶³. About 45 passes over 8-byte integers per entry: on an H200 at Llama-2-7B's
     /// layer shape and 4096 tokens, about 140 ms a step for 28 projections, more than full finetuning's whole amp_bf16
-    /// step (75 ms), which is why other devices draw their masks instead.
+    /// step (75 ms), which is why other devices draw their masks instead. Beside the result it holds the entry indices and
+    /// at most two temporaries of their size.
     /// </summary>
     internal static Tensor HashedKeep(Tensor x2, long firstRow, double p, ulong key)
     {
@@ -138,8 +139,8 @@ internal static class DropoutMask
         Tensor Constant(long value) => tensor(value, dtype: ScalarType.Int64, device: device);
         var low32 = Constant(uint.MaxValue);
         var entries = arange(firstRow * width, (firstRow + rows) * width, dtype: ScalarType.Int64, device: device); // (rows·width)
-        var z = Mix(entries.add_((long)(uint)key).bitwise_and_(low32), low32, Constant); // (e + k0) mod 2³², mixed
-        z = Mix(z.bitwise_xor_(Constant((long)(key >> 32))), low32, Constant);
+        var z = Mix(entries.add_((long)(uint)key).bitwise_and_(low32), low32, Constant); // (e + k0) mod 2³², mixed in place
+        Mix(z.bitwise_xor_(Constant((long)(key >> 32))), low32, Constant);
         return z.ge(Constant(Threshold(p))).view(rows, width).MoveToOuterDisposeScope(); // (rows, width)
     }
 
@@ -166,24 +167,33 @@ internal static class DropoutMask
 
     internal static long Threshold(double p) => (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0)); // p · 2³²
 
-    // lowbias32 on int64 tensors holding 32-bit values.
+    // lowbias32 on int64 tensors holding 32-bit values, in place on x: each step's temporaries are freed as it ends, so at
+    // most two (rows·width) temporaries live beside x (a dispose scope around the whole hash kept ~45 of them).
     private static Tensor Mix(Tensor x, Tensor low32, Func<long, Tensor> constant)
     {
-        var s16 = constant(16);
-        x = x.bitwise_xor(x.bitwise_right_shift(s16));
-        x = MulLow32(x, 0x7feb352dL, low32, constant);
-        x = x.bitwise_xor(x.bitwise_right_shift(constant(15)));
-        x = MulLow32(x, 0x846ca68bL, low32, constant);
-        return x.bitwise_xor(x.bitwise_right_shift(s16));
+        XorShift(x, 16, constant);
+        MulLow32(x, 0x7feb352dL, low32, constant);
+        XorShift(x, 15, constant);
+        MulLow32(x, 0x846ca68bL, low32, constant);
+        XorShift(x, 16, constant);
+        return x;
     }
 
-    // (x · c) mod 2³² for x, c < 2³², by 16-bit halves of x so that no product reaches 2⁶³.
-    private static Tensor MulLow32(Tensor x, long c, Tensor low32, Func<long, Tensor> constant)
+    // x ^= x >> k, in place.
+    private static void XorShift(Tensor x, long k, Func<long, Tensor> constant)
     {
+        using var scope = NewDisposeScope();
+        x.bitwise_xor_(x.bitwise_right_shift(constant(k)));
+    }
+
+    // x = (x · c) mod 2³² in place, for x, c < 2³², by 16-bit halves of x so that no product reaches 2⁶³.
+    private static void MulLow32(Tensor x, long c, Tensor low32, Func<long, Tensor> constant)
+    {
+        using var scope = NewDisposeScope();
         var s16 = constant(16);
-        var low = x.bitwise_and(constant(0xFFFF)).mul(c); // < 2⁴⁸
-        var high = x.bitwise_right_shift(s16).mul(c).bitwise_and_(constant(0xFFFF)).bitwise_left_shift_(s16); // < 2³²
-        return low.add_(high).bitwise_and_(low32);
+        var low = x.bitwise_and(constant(0xFFFF)).mul_(c); // < 2⁴⁸
+        x.bitwise_right_shift_(s16).mul_(c).bitwise_and_(constant(0xFFFF)).bitwise_left_shift_(s16); // < 2³²
+        x.add_(low).bitwise_and_(low32);
     }
 
     // Row-major pass; with bits non-null, also writes the keep decisions (bit j % 8 of byte j / 8 of each row).
