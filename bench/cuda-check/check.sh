@@ -59,8 +59,14 @@ for device in $devices; do
   loralab "analyze-$device" analyze spectrum --base runs/stories260K --adapter "$adapter" --out "$res/spectrum-$device" --no-plots --device "$device"
 done
 if [ -z "${SKIP_BENCH:-}" ]; then
+  # Each line: the bench's JSON, then the largest memory.used nvidia-smi read while it ran (MiB, CUDA context included).
   for c in "lora amp_bf16" "full amp_bf16" "lora fp32" "full fp32" "lora amp_bf16 --checkpointing" "full amp_bf16 --checkpointing"; do
-    timeout 300 dotnet bench/LoraLab.Bench.dll --train-one study $c --device cuda 2>> "$res/bench.err" | tail -n 1 | tee -a "$res/bench.txt"
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 100 > "$res/smi.tmp" 2> /dev/null &
+    smi=$!
+    line=$(timeout 300 dotnet bench/LoraLab.Bench.dll --train-one study $c --device cuda 2>> "$res/bench.err" | tail -n 1)
+    kill $smi 2> /dev/null; wait $smi 2> /dev/null
+    echo "$line gpu_peak_mib=$(sort -n "$res/smi.tmp" | tail -n 1)" | tee -a "$res/bench.txt"
   done
+  rm -f "$res/smi.tmp"
 fi
 cat "$summary"
