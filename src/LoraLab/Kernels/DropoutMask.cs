@@ -14,7 +14,8 @@ namespace LoraLab.Kernels;
 /// hash. Because the decision depends only on (key, e), any split into row blocks gives the
 /// same mask. The key comes from libtorch's global generator (<see cref="NewKey"/>), so <c>manual_seed</c> and checkpointed
 /// RNG state reproduce it. (libtorch's bernoulli_ is a serial per-element loop on non-Intel CPUs.) <see cref="Reference"/>
-/// computes the same masks on any device.
+/// computes the same masks with tensor operations on the CPU; off the CPU it draws its masks from the device's own
+/// sampler, still one mask per key.
 /// </summary>
 internal static class DropoutMask
 {
@@ -148,7 +149,8 @@ internal static class DropoutMask
     /// Keep decisions (bool, rows × width) drawn by libtorch's Bernoulli sampler (Philox on CUDA) from a generator of
     /// x2's device seeded with the key: one pass, and what PyTorch's own dropout uses there. The same key, block shape and
     /// device give the same mask; the masks are not <see cref="Apply"/>'s, so a run with LoRA dropout drops other entries
-    /// on a GPU than on the CPU. A block is drawn whole: <paramref name="firstRow"/> must be 0.
+    /// on a GPU than on the CPU. A block is drawn whole: <paramref name="firstRow"/> must be 0. On the CPU (which
+    /// <see cref="Reference"/> never sends here; tests do) it draws from a generator of its own.
     /// </summary>
     internal static Tensor DrawnKeep(Tensor x2, long firstRow, double p, ulong key)
     {
@@ -167,8 +169,8 @@ internal static class DropoutMask
 
     internal static long Threshold(double p) => (uint)Math.Min(uint.MaxValue, Math.Round(p * 4294967296.0)); // p · 2³²
 
-    // lowbias32 on int64 tensors holding 32-bit values, in place on x: each step's temporaries are freed as it ends, so at
-    // most two (rows·width) temporaries live beside x (a dispose scope around the whole hash kept ~45 of them).
+    // lowbias32 on int64 tensors holding 32-bit values, in place on x: each step frees its temporaries as it ends, so at
+    // most two (rows·width) temporaries live beside x.
     private static Tensor Mix(Tensor x, Tensor low32, Func<long, Tensor> constant)
     {
         XorShift(x, 16, constant);
