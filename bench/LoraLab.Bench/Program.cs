@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using LoraLab.Bench;
 using LoraLab;
+using LoraLab.Bench;
 using LoraLab.Checkpoints;
 using LoraLab.Generation;
 using LoraLab.Models.Llama;

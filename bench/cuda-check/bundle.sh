@@ -3,12 +3,19 @@
 # repository root, ignored by git) for a Linux x86-64 GPU machine that has PyTorch with CUDA but no .NET. There,
 # check.sh loads TorchSharp's shim (libLibTorchSharp.so, built for libtorch 2.10) over PyTorch's own libtorch.
 # Usage: bench/cuda-check/bundle.sh [OUT_DIR]   (needs ../shared beside the repository; SHARED=DIR overrides)
+# OUT_DIR is built beside itself and moved into place at the end; an existing OUT_DIR is replaced only if it is a bundle.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=$(mkdir -p "${1:-$root/.cuda-check}" && cd "${1:-$root/.cuda-check}" && pwd)
+final=${1:-$root/.cuda-check}
 shared=${SHARED:-$root/../shared}
-rm -rf "${out:?}"/*
+if [ -e "$final" ] && [ -n "$(ls -A "$final" 2> /dev/null)" ] && [ ! -f "$final/check.sh" ]; then
+  echo "error: $final exists and is not a bundle (no check.sh in it); name an empty or new folder" >&2
+  exit 2
+fi
+mkdir -p "$(dirname "$final")"
+out=$(mktemp -d "$(dirname "$final")/.bundle.XXXXXX")
+trap 'rm -rf "$out"' EXIT
 mkdir -p "$out/app" "$out/bench" "$out/data"
 for pair in src/LoraLab.Cli:app bench/LoraLab.Bench:bench; do
   tmp=$(mktemp -d)
@@ -26,4 +33,7 @@ cp "$shared"/models/stories260K/{stories260K.bin,tok512.model,expected_greedy_t0
 head -n 3000 "$shared/data/gsm8k/train.jsonl" > "$out/data/gsm8k.jsonl"
 cp "$shared/data/tinystories/TinyStories-valid-reduced.txt" "$out/data/"
 cp "$here/check.sh" "$here/lora.yaml" "$out/"
-du -sh "$out"
+rm -rf "$final"
+mv "$out" "$final"
+trap - EXIT
+du -sh "$final"

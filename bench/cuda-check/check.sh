@@ -13,7 +13,10 @@ lib=${TORCH_LIB:-$(python3 -c "import torch, os; print(os.path.join(os.path.dirn
 export LD_LIBRARY_PATH=$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 devices=${DEVICES:-cuda cpu}
 summary=$res/summary.txt
+rm -rf runs # this bundle's scratch: each check trains afresh
 : > "$summary"
+: > "$res/losses.txt"
+: > "$res/bench.txt"
 loralab() { # name, arguments...: runs the CLI, its log in results/, its last lines in the summary
   local name=$1 t0=$SECONDS; shift
   timeout 600 dotnet app/loralab.dll "$@" > "$res/log-$name.txt" 2>&1

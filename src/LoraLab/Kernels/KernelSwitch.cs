@@ -6,8 +6,8 @@ namespace LoraLab.Kernels;
 /// The one switch between LoraLab's fused CPU kernels and their references. Every custom kernel in this folder has a
 /// reference written in plain TorchSharp operations (any device, libtorch's own autograd) with the same values and
 /// gradients up to float rounding and, on the CPU, the same dropout masks (off the CPU <see cref="DropoutMask"/> draws
-/// them). The fused kernel runs only on CPU tensors and only while
-/// the reference is not selected; off the CPU the reference always runs.
+/// them). The fused kernel runs only on CPU tensors and only while the reference is not selected; off the CPU the
+/// reference always runs.
 /// <para>
 /// Selected per process by <c>LORALAB_KERNELS=reference</c> (or <c>fused</c>, the default), or per thread by
 /// <see cref="UseReference"/> (the tests that compare the two).
