@@ -166,7 +166,7 @@ internal static unsafe class LoraRows
         {
             for (int h = 0; h < count; h += 4)
             {
-                Outer4x16(d + h * ld, ld, at + c, r, width, sums); // u[h..h+4, c..c+16)
+                TileProducts.Outer4x16(d + h * ld, ld, at + c, r, width, sums); // u[h..h+4, c..c+16)
                 for (int i = 0; i < Math.Min(4, count - h); i++)
                 {
                     sums[2 * i].Store(u + (h + i) * r + c);
@@ -191,34 +191,6 @@ internal static unsafe class LoraRows
         }
         (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]) = (s0, s1, s2, s3, s4, s5, s6, s7);
         for (int i = 0; i < count; i++) sums[i].Store(u + i * r + c);
-    }
-
-    // out[2i], out[2i + 1] = Σ_t s[i·sStride + t] · v[t·vStride .. + 16) for rows i = 0..3: four rows of scalars against
-    // 16-wide rows of vectors (two vector loads and four broadcasts per 8 multiply-adds). The forward takes it over the
-    // input entries (d against Aᵀ), ∂L/∂x over the ranks (gu against A).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Outer4x16(float* s, long sStride, float* v, long vStride, long steps, Vector256<float>* output)
-    {
-        float* s1p = s + sStride, s2p = s1p + sStride, s3p = s2p + sStride;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
-        for (long t = 0; t < steps; t++)
-        {
-            var lo = Vector256.Load(v + t * vStride);
-            var hi = Vector256.Load(v + t * vStride + 8);
-            var x0 = Vector256.Create(s[t]);
-            var x1 = Vector256.Create(s1p[t]);
-            var x2 = Vector256.Create(s2p[t]);
-            var x3 = Vector256.Create(s3p[t]);
-            a0 = Vector256.FusedMultiplyAdd(x0, lo, a0);
-            b0 = Vector256.FusedMultiplyAdd(x0, hi, b0);
-            a1 = Vector256.FusedMultiplyAdd(x1, lo, a1);
-            b1 = Vector256.FusedMultiplyAdd(x1, hi, b1);
-            a2 = Vector256.FusedMultiplyAdd(x2, lo, a2);
-            b2 = Vector256.FusedMultiplyAdd(x2, hi, b2);
-            a3 = Vector256.FusedMultiplyAdd(x3, lo, a3);
-            b3 = Vector256.FusedMultiplyAdd(x3, hi, b3);
-        }
-        (output[0], output[1], output[2], output[3], output[4], output[5], output[6], output[7]) = (a0, b0, a1, b1, a2, b2, a3, b3);
     }
 
     // ∂L/∂A[k, j] += Σ_i g[i, k] d[i, j] over the block's 8 rows (zero rows add nothing), two ranks × 32 entries at a time,
@@ -283,7 +255,7 @@ internal static unsafe class LoraRows
             float* gh = g + h * r;
             for (long j = 0; j < last; j += 16)
             {
-                Outer4x16(gh, r, a + j, ld, r, back); // (gu A)[h..h+4, j..j+16)
+                TileProducts.Outer4x16(gh, r, a + j, ld, r, back); // (gu A)[h..h+4, j..j+16)
                 for (int i = 0; i < Math.Min(4, count - h); i++)
                 {
                     long row = i0 + h + i, at = row * width + j;

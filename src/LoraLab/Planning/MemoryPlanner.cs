@@ -17,9 +17,10 @@ namespace LoraLab.Planning;
 /// (q/k/v share one, o, gate/up share one), the rotated q and k, v and the attention output, the four SwiGLU tensors
 /// (gate and up outputs, silu(gate), the product; the CPU's fused SwiGLU keeps no silu(gate): 3·I). The rotary products
 /// keep nothing (cos and sin need no gradient). Plus two bytes per N·C of
-/// residual-dropout masks when that dropout is on. On the CPU, B·H·T²·(matmul bytes + 1) more per layer: libtorch's
-/// CPU attention kept about that much per layer in the measured peaks (fitted to them: 5 bytes per score in fp32, 3 in
-/// bfloat16); a GPU plan (<c>gpu</c>) assumes flash attention, which keeps none. With checkpointing: each
+/// residual-dropout masks when that dropout is on. On the CPU, B·H·T²·(matmul bytes + 1) more per layer: an allowance
+/// fitted to the measured peaks (5 bytes per score in fp32, 3 in bfloat16) when they were taken with libtorch's attention.
+/// It is not kept scores: the fused causal attention that replaced it keeps none (one log-sum-exp per row), and the
+/// medium shape's peaks did not move. A GPU plan (<c>gpu</c>) leaves it out. With checkpointing: each
 /// layer's input (N·C) plus one layer recomputed. After the stack: the final norm (2·N·C float32) and ∂L/∂h (N·C).</item>
 /// <item>the output projection's gradient, computed in the loss's forward (full finetuning only; libtorch copies it
 /// once into .grad).</item>

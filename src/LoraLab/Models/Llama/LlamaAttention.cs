@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace LoraLab.Models.Llama;
 
 /// <summary>
-/// Grouped-query self-attention with rotary embeddings, through scaled-dot-product attention.
+/// Grouped-query self-attention with rotary embeddings: plain causal attention without dropout through
+/// <see cref="CausalAttention"/>, masked or dropped-out attention through libtorch's scaled-dot-product attention.
 /// Field names are the Hugging Face keys (q_proj, k_proj, v_proj, o_proj).
 /// </summary>
 public sealed class LlamaAttention : nn.Module
@@ -52,17 +53,22 @@ public sealed class LlamaAttention : nn.Module
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Update(layerIndex, k, v, offset); // (B, H_kv, S, D)
-        int groups = numHeads / numKvHeads;
-        if (groups > 1)
-        {
-            // repeat each kv head for its group of query heads: (B, H_kv, S, D) -> (B, H, S, D)
-            k = k.repeat_interleave(groups, dim: 1);
-            v = v.repeat_interleave(groups, dim: 1);
-        }
         double p = training ? attentionDropout : 0.0;
-        var y = mask is null
-            ? nn.functional.scaled_dot_product_attention(q, k, v, p: p, is_casual: true)
-            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: p);
+        Tensor y;
+        if (mask is null && p == 0) y = CausalAttention.Forward(q, k, v); // (B, H, T, D)
+        else
+        {
+            int groups = numHeads / numKvHeads;
+            if (groups > 1)
+            {
+                // repeat each kv head for its group of query heads: (B, H_kv, S, D) -> (B, H, S, D)
+                k = k.repeat_interleave(groups, dim: 1);
+                v = v.repeat_interleave(groups, dim: 1);
+            }
+            y = mask is null
+                ? nn.functional.scaled_dot_product_attention(q, k, v, p: p, is_casual: true)
+                : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: p);
+        }
         y = y.transpose(1, 2).reshape(b, t, numHeads * headDim); // (B, T, H·D)
         return Autocast.Call(o_proj, y).MoveToOuterDisposeScope(); // (B, T, C)
     }

@@ -1,0 +1,385 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LoraLab.Kernels;
+
+/// <summary>
+/// Causal softmax attention and its backward in float32 tiles, one head at a time: o_i = Σ_{j ≤ i} P_ij v_j with
+/// P_ij = exp(s·q_i·k_j − L_i) and L_i = log Σ_{j ≤ i} exp(s·q_i·k_j) (the row's log-sum-exp, which forward records for
+/// backward). Forward takes a block of <see cref="Block"/> query rows against the keys up to the block's last row (a
+/// block's scores fit in L2), then multiplies the normalised probabilities into V; backward, per key block, recomputes
+/// Pᵀ from the recorded L (nothing of size T² is kept) and accumulates, with δ_i = Σ_d dO_id·O_id:
+/// dV += Pᵀ dO, dSᵀ = s · Pᵀ ⊙ (V dOᵀ − δ), dK += dSᵀ Q, dQ += dS K. Every product is a <see cref="TileProducts.Outer4x16"/>
+/// tile over a head copied into float32 scratch (bfloat16 widened exactly), so sums are float32 throughout and outputs
+/// are rounded once, at the end, to their dtype (bfloat16: nearest even). Query heads share key/value heads in groups
+/// (grouped-query attention) without copies: backward works a key/value head at a time and sums its group's dK and dV.
+/// Heads run in parallel over libtorch's thread team (<see cref="OmpTeam"/>), each on its own scratch. Head dim D is a
+/// multiple of 16.
+/// </summary>
+internal static unsafe class AttentionTiles
+{
+    /// <summary>Query and key rows per block.</summary>
+    public const int Block = 64;
+
+    /// <summary>
+    /// A (B, heads, T, D) tensor's memory as the loops read and write it: its first element's address, element strides of
+    /// batch, head and position (stride 1 along D), and whether entries are bfloat16 (else float32).
+    /// </summary>
+    internal readonly record struct Heads(nint Base, long BatchStride, long HeadStride, long RowStride, bool Bf16)
+    {
+        public byte* At(long b, long h, long t) => (byte*)Base + (b * BatchStride + h * HeadStride + t * RowStride) * (Bf16 ? 2 : 4);
+    }
+
+    /// <summary>Sizes of one call: batch, query heads, key/value heads, positions, head dim, and the score scale s.</summary>
+    internal readonly record struct Shape(long Batch, long Heads, long KvHeads, long T, int D, float Scale)
+    {
+        public long Groups => Heads / KvHeads;
+    }
+
+    /// <summary>o = attention(q, k, v); L into <paramref name="lse"/> ((B, heads, T) float32) when not null.</summary>
+    public static void Forward(Heads q, Heads k, Heads v, Heads o, float* lse, Shape shape)
+    {
+        long T = shape.T, ldT = Stride(T), rows = Pad4(T);
+        nint lsePointer = (nint)lse;
+        OmpTeam.For(shape.Batch * shape.Heads, 1, (w0, w1) =>
+        {
+            var scratch = new ForwardScratch(Alloc(rows * shape.D), Alloc(shape.D * ldT), Alloc(rows * shape.D), Alloc(Block * ldT));
+            try
+            {
+                long loaded = -1; // the (b, kv head) whose K and V the scratch holds
+                for (long w = w0; w < w1; w++) ForwardHead(q, k, v, o, (float*)lsePointer, shape, w, scratch, ref loaded);
+            }
+            finally
+            {
+                Free((nint)scratch.Q, (nint)scratch.KT, (nint)scratch.V, (nint)scratch.Scores);
+            }
+        });
+    }
+
+    // One thread's forward buffers: Q (rows, D), Kᵀ (D, ldT), V (rows, D) and a query block's scores (Block, ldT).
+    private readonly struct ForwardScratch(float* q, float* kt, float* v, float* scores)
+    {
+        public readonly float* Q = q, KT = kt, V = v, Scores = scores;
+    }
+
+    // Head w = b·heads + h: its output rows and, when lse is not null, their log-sum-exp.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardHead(Heads q, Heads k, Heads v, Heads o, float* lse, Shape shape, long w, ForwardScratch scratch, ref long loaded)
+    {
+        long T = shape.T, ldT = Stride(T), rows = Pad4(T);
+        int D = shape.D;
+        float* qs = scratch.Q, kt = scratch.KT, vs = scratch.V, scores = scratch.Scores;
+        float* inverse = stackalloc float[Block];
+        var acc = stackalloc Vector256<float>[8];
+        long b = w / shape.Heads, h = w % shape.Heads, g = h / shape.Groups;
+        if (loaded != b * shape.KvHeads + g)
+        {
+            LoadTransposed(k, b, g, T, D, kt, ldT);
+            LoadHead(v, b, g, T, D, vs, rows);
+            loaded = b * shape.KvHeads + g;
+        }
+        LoadHead(q, b, h, T, D, qs, rows);
+        float* rowLse = lse is null ? null : lse + (b * shape.Heads + h) * T;
+        for (long i0 = 0; i0 < T; i0 += Block)
+        {
+            int nq = (int)Math.Min(Block, T - i0);
+            long keys = i0 + nq, keysPadded = (keys + 15) / 16 * 16;
+            for (long c = 0; c < keysPadded; c += 16) // scores (nq, keys) = Q_i Kᵀ, a panel of Kᵀ against every row group
+            {
+                for (int r = 0; r < nq; r += 4)
+                {
+                    TileProducts.Outer4x16(qs + (i0 + r) * D, D, kt + c, ldT, D, acc);
+                    for (int i = 0; i < 4; i++)
+                    {
+                        acc[2 * i].Store(scores + (r + i) * ldT + c);
+                        acc[2 * i + 1].Store(scores + (r + i) * ldT + c + 8);
+                    }
+                }
+            }
+            for (int i = 0; i < nq; i++)
+            {
+                float l = SoftmaxRow(scores + i * ldT, i0 + i + 1, keysPadded, shape.Scale, out float max);
+                inverse[i] = 1f / l;
+                if (rowLse is not null) rowLse[i0 + i] = max + MathF.Log(l);
+            }
+            for (int c = 0; c < D; c += 16) // o rows = P V over the keys the group's last row sees
+            {
+                for (int r = 0; r < nq; r += 4)
+                {
+                    TileProducts.Outer4x16(scores + r * ldT, ldT, vs + c, D, Math.Min(keys, i0 + r + 4), acc);
+                    for (int i = 0; i < Math.Min(4, nq - r); i++)
+                    {
+                        var s = Vector256.Create(inverse[r + i]);
+                        StoreRow16(o.At(b, h, i0 + r + i) + c * (o.Bf16 ? 2 : 4), o.Bf16, acc[2 * i] * s, acc[2 * i + 1] * s);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// dq, dk and dv (overwritten) from the forward's inputs, its output o, its recorded <paramref name="lse"/> and the
+    /// output gradient <paramref name="dO"/>.
+    /// </summary>
+    public static void Backward(Heads q, Heads k, Heads v, Heads o, Heads dO, float* lse, Heads dq, Heads dk, Heads dv, Shape shape)
+    {
+        long T = shape.T, ldT = Stride(T), rows = Pad4(T);
+        int D = shape.D;
+        nint lsePointer = (nint)lse;
+        OmpTeam.For(shape.Batch * shape.KvHeads, 1, (w0, w1) =>
+        {
+            var x = new BackwardScratch(Alloc(rows * D), Alloc(D * ldT), Alloc(D * ldT), Alloc(rows * D), Alloc(rows * D), Alloc(rows * D),
+                Alloc(rows * D), Alloc(rows * D), Alloc(ldT), Alloc(ldT), Alloc(D), Alloc(Block * BlockStride), Alloc(Block * BlockStride));
+            try
+            {
+                for (long w = w0; w < w1; w++) BackwardKvHead(q, k, v, o, dO, (float*)lsePointer, dq, dk, dv, shape, w, x);
+            }
+            finally
+            {
+                Free((nint)x.K, (nint)x.KT, (nint)x.VT, (nint)x.DK, (nint)x.DV, (nint)x.Q, (nint)x.DO, (nint)x.DQ);
+                Free((nint)x.L, (nint)x.Delta, (nint)x.ORow, (nint)x.P, (nint)x.DS);
+            }
+        });
+    }
+
+    // Row stride of the block scratch: rows a loop reads together fall in different L1 sets.
+    private const int BlockStride = Block + 16;
+
+    // One thread's backward buffers: K, dK, dV, Q, dO, dQ (rows, D); Kᵀ, Vᵀ (D, ldT); L and δ (ldT); a row of O (D);
+    // a block pair's P and dS (Block query rows, BlockStride).
+    private readonly struct BackwardScratch(float* k, float* kt, float* vt, float* dk, float* dv, float* q, float* dO, float* dq,
+        float* l, float* delta, float* oRow, float* p, float* ds)
+    {
+        public readonly float* K = k, KT = kt, VT = vt, DK = dk, DV = dv, Q = q, DO = dO, DQ = dq;
+        public readonly float* L = l, Delta = delta, ORow = oRow, P = p, DS = ds;
+    }
+
+    // Key/value head w = b·kv heads + g: dk and dv, and dq for each query head of its group.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardKvHead(Heads q, Heads k, Heads v, Heads o, Heads dO, float* lse, Heads dq, Heads dk, Heads dv, Shape shape, long w,
+        BackwardScratch x)
+    {
+        long T = shape.T, ldT = Stride(T), rows = Pad4(T);
+        int D = shape.D;
+        long b = w / shape.KvHeads, g = w % shape.KvHeads;
+        LoadHead(k, b, g, T, D, x.K, rows);
+        LoadTransposed(k, b, g, T, D, x.KT, ldT);
+        LoadTransposed(v, b, g, T, D, x.VT, ldT);
+        NativeMemory.Clear(x.DK, (nuint)(rows * D * sizeof(float)));
+        NativeMemory.Clear(x.DV, (nuint)(rows * D * sizeof(float)));
+        for (long h = g * shape.Groups; h < (g + 1) * shape.Groups; h++)
+        {
+            LoadHead(q, b, h, T, D, x.Q, rows);
+            LoadHead(dO, b, h, T, D, x.DO, rows);
+            float* headLse = lse + (b * shape.Heads + h) * T;
+            for (long t = 0; t < T; t++)
+            {
+                x.L[t] = headLse[t];
+                LoadRow(o, b, h, t, D, x.ORow);
+                x.Delta[t] = Dot(x.DO + t * D, x.ORow, D);
+            }
+            NativeMemory.Clear(x.DQ, (nuint)(rows * D * sizeof(float)));
+            for (long i0 = 0; i0 < T; i0 += Block)
+                for (long j0 = 0; j0 <= i0; j0 += Block) BlockPair(x, shape, i0, j0);
+            StoreRows(dq, b, h, T, D, x.DQ);
+        }
+        StoreRows(dk, b, g, T, D, x.DK);
+        StoreRows(dv, b, g, T, D, x.DV);
+    }
+
+    // Query block i0 against key block j0 ≤ i0 of one query head.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlockPair(BackwardScratch x, Shape shape, long i0, long j0)
+    {
+        long T = shape.T, ldT = Stride(T);
+        int D = shape.D, ldB = BlockStride;
+        int nq = (int)Math.Min(Block, T - i0), nk = (int)Math.Min(Block, T - j0), nkPadded = (nk + 15) / 16 * 16;
+        var s = stackalloc Vector256<float>[8];
+        var dp = stackalloc Vector256<float>[8];
+        var scale = Vector256.Create(shape.Scale);
+        for (int c = 0; c < nkPadded; c += 16) // P and dS: a panel of Kᵀ and Vᵀ against every row group of the query block
+        {
+            for (int r = 0; r < nq; r += 4)
+            {
+                TileProducts.Outer4x16(x.Q + (i0 + r) * D, D, x.KT + j0 + c, ldT, D, s); // S = Q Kᵀ
+                TileProducts.Outer4x16(x.DO + (i0 + r) * D, D, x.VT + j0 + c, ldT, D, dp); // dP = dO Vᵀ
+                for (int i = 0; i < 8; i++)
+                {
+                    int row = r + i / 2, col = c + 8 * (i % 2);
+                    var p = TorchExp.Exp(Vector256.FusedMultiplyAdd(s[i], scale, Vector256.Create(-x.L[i0 + row])));
+                    if (i0 == j0) // the diagonal block: query i0 + row sees keys up to itself (so none past T)
+                        p = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.Create((float)col) + Lanes, Vector256.Create((float)row)),
+                            p, Vector256<float>.Zero);
+                    p.Store(x.P + row * ldB + col);
+                    (p * (dp[i] - Vector256.Create(x.Delta[i0 + row])) * scale).Store(x.DS + row * ldB + col);
+                }
+            }
+        }
+        for (int c = 0; c < D; c += 16)
+        {
+            for (int r = 0; r < nq; r += 4) // dQ += dS K over the key block
+            {
+                TileProducts.Outer4x16(x.DS + r * ldB, ldB, x.K + j0 * D + c, D, nk, s);
+                AddRows(x.DQ + (i0 + r) * D + c, D, s, Math.Min(4, nq - r));
+            }
+            for (int r = 0; r < nk; r += 4) // dV += Pᵀ dO, dK += dSᵀ Q over the query block: columns of P and dS as rows
+            {
+                TileProducts.Outer4x16(x.P + r, 1, ldB, x.DO + i0 * D + c, D, nq, s);
+                AddRows(x.DV + (j0 + r) * D + c, D, s, Math.Min(4, nk - r));
+                TileProducts.Outer4x16(x.DS + r, 1, ldB, x.Q + i0 * D + c, D, nq, s);
+                AddRows(x.DK + (j0 + r) * D + c, D, s, Math.Min(4, nk - r));
+            }
+        }
+    }
+
+    private static readonly Vector256<float> Lanes = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
+
+    // Row stride of a transposed head (D, ldT): T rounded up to whole vectors of 16, plus 16 so that the rows a tile reads
+    // together fall in different L1 sets (at T = 512 they would all share a few).
+    private static long Stride(long t) => (t + 15) / 16 * 16 + 16;
+
+    private static long Pad4(long t) => (t + 3) / 4 * 4;
+
+    // The row's softmax numerators in place: e_j = exp(s·x_j − M) for j < count (M = s·max), 0 for count ≤ j < padded;
+    // returns Σ e_j and M.
+    private static float SoftmaxRow(float* x, long count, long padded, float scale, out float max)
+    {
+        var m = Vector256.Create(float.NegativeInfinity);
+        long j = 0;
+        for (; j + 8 <= count; j += 8) m = Vector256.Max(m, Vector256.Load(x + j));
+        float top = float.NegativeInfinity;
+        for (int i = 0; i < 8; i++) top = Math.Max(top, m.GetElement(i));
+        for (; j < count; j++) top = Math.Max(top, x[j]);
+        max = top * scale;
+        var sum = Vector256<float>.Zero;
+        var negMax = Vector256.Create(-max);
+        for (j = 0; j < padded; j += 8)
+        {
+            var e = TorchExp.Exp(Vector256.FusedMultiplyAdd(Vector256.Load(x + j), Vector256.Create(scale), negMax));
+            e = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Create((float)j) + Lanes, Vector256.Create((float)count)), e, Vector256<float>.Zero);
+            e.Store(x + j);
+            sum += e;
+        }
+        return Vector256.Sum(sum);
+    }
+
+    // dst[i·d + c] = x[b, h, i, c] (float32) for i < t; rows t..rows zeroed.
+    private static void LoadHead(Heads x, long b, long h, long t, int d, float* dst, long rows)
+    {
+        for (long i = 0; i < t; i++) LoadRow(x, b, h, i, d, dst + i * d);
+        NativeMemory.Clear(dst + t * d, (nuint)((rows - t) * d * sizeof(float)));
+    }
+
+    // dst[c] = x[b, h, t, c] (float32), c < d.
+    private static void LoadRow(Heads x, long b, long h, long t, int d, float* dst)
+    {
+        byte* src = x.At(b, h, t);
+        if (!x.Bf16) Buffer.MemoryCopy(src, dst, d * sizeof(float), d * sizeof(float));
+        else for (int c = 0; c < d; c += 8) Bf16Rows.Load((ushort*)src + c).Store(dst + c);
+    }
+
+    // dst[c·ld + t] = x[b, h, t, c] for t < T; columns T..ld zeroed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LoadTransposed(Heads x, long b, long h, long t, int d, float* dst, long ld)
+    {
+        float* rows = stackalloc float[8 * d]; // 8 rows, widened
+        long i0 = 0;
+        for (; i0 + 8 <= t; i0 += 8)
+        {
+            for (int i = 0; i < 8; i++) LoadRow(x, b, h, i0 + i, d, rows + i * d);
+            for (int c = 0; c < d; c += 8) // an 8 × 8 block: rows i0.. by columns c.. → rows c.. by columns i0..
+                Transpose8(rows + c, d, dst + c * ld + i0, ld);
+        }
+        for (long i = i0; i < t; i++)
+        {
+            LoadRow(x, b, h, i, d, rows);
+            for (int c = 0; c < d; c++) dst[c * ld + i] = rows[c];
+        }
+        for (int c = 0; c < d; c++) NativeMemory.Clear(dst + c * ld + t, (nuint)((ld - t) * sizeof(float)));
+    }
+
+    // dst[k·dstStride + i] = src[i·srcStride + k] for i, k < 8.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride)
+    {
+        if (!Avx.IsSupported)
+        {
+            for (int i = 0; i < 8; i++)
+                for (int k = 0; k < 8; k++) dst[k * dstStride + i] = src[i * srcStride + k];
+            return;
+        }
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride), r2 = Avx.LoadVector256(src + 2 * srcStride),
+            r3 = Avx.LoadVector256(src + 3 * srcStride), r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride),
+            r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
+        // pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped into place
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5); var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE); var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE); var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    // y[b, h, t, :] = src rows (float32, T × d), rounded to y's dtype.
+    private static void StoreRows(Heads y, long b, long h, long t, int d, float* src)
+    {
+        for (long i = 0; i < t; i++)
+            for (int c = 0; c < d; c += 16)
+                StoreRow16(y.At(b, h, i) + c * (y.Bf16 ? 2 : 4), y.Bf16, Vector256.Load(src + i * d + c), Vector256.Load(src + i * d + c + 8));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow16(byte* p, bool bf16, Vector256<float> lo, Vector256<float> hi)
+    {
+        if (bf16)
+        {
+            Bf16Rows.Store((ushort*)p, lo);
+            Bf16Rows.Store((ushort*)p + 8, hi);
+        }
+        else
+        {
+            lo.Store((float*)p);
+            hi.Store((float*)p + 8);
+        }
+    }
+
+    // rows i < count of dst (row stride ld) += the tile's row i (16 entries).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRows(float* dst, long ld, Vector256<float>* tile, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            float* row = dst + i * ld;
+            (Vector256.Load(row) + tile[2 * i]).Store(row);
+            (Vector256.Load(row + 8) + tile[2 * i + 1]).Store(row + 8);
+        }
+    }
+
+    private static float Dot(float* a, float* b, int d)
+    {
+        var sum = Vector256<float>.Zero;
+        for (int c = 0; c < d; c += 8) sum = Vector256.FusedMultiplyAdd(Vector256.Load(a + c), Vector256.Load(b + c), sum);
+        return Vector256.Sum(sum);
+    }
+
+    private static float* Alloc(long floats)
+    {
+        nuint bytes = (nuint)(Math.Max(1, floats) * sizeof(float));
+        var p = (float*)NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(p, bytes);
+        return p;
+    }
+
+    private static void Free(params nint[] pointers)
+    {
+        foreach (var p in pointers) NativeMemory.AlignedFree((void*)p);
+    }
+}
