@@ -90,6 +90,7 @@ internal static unsafe class AttentionTiles
             {
                 for (int r = 0; r < nq; r += 4)
                 {
+                    if (c > i0 + r + 3) continue; // keys past every row of the group: masked, and the softmax never reads them
                     TileProducts.Outer4x16(qs + (i0 + r) * D, D, kt + c, ldT, D, acc);
                     for (int i = 0; i < 4; i++)
                     {
@@ -203,6 +204,15 @@ internal static unsafe class AttentionTiles
         {
             for (int r = 0; r < nq; r += 4)
             {
+                if (i0 == j0 && c > r + 3) // keys past every query of the row group: P = dS = 0
+                {
+                    for (int i = 0; i < 4; i++)
+                    {
+                        new Span<float>(x.P + (r + i) * ldB + c, 16).Clear();
+                        new Span<float>(x.DS + (r + i) * ldB + c, 16).Clear();
+                    }
+                    continue;
+                }
                 TileProducts.Outer4x16(x.Q + (i0 + r) * D, D, x.KT + j0 + c, ldT, D, s); // S = Q Kᵀ
                 TileProducts.Outer4x16(x.DO + (i0 + r) * D, D, x.VT + j0 + c, ldT, D, dp); // dP = dO Vᵀ
                 for (int i = 0; i < 8; i++)
@@ -242,8 +252,8 @@ internal static unsafe class AttentionTiles
 
     private static long Pad4(long t) => (t + 3) / 4 * 4;
 
-    // The row's softmax numerators in place: e_j = exp(s·x_j − M) for j < count (M = s·max), 0 for count ≤ j < padded;
-    // returns Σ e_j and M.
+    // The row's softmax numerators in place: e_j = exp(s·x_j − M) for j < count (M = s·max), 0 for count ≤ j < padded
+    // (entries there are never used: they may hold anything); returns Σ e_j and M.
     private static float SoftmaxRow(float* x, long count, long padded, float scale, out float max)
     {
         var m = Vector256.Create(float.NegativeInfinity);
@@ -255,7 +265,9 @@ internal static unsafe class AttentionTiles
         max = top * scale;
         var sum = Vector256<float>.Zero;
         var negMax = Vector256.Create(-max);
-        for (j = 0; j < padded; j += 8)
+        long read = (count + 7) / 8 * 8; // past it, entries are zeroed without reading (they may be stale)
+        for (j = read; j < padded; j += 8) Vector256<float>.Zero.Store(x + j);
+        for (j = 0; j < read; j += 8)
         {
             var e = TorchExp.Exp(Vector256.FusedMultiplyAdd(Vector256.Load(x + j), Vector256.Create(scale), negMax));
             e = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Create((float)j) + Lanes, Vector256.Create((float)count)), e, Vector256<float>.Zero);
