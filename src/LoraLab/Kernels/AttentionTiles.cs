@@ -9,9 +9,11 @@ namespace LoraLab.Kernels;
 /// Causal softmax attention and its backward in float32 tiles, one head at a time: o_i = Σ_{j ≤ i} P_ij v_j with
 /// P_ij = exp(s·q_i·k_j − L_i) and L_i = log Σ_{j ≤ i} exp(s·q_i·k_j) (the row's log-sum-exp, which forward records for
 /// backward). Forward takes a block of <see cref="Block"/> query rows against the keys up to the block's last row (a
-/// block's scores fit in L2), then multiplies the normalised probabilities into V; backward, per key block, recomputes
-/// Pᵀ from the recorded L (nothing of size T² is kept) and accumulates, with δ_i = Σ_d dO_id·O_id:
-/// dV += Pᵀ dO, dSᵀ = s · Pᵀ ⊙ (V dOᵀ − δ), dK += dSᵀ Q, dQ += dS K. Every product is a <see cref="TileProducts.Outer4x16"/>
+/// block's scores fit in L2), then multiplies the normalised probabilities into V. Backward takes each query block
+/// against the key blocks it sees, recomputes P from the recorded L (nothing of size T² is kept) and accumulates, with
+/// δ_i = Σ_d dO_id·O_id: dS = s · P ⊙ (dO Vᵀ − δ), dQ += dS K, dV += Pᵀ dO, dK += dSᵀ Q, reading Pᵀ and dSᵀ as columns
+/// of P and dS (only K and V are transposed, once per key/value head). Score tiles whose keys all lie past their rows'
+/// queries are skipped. Every product is a <see cref="TileProducts.Outer4x16"/>
 /// tile over a head copied into float32 scratch (bfloat16 widened exactly), so sums are float32 throughout and outputs
 /// are rounded once, at the end, to their dtype (bfloat16: nearest even). Query heads share key/value heads in groups
 /// (grouped-query attention) without copies: backward works a key/value head at a time and sums its group's dK and dV.
