@@ -274,20 +274,12 @@ internal sealed unsafe class FusedDecoder : IDisposable
         if (t.dtype != ScalarType.Float32 || !t.is_contiguous() || !t.shape.SequenceEqual(shape))
             throw new InvalidOperationException(
                 $"the fused decoder needs a contiguous float32 ({string.Join(", ", shape)}) weight, got {t.dtype} ({string.Join(", ", t.shape)}).");
-        return (float*)Address(t);
+        return (float*)TensorAddress.Of(t);
     }
 
     /// <summary>Where a contiguous CPU tensor's elements lie: (address of the first, bytes).</summary>
     private static (nint Start, long Bytes) Span(Tensor t) =>
-        !t.is_contiguous() || t.numel() == 0 ? (0, 0) : (Address(t), t.numel() * t.element_size());
-
-    // The address of a contiguous, non-empty CPU tensor's first element.
-    private static nint Address(Tensor t)
-    {
-        using var scope = NewDisposeScope();
-        var first = t.view(-1).narrow(0, 0, 1); // (1): a span over the storage from the tensor's first element
-        fixed (byte* p = first.bytes) return (nint)p;
-    }
+        !t.is_contiguous() || t.numel() == 0 ? (0, 0) : (TensorAddress.Of(t), t.numel() * t.element_size());
 
     public void Dispose()
     {

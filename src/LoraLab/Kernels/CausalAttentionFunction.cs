@@ -86,12 +86,6 @@ internal sealed class CausalAttentionFunction : autograd.SingleTensorFunction<Ca
     private static AttentionTiles.Shape ShapeOf(Tensor q, Tensor k, double scale) =>
         new(q.shape[0], q.shape[1], k.shape[1], q.shape[2], (int)q.shape[3], (float)scale);
 
-    private static unsafe AttentionTiles.Heads Heads(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var first = x;
-        for (int i = 0; i < x.dim(); i++) first = first.narrow(i, 0, 1); // (1, 1, 1, 1)
-        fixed (byte* p = first.bytes) // a libtorch buffer: its address stays valid while the tensor lives
-            return new((nint)p, x.stride(0), x.stride(1), x.stride(2), x.dtype == ScalarType.BFloat16);
-    }
+    private static AttentionTiles.Heads Heads(Tensor x) =>
+        new(TensorAddress.Of(x), x.stride(0), x.stride(1), x.stride(2), x.dtype == ScalarType.BFloat16);
 }

@@ -107,7 +107,7 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
         using var scope = NewDisposeScope();
         bool bf16 = src.dtype == ScalarType.BFloat16;
         if (bf16) (cos, sin) = (cos.to_type(ScalarType.BFloat16), sin.to_type(ScalarType.BFloat16)); // the composed operations' casts
-        nint xp = Address(src), yp = Address(dst), cp = Address(cos), sp = Address(sin);
+        nint xp = TensorAddress.Of(src), yp = TensorAddress.Of(dst), cp = TensorAddress.Of(cos), sp = TensorAddress.Of(sin);
         var (aOffset, bOffset) = transpose ? (half, 0L) : (0L, half);
         float signA = transpose ? 1f : -1f, signB = -signA;
         float zero = transpose ? 0f : -0f; // +0 turns a −0 sum into +0 as autograd's padded accumulation does; −0 changes nothing
@@ -139,15 +139,6 @@ internal sealed class RotaryFunction : autograd.SingleTensorFunction<RotaryFunct
 
     private static long[] Strides(Tensor x, bool headsInner) =>
         new[] { x.stride(0), headsInner ? x.stride(2) : x.stride(1), headsInner ? x.stride(1) : x.stride(2) };
-
-    // The address of a non-empty CPU tensor's first element: a one-element view of it is contiguous.
-    private static unsafe nint Address(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var first = x;
-        for (int i = 0; i < x.dim(); i++) first = first.narrow(i, 0, 1); // (1, …, 1)
-        fixed (byte* p = first.bytes) return (nint)p; // a libtorch buffer: its address stays valid while the tensor lives
-    }
 
     // One float32 row: y₁ = x₁c₁ + x₂(σa·sa), y₂ = x₂c₂ + x₁(σb·sb), each sum then + zero.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
