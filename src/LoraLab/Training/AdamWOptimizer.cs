@@ -50,31 +50,40 @@ public sealed class AdamWOptimizer : OptimizerBase
 
         if (DecayMode == AdamWDecayMode.PyTorch)
         {
-            if (WeightDecay != 0) p.mul_(1 - Lr * WeightDecay); // (a pass over p skipped when it would multiply by 1)
-            m.lerp_(grad, 1 - Beta1);
+            if (WeightDecay != 0)
+            {
+                using var keep = Arg(1 - Lr * WeightDecay);
+                p.mul_(keep); // (a pass over p skipped when it would multiply by 1)
+            }
+            m.lerp_(grad, 1 - Beta1); // the weight is passed as a double, not a Scalar
         }
         else
         {
             if (WeightDecay != 0)
             {
                 double decayFactor = InitialLr != 0 ? Lr / InitialLr : 1.0;
-                p.mul_(1 - decayFactor * WeightDecay);
+                using var keep = Arg(1 - decayFactor * WeightDecay);
+                p.mul_(keep);
             }
-            m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
+            using Scalar beta1 = Arg(Beta1), rest1 = Arg(1 - Beta1);
+            m.mul_(beta1).add_(grad, alpha: rest1);
         }
-        v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+        using Scalar beta2 = Arg(Beta2), rest2 = Arg(1 - Beta2);
+        v.mul_(beta2).addcmul_(grad, grad, value: rest2);
 
         double biasCorrection1 = 1 - Math.Pow(Beta1, k);
         double biasCorrection2 = 1 - Math.Pow(Beta2, k);
         double stepSize = Lr / biasCorrection1;
-        var denom = v.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(Eps); // one temporary, not two
-        p.addcdiv_(m, denom, value: -stepSize);
+        using Scalar root = Arg(Math.Sqrt(biasCorrection2)), eps = Arg(Eps), step = Arg(-stepSize);
+        var denom = v.sqrt().div_(root).add_(eps); // one temporary, not two
+        p.addcdiv_(m, denom, value: step);
     }
 
     private long NextStep(int index, Parameter p)
     {
         var stepTensor = State(index, "step", torch.zeros(1, dtype: torch.int64, device: p.device).squeeze()); // () scalar
-        stepTensor.add_(1);
+        using var one = Arg(1L);
+        stepTensor.add_(one);
         return stepTensor.item<long>();
     }
 }

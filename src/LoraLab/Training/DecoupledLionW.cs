@@ -38,10 +38,12 @@ public sealed class DecoupledLionW : OptimizerBase
         if (WeightDecay != 0)
         {
             double decayFactor = InitialLr != 0 ? Lr / InitialLr : 1.0;
-            p.mul_(1 - decayFactor * WeightDecay);
+            using var keep = Arg(1 - decayFactor * WeightDecay);
+            p.mul_(keep);
         }
-        var update = m.lerp(grad, 1 - Beta1).sign_();
-        p.add_(update, alpha: -Lr);
+        using var step = Arg(-Lr);
+        var update = m.lerp(grad, 1 - Beta1).sign_(); // lerp's weight is passed as a double, not a Scalar
+        p.add_(update, alpha: step);
         m.lerp_(grad, 1 - Beta2);
     }
 }

@@ -68,6 +68,16 @@ public abstract class OptimizerBase : IDisposable
     /// <summary>Applies one update to parameter <paramref name="index"/> (inside no_grad and a dispose scope).</summary>
     protected abstract void UpdateParameter(int index, Parameter p, torch.Tensor grad);
 
+    /// <summary>
+    /// A scalar argument for a libtorch call, to be held in a <c>using</c> variable across the call. An implicit
+    /// double → Scalar conversion leaves the Scalar unreferenced once its handle is read, so a collection on another
+    /// thread can finalise it while libtorch still reads it (seen as "Unknown scalar type" or a failed toFloat check).
+    /// </summary>
+    protected static Scalar Arg(double value) => value.ToScalar();
+
+    /// <inheritdoc cref="Arg(double)"/>
+    protected static Scalar Arg(long value) => value.ToScalar();
+
     /// <summary>The named state tensor of a parameter, created as zeros like <paramref name="like"/> on first use.</summary>
     protected torch.Tensor State(int index, string name, torch.Tensor like)
     {
