@@ -55,7 +55,7 @@ internal static unsafe class AttentionTiles
             }
             finally
             {
-                Free((nint)scratch.Q, (nint)scratch.KT, (nint)scratch.V, (nint)scratch.Scores);
+                Free(scratch.Q); Free(scratch.KT); Free(scratch.V); Free(scratch.Scores);
             }
         });
     }
@@ -141,8 +141,8 @@ internal static unsafe class AttentionTiles
             }
             finally
             {
-                Free((nint)x.K, (nint)x.KT, (nint)x.VT, (nint)x.DK, (nint)x.DV, (nint)x.Q, (nint)x.DO, (nint)x.DQ);
-                Free((nint)x.L, (nint)x.Delta, (nint)x.ORow, (nint)x.P, (nint)x.DS);
+                Free(x.K); Free(x.KT); Free(x.VT); Free(x.DK); Free(x.DV); Free(x.Q); Free(x.DO); Free(x.DQ);
+                Free(x.L); Free(x.Delta); Free(x.ORow); Free(x.P); Free(x.DS);
             }
         });
     }
@@ -392,8 +392,6 @@ internal static unsafe class AttentionTiles
         return p;
     }
 
-    private static void Free(params nint[] pointers)
-    {
-        foreach (var p in pointers) NativeMemory.AlignedFree((void*)p);
-    }
+    // No allocation here: these run on libtorch's team threads, where managed allocations are kept out.
+    private static void Free(float* p) => NativeMemory.AlignedFree(p);
 }

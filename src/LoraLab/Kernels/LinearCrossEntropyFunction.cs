@@ -40,6 +40,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         // float32 logits go to one buffer reused by every chunk (one large allocation per call instead of one per chunk,
         // which left the heap to grow by a chunk now and then).
         var buffer = w.dtype == ScalarType.Float32 ? empty(Math.Min(chunk, n), w.shape[0], dtype: ScalarType.Float32) : null; // (chunk, V)
+        using Scalar floor = ExpFloor.ToScalar(); // held across its calls: an implicit Scalar can be finalised while libtorch reads it
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
@@ -53,7 +54,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
                 : buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f); // (n, V), into the buffer
             var target = logits.gather(1, index); // (n, 1)
             var max = logits.amax(new long[] { 1 }, keepdim: true); // (n, 1)
-            var e = logits.sub_(max).clamp_min_(ExpFloor).exp_(); // (n, V): exp(max(logit − max, floor)), in place
+            var e = logits.sub_(max).clamp_min_(floor).exp_(); // (n, V): exp(max(logit − max, floor)), in place
             var sum = e.sum(1, keepdim: true); // (n, 1)
             var validF = valid.to_type(ScalarType.Float32).unsqueeze(1); // (n, 1)
             loss.add_(((max + sum.log() - target) * validF).sum()); // Σ log-sum-exp − target logit
