@@ -1,4 +1,6 @@
+using LoraLab.Kernels;
 using LoraLab.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Analysis;
@@ -31,7 +33,7 @@ public static class IntruderDimensions
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (u0, s0, _) = linalg.svd(baseWeight.to_type(ScalarType.Float64), fullMatrices: false); // (out, r), (r)
-        return u0.index_select(1, nonzero(s0 > s0.max() * NullScale(baseWeight)).flatten()).MoveToOuterDisposeScope(); // (out, r')
+        return u0.index_select(1, nonzero(NonNull(s0, baseWeight)).flatten()).MoveToOuterDisposeScope(); // (out, r')
     }
 
     /// <summary>How many of the top <paramref name="k"/> left singular vectors of <paramref name="finetuned"/> are intruders
@@ -43,10 +45,18 @@ public static class IntruderDimensions
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (u1, s1, _) = linalg.svd(finetuned.to_type(ScalarType.Float64), fullMatrices: false); // (out, r)
-        long top = Math.Min(k, (s1 > s1.max() * NullScale(finetuned)).sum().item<long>()); // only directions W_ft has
+        long top = Math.Min(k, NonNull(s1, finetuned).sum().item<long>()); // only directions W_ft has
         var cos = matmul(u1.narrow(1, 0, top).t(), baseDirections).abs(); // (top, r') unit vectors: cosine = |dot|
         var best = cos.max(1).values; // (top)
-        return (int)(best < epsilon).sum().item<long>();
+        using Scalar threshold = epsilon.ToScalar();
+        return (int)best.lt(threshold).sum().item<long>();
+    }
+
+    /// <summary>Which singular values <paramref name="s"/> of <paramref name="w"/> are above its null scale times the largest.</summary>
+    private static Tensor NonNull(Tensor s, Tensor w)
+    {
+        using Scalar scale = NullScale(w).ToScalar();
+        return s > s.max().mul(scale);
     }
 
     // Singular values below σ_max · max(out, in) · 1e-12 are numerically zero.
@@ -73,10 +83,11 @@ public static class IntruderDimensions
             var lora = source.Lora;
             if (lora is not null && !own.Contains(path + ".lora_A.weight")) continue; // not adapted
             using var scope = NewDisposeScope();
+            using Scalar scaling = (lora?.Scaling ?? 0).ToScalar();
             var w1 = lora is null
                 ? own.Read(path + ".weight", ScalarType.Float64)
-                : baseW.Read(path + ".weight", ScalarType.Float64) + matmul(own.Read(path + ".lora_B.weight", ScalarType.Float64), // (out, r)
-                    own.Read(path + ".lora_A.weight", ScalarType.Float64)) * lora.Scaling; // (r, in) → (out, in)
+                : baseW.Read(path + ".weight", ScalarType.Float64).add(matmul(own.Read(path + ".lora_B.weight", ScalarType.Float64), // (out, r)
+                    own.Read(path + ".lora_A.weight", ScalarType.Float64)).mul_(scaling), Scalars.One); // (r, in) → (out, in): W + s·B·A
             results.Add((layer, module, CountAgainst(baseDirections.For(source.Base.Path!, path), w1, k, epsilon)));
         }
         return results;

@@ -1,3 +1,5 @@
+using LoraLab.Kernels;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Analysis;
@@ -29,7 +31,8 @@ public static class Spectrum
         using var _ = no_grad();
         var (_, rb) = linalg.qr(b.detach().to(device ?? b.device).to_type(ScalarType.Float64)); // R_B: (r, r)
         var (_, ra) = linalg.qr(a.detach().to(device ?? a.device).to_type(ScalarType.Float64).t()); // R_A: (r, r)
-        var core = matmul(rb, ra.t()) * scale; // (r, r)
+        using Scalar s = scale.ToScalar();
+        var core = matmul(rb, ra.t()).mul_(s); // (r, r)
         return linalg.svdvals(core).cpu().data<double>().ToArray();
     }
 

@@ -1,4 +1,6 @@
+using LoraLab.Kernels;
 using LoraLab.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Generation;
@@ -72,20 +74,21 @@ internal sealed class TokenSampler
     public static Tensor Probabilities(Tensor logits, GenerationOptions options)
     {
         using var scope = NewDisposeScope();
-        var scaled = logits.to_type(ScalarType.Float32) / options.Temperature; // (B, V)
+        using Scalar temperature = options.Temperature.ToScalar(), minusInfinity = double.NegativeInfinity.ToScalar(), topP = options.TopP.ToScalar();
+        var scaled = logits.to_type(ScalarType.Float32).div(temperature); // (B, V)
         if (options.TopK > 0 && options.TopK < scaled.shape[1])
         {
             var kth = scaled.topk(options.TopK, dim: -1).values.narrow(1, options.TopK - 1, 1); // (B, 1)
-            scaled = scaled.masked_fill(scaled.lt(kth), double.NegativeInfinity);
+            scaled = scaled.masked_fill(scaled.lt(kth), minusInfinity);
         }
         if (options.TopP < 1.0)
         {
             var (sorted, order) = scaled.sort(-1, descending: true, stable: true); // (B, V) each; ties keep id order
             var p = sorted.softmax(-1, ScalarType.Float64); // (B, V)
             var before = p.cumsum(-1) - p; // (B, V): mass of the tokens ranked before each one
-            var drop = before.ge(options.TopP); // (B, V); the first token is always kept
+            var drop = before.ge(topP); // (B, V); the first token is always kept
             var dropInVocabOrder = zeros_like(drop).scatter(1, order, drop); // (B, V)
-            scaled = scaled.masked_fill(dropInVocabOrder, double.NegativeInfinity);
+            scaled = scaled.masked_fill(dropInVocabOrder, minusInfinity);
         }
         return scaled.softmax(-1).MoveToOuterDisposeScope(); // (B, V)
     }

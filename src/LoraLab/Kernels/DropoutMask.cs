@@ -119,7 +119,8 @@ internal static class DropoutMask
         if (x2.dim() != 2) throw new ArgumentException($"dropout needs a (rows, width) tensor, got {Shape(x2)}.");
         using var scope = NewDisposeScope();
         var keep = x2.device.type == DeviceType.CPU ? HashedKeep(x2, firstRow, p, key) : DrawnKeep(x2, firstRow, p, key); // (rows, width)
-        var dropped = x2.to_type(ScalarType.Float32).mul((float)(1.0 / (1.0 - p))).mul_(keep); // as Apply: x·scale, then masked
+        using Scalar scale = ((float)(1.0 / (1.0 - p))).ToScalar();
+        var dropped = x2.to_type(ScalarType.Float32).mul(scale).mul_(keep); // as Apply: x·scale, then masked
         return dropped.to_type(x2.dtype).MoveToOuterDisposeScope();
     }
 
@@ -139,8 +140,9 @@ internal static class DropoutMask
         var device = x2.device;
         Tensor Constant(long value) => tensor(value, dtype: ScalarType.Int64, device: device);
         var low32 = Constant(uint.MaxValue);
-        var entries = arange(firstRow * width, (firstRow + rows) * width, dtype: ScalarType.Int64, device: device); // (rows·width)
-        var z = Mix(entries.add_((long)(uint)key).bitwise_and_(low32), low32, Constant); // (e + k0) mod 2³², mixed in place
+        var entries = Scalars.Arange(firstRow * width, (firstRow + rows) * width, device); // (rows·width)
+        using Scalar k0 = ((long)(uint)key).ToScalar();
+        var z = Mix(entries.add_(k0, Scalars.One).bitwise_and_(low32), low32, Constant); // (e + k0) mod 2³², mixed in place
         Mix(z.bitwise_xor_(Constant((long)(key >> 32))), low32, Constant);
         return z.ge(Constant(Threshold(p))).view(rows, width).MoveToOuterDisposeScope(); // (rows, width)
     }
@@ -193,9 +195,10 @@ internal static class DropoutMask
     {
         using var scope = NewDisposeScope();
         var s16 = constant(16);
-        var low = x.bitwise_and(constant(0xFFFF)).mul_(c); // < 2⁴⁸
-        x.bitwise_right_shift_(s16).mul_(c).bitwise_and_(constant(0xFFFF)).bitwise_left_shift_(s16); // < 2³²
-        x.add_(low).bitwise_and_(low32);
+        using Scalar factor = c.ToScalar();
+        var low = x.bitwise_and(constant(0xFFFF)).mul_(factor); // < 2⁴⁸
+        x.bitwise_right_shift_(s16).mul_(factor).bitwise_and_(constant(0xFFFF)).bitwise_left_shift_(s16); // < 2³²
+        x.add_(low, Scalars.One).bitwise_and_(low32);
     }
 
     // Row-major pass; with bits non-null, also writes the keep decisions (bit j % 8 of byte j / 8 of each row).

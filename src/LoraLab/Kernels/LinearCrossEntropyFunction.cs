@@ -40,15 +40,15 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         // float32 logits go to one buffer reused by every chunk (one large allocation per call instead of one per chunk,
         // which left the heap to grow by a chunk now and then).
         var buffer = w.dtype == ScalarType.Float32 ? empty(Math.Min(chunk, n), w.shape[0], dtype: ScalarType.Float32) : null; // (chunk, V)
-        using Scalar floor = ExpFloor.ToScalar(); // held across its calls: an implicit Scalar can be finalised while libtorch reads it
+        using Scalar floor = ExpFloor.ToScalar(), ignore = IgnoreIndex.ToScalar(), minusOne = (-1L).ToScalar(); // held across the calls (Scalars)
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
             long len = Math.Min(chunk, n - start);
             var hc = h.narrow(0, start, len); // (n, C)
             var lc = labels.narrow(0, start, len); // (n)
-            var valid = lc.ne(IgnoreIndex); // (n)
-            var index = lc.masked_fill(valid.logical_not(), 0).unsqueeze(1); // (n, 1): ignored rows point at class 0
+            var valid = lc.ne(ignore); // (n)
+            var index = lc.masked_fill(valid.logical_not(), Scalars.Zero).unsqueeze(1); // (n, 1): ignored rows point at class 0
             var logits = buffer is null
                 ? hc.matmul(w.t()).to_type(ScalarType.Float32) // (n, V)
                 : buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f); // (n, V), into the buffer
@@ -57,7 +57,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             var e = logits.sub_(max).clamp_min_(floor).exp_(); // (n, V): exp(max(logit − max, floor)), in place
             var sum = e.sum(1, keepdim: true); // (n, 1)
             var validF = valid.to_type(ScalarType.Float32).unsqueeze(1); // (n, 1)
-            loss.add_(((max + sum.log() - target) * validF).sum()); // Σ log-sum-exp − target logit
+            loss.add_(max.add(sum.log(), Scalars.One).sub_(target).mul_(validF).sum(), Scalars.One); // Σ log-sum-exp − target logit
             if (gradH is null && gradW is null) continue;
             // ∂/∂logits = valid · (e / sum − onehot(label)). The 1/sum row scale goes on the n×C side of each product
             // and the onehot part is a row gather / scatter, so the n×V chunk is touched only by the two GEMMs.
@@ -74,7 +74,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             if (gradW is not null)
             {
                 gradW.addmm_(ed.t(), hc * rowScale, beta: 1f, alpha: 1f); // (V, C): softmax part
-                gradW.index_add_(0, rows, hc * validW, -1.0); // − h onto each label's row
+                gradW.index_add_(0, rows, hc * validW, minusOne); // − h onto each label's row
             }
         }
         ctx.set_materialize_grads(false);

@@ -111,9 +111,10 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
         var g = gradOutput.reshape(-1, w.shape[0]); // (N, out)
         var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
         long n = x2.shape[0];
-        var gu = g.matmul(b).mul_(s); // (N, r): ∂L/∂u
+        using Scalar scale = s.ToScalar();
+        var gu = g.matmul(b).mul_(scale); // (N, r): ∂L/∂u
         if (needs[1]) grads[1] = g.t().matmul(x2); // (out, in)
-        if (needs[3]) grads[3] = u.t().matmul(g).mul_(s).t(); // (out, r) = s gᵀ u, as (s uᵀ g)ᵀ: libtorch's GEMM takes g untransposed
+        if (needs[3]) grads[3] = u.t().matmul(g).mul_(scale).t(); // (out, r) = s gᵀ u, as (s uᵀ g)ᵀ: libtorch's GEMM takes g untransposed
         if (bits is not null && LoraRows.Serves(x2, a))
         {
             // ∂L/∂A and ∂L/∂x's LoRA term by row blocks, the mask replayed from its bits.
@@ -154,7 +155,7 @@ internal sealed class LoraLinearFunction : autograd.SingleTensorFunction<LoraLin
                     using var block = NewDisposeScope();
                     long len = Math.Min(buffer.Rows, n - r0);
                     var back = gu.narrow(0, r0, len).matmul(a); // (R, in)
-                    gx.narrow(0, r0, len).add_(buffer.Dropped(back, r0));
+                    gx.narrow(0, r0, len).add_(buffer.Dropped(back, r0), Scalars.One);
                 }
             }
             grads[0] = gx.view(x.shape); // (…, in)

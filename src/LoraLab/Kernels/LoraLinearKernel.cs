@@ -44,7 +44,8 @@ public static class LoraLinearKernel
             var x2 = x.reshape(-1, x.shape[^1]); // (N, in)
             h = DropoutMask.Reference(x2, 0, p, DropoutMask.NewKey()).view(x.shape); // (…, in)
         }
-        var y = nn.functional.linear(x, w) + nn.functional.linear(nn.functional.linear(h, a), b) * s; // (…, out)
+        using Scalar scale = s.ToScalar();
+        var y = nn.functional.linear(x, w).add(nn.functional.linear(nn.functional.linear(h, a), b).mul_(scale), Scalars.One); // (…, out)
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -135,7 +135,7 @@ internal static unsafe class LoraRows
             });
         }
         if (gradA is null || sums is null) return;
-        for (int q = 1; q < parts; q++) sums[0].add_(sums[q]);
+        for (int q = 1; q < parts; q++) sums[0].add_(sums[q], Scalars.One);
         gradA.copy_(sums[0].narrow(0, 0, a.shape[0]).narrow(1, 0, width));
     }
 

@@ -38,8 +38,9 @@ public static class RmsNorm
         using var scope = NewDisposeScope();
         var inputType = x.dtype;
         var h = x.to_type(ScalarType.Float32);
-        var variance = h.pow(2).mean(new long[] { -1 }, keepdim: true); // (…, 1)
-        h = h * rsqrt(variance + eps);
+        using Scalar epsilon = eps.ToScalar();
+        var variance = h.mul(h).mean(new long[] { -1 }, keepdim: true); // (…, 1)
+        h = h * rsqrt(variance.add(epsilon, Scalars.One));
         return (weight * h.to_type(inputType)).MoveToOuterDisposeScope();
     }
 }

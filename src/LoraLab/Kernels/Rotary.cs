@@ -44,6 +44,6 @@ public static class Rotary
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = cat(new[] { -x2, x1 }, -1); // rotate_half(x): (B, H, T, D)
-        return (x * c + rotated * s).MoveToOuterDisposeScope();
+        return (x * c).add(rotated * s, Scalars.One).MoveToOuterDisposeScope();
     }
 }

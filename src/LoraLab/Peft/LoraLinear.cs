@@ -61,7 +61,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var delta = matmul(LoraB.to_type(ScalarType.Float32), LoraA.to_type(ScalarType.Float32)) * Scaling; // (out, in)
+        using Scalar s = Scaling.ToScalar();
+        var delta = matmul(LoraB.to_type(ScalarType.Float32), LoraA.to_type(ScalarType.Float32)).mul_(s); // (out, in)
         return delta.MoveToOuterDisposeScope();
     }
 
@@ -71,7 +72,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         if (Merged) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        weight.add_(DeltaWeight().to_type(weight.dtype));
+        weight.add_(DeltaWeight().to_type(weight.dtype), Scalars.One);
         Merged = true;
     }
 

@@ -1,4 +1,5 @@
 using LoraLab.Checkpoints;
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using static TorchSharp.torch;
 
@@ -48,7 +49,7 @@ public static class LoraModel
     {
         var loraLayers = LoraModules.Find(model).ToDictionary(l => l.Name + ".weight", l => l.Layer);
         Tensor Export(string key, Tensor value) =>
-            loraLayers.TryGetValue(key, out var layer) && !layer.Merged ? value.detach() + layer.DeltaWeight() : value.detach();
+            loraLayers.TryGetValue(key, out var layer) && !layer.Merged ? value.detach().add(layer.DeltaWeight(), Scalars.One) : value.detach();
         return model.state_dict()
             .Where(kv => !LoraModules.IsLoraParameter(kv.Key))
             .Select(kv => new KeyValuePair<string, Tensor>(kv.Key, Export(kv.Key, kv.Value)))

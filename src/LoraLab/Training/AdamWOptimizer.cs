@@ -55,7 +55,8 @@ public sealed class AdamWOptimizer : OptimizerBase
                 using var keep = Arg(1 - Lr * WeightDecay);
                 p.mul_(keep); // (a pass over p skipped when it would multiply by 1)
             }
-            m.lerp_(grad, 1 - Beta1); // the weight is passed as a double, not a Scalar
+            using var weight = torch.tensor(1 - Beta1); // () float64: lerp_ takes its weight as a tensor
+            m.lerp_(grad, weight);
         }
         else
         {
@@ -74,8 +75,8 @@ public sealed class AdamWOptimizer : OptimizerBase
         double biasCorrection1 = 1 - Math.Pow(Beta1, k);
         double biasCorrection2 = 1 - Math.Pow(Beta2, k);
         double stepSize = Lr / biasCorrection1;
-        using Scalar root = Arg(Math.Sqrt(biasCorrection2)), eps = Arg(Eps), step = Arg(-stepSize);
-        var denom = v.sqrt().div_(root).add_(eps); // one temporary, not two
+        using Scalar root = Arg(Math.Sqrt(biasCorrection2)), eps = Arg(Eps), step = Arg(-stepSize), one = Arg(1L);
+        var denom = v.sqrt().div_(root).add_(eps, alpha: one); // one temporary, not two
         p.addcdiv_(m, denom, value: step);
     }
 
@@ -83,7 +84,7 @@ public sealed class AdamWOptimizer : OptimizerBase
     {
         var stepTensor = State(index, "step", torch.zeros(1, dtype: torch.int64, device: p.device).squeeze()); // () scalar
         using var one = Arg(1L);
-        stepTensor.add_(one);
+        stepTensor.add_(one, alpha: one);
         return stepTensor.item<long>();
     }
 }

@@ -42,8 +42,9 @@ public sealed class DecoupledLionW : OptimizerBase
             p.mul_(keep);
         }
         using var step = Arg(-Lr);
-        var update = m.lerp(grad, 1 - Beta1).sign_(); // lerp's weight is passed as a double, not a Scalar
+        using torch.Tensor weight1 = torch.tensor(1 - Beta1), weight2 = torch.tensor(1 - Beta2); // () float64: lerp takes tensor weights
+        var update = m.lerp(grad, weight1).sign_();
         p.add_(update, alpha: step);
-        m.lerp_(grad, 1 - Beta2);
+        m.lerp_(grad, weight2);
     }
 }

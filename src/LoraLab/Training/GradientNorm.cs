@@ -18,15 +18,14 @@ public static class GradientNorm
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return 0.0;
-        // Scalars held across the calls: an implicit conversion's Scalar can be finalised while libtorch still reads it.
-        using Scalar tiny = 1e-6.ToScalar(), one = 1.0.ToScalar();
-        var norms = stack(grads.Select(g => linalg.vector_norm(g.to_type(ScalarType.Float32), 2)).ToArray()); // (P)
-        var total = linalg.vector_norm(norms, 2); // ()
+        using Scalar tiny = 1e-6.ToScalar(), one = 1.0.ToScalar(); // held across the calls (ScalarLifetimeTests)
+        var norms = stack(grads.Select(g => g.to_type(ScalarType.Float32).norm(2f)).ToArray()); // (P)
+        var total = norms.norm(2f); // ()
         double norm = total.item<float>();
         if (clip is not null && double.IsFinite(norm))
         {
             using var maxNorm = clip.MaxNorm.ToScalar();
-            var coef = total.add(tiny).reciprocal_().mul_(maxNorm).clamp_max(one); // () = min(max_norm / (norm + 1e-6), 1)
+            var coef = total.add(tiny, one).reciprocal_().mul_(maxNorm).clamp_max(one); // () = min(max_norm / (norm + 1e-6), 1)
             foreach (var g in grads) g.mul_(coef.to_type(g.dtype));
         }
         return norm;

@@ -69,9 +69,8 @@ public abstract class OptimizerBase : IDisposable
     protected abstract void UpdateParameter(int index, Parameter p, torch.Tensor grad);
 
     /// <summary>
-    /// A scalar argument for a libtorch call, to be held in a <c>using</c> variable across the call. An implicit
-    /// double → Scalar conversion leaves the Scalar unreferenced once its handle is read, so a collection on another
-    /// thread can finalise it while libtorch still reads it (seen as "Unknown scalar type" or a failed toFloat check).
+    /// A scalar argument for a libtorch call, to be held in a <c>using</c> variable across the call: one made on the fly
+    /// can be finalised while libtorch still reads it (ScalarLifetimeTests).
     /// </summary>
     protected static Scalar Arg(double value) => value.ToScalar();
 

@@ -269,7 +269,11 @@ public sealed class Trainer : IDisposable
                 torch.random.manual_seed(MicroBatchSeed(Config.Seed, Step, k)); // dropout masks depend only on (seed, step, k)
                 var sum = TokenLoss.Sum(Model, batches[k]);
                 lossSum += sum.item<float>();
-                if (lossTokens > 0) (sum / lossTokens).backward(); // Σ token losses / loss tokens of the GLOBAL batch
+                if (lossTokens > 0)
+                {
+                    using Scalar tokens = lossTokens.ToScalar();
+                    sum.div(tokens).backward(); // Σ token losses / loss tokens of the GLOBAL batch
+                }
             }
             double loss = lossTokens > 0 ? lossSum / lossTokens : 0.0;
             double gradNorm = GradientNorm.Clip(_trainable, Config.GradientClipping);

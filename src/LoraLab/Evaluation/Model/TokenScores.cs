@@ -1,4 +1,6 @@
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Evaluation.Model;
@@ -30,7 +32,7 @@ internal static class TokenScores
         var logProbs = logits.log_softmax(-1); // (N, K, V)
         var target = tensor(ids, new[] { n, k }, device: hidden.device); // (N, K)
         var mask = tensor(valid, new[] { n, k }, device: hidden.device); // (N, K)
-        var picked = logProbs.gather(2, target.unsqueeze(2)).squeeze(2).masked_fill(mask.logical_not(), 0.0); // (N, K)
+        var picked = logProbs.gather(2, target.unsqueeze(2)).squeeze(2).masked_fill(mask.logical_not(), Scalars.Zero); // (N, K)
         var greedy = logits.argmax(-1).eq(target).logical_or(mask.logical_not()).all(1); // (N)
         var sums = picked.to_type(ScalarType.Float64).sum(1).cpu().data<double>().ToArray(); // (N)
         var allGreedy = greedy.cpu().data<bool>().ToArray(); // (N)

@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,9 +35,9 @@ public sealed class LlamaDecoderLayer : nn.Module
         using var scope = NewDisposeScope();
         var a = self_attn.Forward(input_layernorm.call(x), cos, sin, mask, cache, offset);
         if (training && residualDropout > 0) a = nn.functional.dropout(a, residualDropout, true);
-        var h = x + a;
+        var h = x.add(a, Scalars.One);
         var m = mlp.call(post_attention_layernorm.call(h));
         if (training && residualDropout > 0) m = nn.functional.dropout(m, residualDropout, true);
-        return (h + m).MoveToOuterDisposeScope();
+        return h.add(m, Scalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ public static class LlamaInit
         foreach (var (name, p) in model.named_parameters())
         {
             if (name.Contains("lora_", StringComparison.Ordinal)) continue;
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(Scalars.One);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else p.normal_(0, std, generator);
         }

@@ -59,8 +59,8 @@ public sealed class LlamaModel : nn.Module
         if (attentionMask is not null && attentionMask.shape[1] != offset + t)
             throw new ArgumentException($"attention mask covers {attentionMask.shape[1]} positions, expected {offset + t} (cached + new).");
         positionIds ??= attentionMask is null
-            ? arange(offset, offset + t, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(b, t) // (B, T)
-            : (attentionMask.to_type(ScalarType.Int64).cumsum(-1) - 1).clamp_min(0).narrow(1, offset, t); // (B, T)
+            ? Scalars.Arange(offset, offset + t, device).unsqueeze(0).expand(b, t) // (B, T)
+            : attentionMask.to_type(ScalarType.Int64).cumsum(-1).sub(Scalars.One).clamp_min(Scalars.Zero).narrow(1, offset, t); // (B, T)
         var (cos, sin) = RotaryEmbedding.CosSin(positionIds, InverseFrequencies(device));
         Tensor? mask = (attentionMask is null && offset == 0) ? null : BuildMask(attentionMask, b, t, offset, device);
         var x = embed_tokens.call(inputIds); // (B, T, C)
@@ -93,8 +93,8 @@ public sealed class LlamaModel : nn.Module
     private static Tensor BuildMask(Tensor? attentionMask, long b, long t, long offset, Device device)
     {
         long s = offset + t;
-        var q = arange(offset, s, dtype: ScalarType.Int64, device: device).unsqueeze(1); // (T, 1)
-        var k = arange(0, s, dtype: ScalarType.Int64, device: device).unsqueeze(0); // (1, S)
+        var q = Scalars.Arange(offset, s, device).unsqueeze(1); // (T, 1)
+        var k = Scalars.Arange(0, s, device).unsqueeze(0); // (1, S)
         var causal = k.le(q); // (T, S)
         if (attentionMask is null) return causal.unsqueeze(0).unsqueeze(0); // (1, 1, T, S)
         var keep = attentionMask.to_type(ScalarType.Bool).unsqueeze(1); // (B, 1, S)
