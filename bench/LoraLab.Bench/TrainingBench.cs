@@ -52,8 +52,7 @@ public static class TrainingBench
     /// Driver: runs ours (fp32 and amp_bf16; at the medium shape also fp32 with activation checkpointing) and the peer
     /// (fp32, at the shapes that take it) for the small shape, then medium and wide when asked; prints one table with
     /// ratios, and MFU = model FLOPs × tokens/s ÷ the fp32 GEMM ceiling measured in this run (model FLOPs per token:
-    /// 6 × projection parameters for full finetuning, 4 × for LoRA, whose frozen weights need no weight gradient, plus
-    /// the attention products and the output projection).
+    /// <see cref="FlopsPerToken"/>).
     /// </summary>
     public static void RunAll(string shared, bool medium, bool wide, int repeats)
     {
@@ -102,14 +101,21 @@ public static class TrainingBench
         Table.Print(TrainingGoals.Header, TrainingGoals.Rows(results));
     }
 
-    /// <summary>Training FLOPs per token: projections (6 or 4 per parameter), attention scores and values, the output projection.</summary>
+    /// <summary>
+    /// Training FLOPs per token: the projections (6 per parameter for full finetuning: forward, input and weight gradients;
+    /// 4 for LoRA, whose frozen weights need no weight gradient), LoRA's adapters on all seven projections (6 per adapter
+    /// parameter: u = x Aᵀ and s u Bᵀ forward; ∂L/∂u, ∂L/∂B, ∂L/∂A and ∂L/∂x's adapter term backward), the attention
+    /// products (QKᵀ and PV over the causal half, forward and twice that backward) and the output projection (3 or 2).
+    /// </summary>
     public static double FlopsPerToken(Shape shape, string mode)
     {
-        double projections = shape.Layers * (4.0 * shape.Dim * shape.Dim + 3.0 * shape.Dim * shape.Ffn);
+        double kvDim = (double)shape.Dim / shape.Heads * (shape.KvHeads == 0 ? shape.Heads : shape.KvHeads);
+        double projections = shape.Layers * (2.0 * shape.Dim * shape.Dim + 2.0 * shape.Dim * kvDim + 3.0 * shape.Dim * shape.Ffn);
+        double adapters = shape.Layers * shape.Rank * (2.0 * (shape.Dim + shape.Dim) + 2.0 * (shape.Dim + kvDim) + 3.0 * (shape.Dim + shape.Ffn));
         double attention = shape.Layers * 2.0 * 2.0 * shape.Seq * shape.Dim / 2; // QKᵀ and PV, causal half, per token forward
         double head = 2.0 * shape.Vocab * shape.Dim; // forward
         return mode == "lora"
-            ? 2 * projections * 2 + attention * 3 + head * 2 // forward + input gradient; no weight gradients
+            ? 2 * projections * 2 + 6 * adapters + attention * 3 + head * 2
             : 2 * projections * 3 + attention * 3 + head * 3;
     }
 
