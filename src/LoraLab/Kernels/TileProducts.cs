@@ -6,7 +6,10 @@ namespace LoraLab.Kernels;
 /// <summary>
 /// The register-blocked inner product that LoraLab's float32 loops share (<see cref="LoraRows"/>, <see cref="AttentionTiles"/>):
 /// a 4 × 16 tile of a matrix product held in 8 accumulator vectors, built one step of the reduction at a time from four
-/// broadcast scalars and two 8-wide vector loads (8 fused multiply-adds per 6 loads).
+/// broadcast scalars and two 8-wide vector loads (8 fused multiply-adds per 6 loads); where 16-wide vectors run at full
+/// speed (<c>Vector512.IsHardwareAccelerated</c>: AVX-512 on Zen 4 and 5, Sapphire Rapids), as 4 accumulators and one
+/// 16-wide load per step. Both sum each entry in the same order, so results are the same bits either way. Measured on a
+/// 2-core Zen 5 at the medium shape's attention (4 × 12 heads × 512 × 64, forward and backward): 30 ms against 34–35.
 /// </summary>
 internal static unsafe class TileProducts
 {
@@ -27,6 +30,23 @@ internal static unsafe class TileProducts
     public static void Outer4x16(float* s, long sStride, long stepStride, float* v, long vStride, long steps, Vector256<float>* output)
     {
         float* s1p = s + sStride, s2p = s1p + sStride, s3p = s2p + sStride;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // One 16-wide vector per row: half the multiply-adds and vector loads; each lane sums in the same order.
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (long t = 0; t < steps; t++)
+            {
+                var row = Vector512.Load(v + t * vStride);
+                long at = t * stepStride;
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(s[at]), row, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(s1p[at]), row, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(s2p[at]), row, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(s3p[at]), row, c3);
+            }
+            (output[0], output[1], output[2], output[3]) = (c0.GetLower(), c0.GetUpper(), c1.GetLower(), c1.GetUpper());
+            (output[4], output[5], output[6], output[7]) = (c2.GetLower(), c2.GetUpper(), c3.GetLower(), c3.GetUpper());
+            return;
+        }
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
         for (long t = 0; t < steps; t++)
         {
