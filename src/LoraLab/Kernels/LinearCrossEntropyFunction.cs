@@ -37,9 +37,12 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         var loss = zeros(Array.Empty<long>(), ScalarType.Float32); // scalar
         var gradH = grad && h.requires_grad ? empty_like(h) : null; // (N, C)
         var gradW = grad && w.requires_grad ? zeros_like(w) : null; // (V, C)
-        // float32 logits go to one buffer reused by every chunk (one large allocation per call instead of one per chunk,
-        // which left the heap to grow by a chunk now and then).
-        var buffer = w.dtype == ScalarType.Float32 ? empty(Math.Min(chunk, n), w.shape[0], dtype: ScalarType.Float32) : null; // (chunk, V)
+        // Logits go to buffers reused by every chunk: a float32 one, and for another weight dtype one of that dtype that
+        // the GEMM writes and the softmax's gradient is rounded into (a few large allocations per call instead of three
+        // per chunk, which left the heap to grow by a chunk now and then and made the step's time vary by 10%).
+        long rowsPerChunk = Math.Min(chunk, n);
+        var buffer = empty(rowsPerChunk, w.shape[0], dtype: ScalarType.Float32); // (chunk, V)
+        var low = w.dtype == ScalarType.Float32 ? null : empty(rowsPerChunk, w.shape[0], dtype: w.dtype); // (chunk, V)
         using Scalar floor = ExpFloor.ToScalar(), ignore = IgnoreIndex.ToScalar(), minusOne = (-1L).ToScalar(); // held across the calls (Scalars)
         for (long start = 0; start < n; start += chunk)
         {
@@ -49,9 +52,9 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             var lc = labels.narrow(0, start, len); // (n)
             var valid = lc.ne(ignore); // (n)
             var index = lc.masked_fill(valid.logical_not(), Scalars.Zero).unsqueeze(1); // (n, 1): ignored rows point at class 0
-            var logits = buffer is null
-                ? hc.matmul(w.t()).to_type(ScalarType.Float32) // (n, V)
-                : buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f); // (n, V), into the buffer
+            var logits = low is null
+                ? buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f) // (n, V), into the buffer
+                : buffer.narrow(0, 0, len).copy_(low.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f)); // (n, V)
             var target = logits.gather(1, index); // (n, 1)
             var max = logits.amax(new long[] { 1 }, keepdim: true); // (n, 1)
             var e = logits.sub_(max).clamp_min_(floor).exp_(); // (n, V): exp(max(logit − max, floor)), in place
@@ -62,7 +65,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             // ∂/∂logits = valid · (e / sum − onehot(label)). The 1/sum row scale goes on the n×C side of each product
             // and the onehot part is a row gather / scatter, so the n×V chunk is touched only by the two GEMMs.
             var rowScale = (validF / sum).to_type(w.dtype); // (n, 1), zero on ignored rows
-            var ed = e.to_type(w.dtype); // (n, V)
+            var ed = low is null ? e : low.narrow(0, 0, len).copy_(e); // (n, V) in w's dtype
             var rows = index.squeeze(1); // (n)
             var validW = validF.to_type(w.dtype); // (n, 1)
             if (gradH is not null)

@@ -38,6 +38,36 @@ public class LinearCrossEntropyTests
         Assert.True(w.grad!.allclose(wRef.grad!, rtol: 1e-4, atol: 1e-6), "∂L/∂W differs");
     }
 
+    [Theory]
+    [InlineData(5)] // seven chunks of 5 and a last one of 2: the reused bfloat16 buffer only partly filled
+    [InlineData(64)] // one chunk
+    public void BFloat16WeightsAreNoFurtherFromFloat64ThanLibtorchsOwnBFloat16(int chunk)
+    {
+        // Reference: linear → cross_entropy in float64 on the same bfloat16 values. libtorch's own bfloat16 path
+        // (bfloat16 linear, cross-entropy over the logits widened to float32) sets the error allowed: at most twice its.
+        using var scope = NewDisposeScope();
+        var (h0, w0, labels) = Data(v: 300);
+        (h0, w0) = (h0.to_type(ScalarType.BFloat16), w0.to_type(ScalarType.BFloat16));
+        var (lossRef, ghRef, gwRef) = LossAndGradients(h0.to_type(ScalarType.Float64), w0.to_type(ScalarType.Float64), labels,
+            (h, w) => nn.functional.cross_entropy(nn.functional.linear(h, w), labels, reduction: nn.Reduction.Sum));
+        var (lossTorch, ghTorch, gwTorch) = LossAndGradients(h0, w0, labels,
+            (h, w) => nn.functional.cross_entropy(nn.functional.linear(h, w).to_type(ScalarType.Float32), labels, reduction: nn.Reduction.Sum));
+        var (loss, gh, gw) = LossAndGradients(h0, w0, labels, (h, w) => LinearCrossEntropy.Sum(h, w, labels, chunk));
+        static double Err(Tensor a, Tensor reference) => (a.to_type(ScalarType.Float64) - reference).abs().max().item<double>();
+        Assert.True(Err(loss, lossRef) <= 2 * Err(lossTorch, lossRef) + 1e-6, $"loss error {Err(loss, lossRef)} vs libtorch's {Err(lossTorch, lossRef)}");
+        Assert.True(Err(gh, ghRef) <= 2 * Err(ghTorch, ghRef) + 1e-6, $"∂L/∂h error {Err(gh, ghRef)} vs libtorch's {Err(ghTorch, ghRef)}");
+        Assert.True(Err(gw, gwRef) <= 2 * Err(gwTorch, gwRef) + 1e-6, $"∂L/∂W error {Err(gw, gwRef)} vs libtorch's {Err(gwTorch, gwRef)}");
+    }
+
+    private static (Tensor Loss, Tensor GradH, Tensor GradW) LossAndGradients(Tensor h0, Tensor w0, Tensor labels, Func<Tensor, Tensor, Tensor> loss)
+    {
+        var h = h0.clone().requires_grad_(true);
+        var w = w0.clone().requires_grad_(true);
+        var value = loss(h, w);
+        value.backward();
+        return (value.detach(), h.grad!, w.grad!);
+    }
+
     [Fact]
     public void WideLogitsWhoseExpUnderflowsStillMatchAFloat64Reference()
     {
