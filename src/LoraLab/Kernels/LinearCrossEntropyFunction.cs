@@ -37,9 +37,9 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         var loss = zeros(Array.Empty<long>(), ScalarType.Float32); // scalar
         var gradH = grad && h.requires_grad ? empty_like(h) : null; // (N, C)
         var gradW = grad && w.requires_grad ? zeros_like(w) : null; // (V, C)
-        // Logits go to buffers reused by every chunk: a float32 one, and for another weight dtype one of that dtype that
-        // the GEMM writes and the softmax's gradient is rounded into (a few large allocations per call instead of three
-        // per chunk, which left the heap to grow by a chunk now and then and made the step's time vary by 10%).
+        // Logits go to buffers allocated once per call and reused by every chunk: a float32 one, and for another weight
+        // dtype one of that dtype that the GEMM writes and the softmax's gradient is rounded into. Large allocations per
+        // chunk make glibc map and fault in fresh pages now and then, which costs time and grows the heap.
         long rowsPerChunk = Math.Min(chunk, n);
         var buffer = empty(rowsPerChunk, w.shape[0], dtype: ScalarType.Float32); // (chunk, V)
         var low = w.dtype == ScalarType.Float32 ? null : empty(rowsPerChunk, w.shape[0], dtype: w.dtype); // (chunk, V)
