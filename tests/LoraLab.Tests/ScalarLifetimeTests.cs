@@ -16,10 +16,12 @@ namespace LoraLab.Tests;
 /// </summary>
 public sealed class ScalarLifetimeTests
 {
+    private static readonly Lazy<HashSet<string>> Makers = new(TorchSharpScalarMakers);
+
     [Fact]
     public void TheLibraryPassesLibtorchOnlyScalarsItHolds()
     {
-        var makers = TorchSharpScalarMakers();
+        var makers = Makers.Value;
         var found = new List<string>();
         foreach (var assembly in new[] { typeof(LoraLab.Kernels.KernelSwitch).Assembly, typeof(LoraLab.Cli.Program).Assembly })
         {
@@ -36,7 +38,7 @@ public sealed class ScalarLifetimeTests
     [Fact]
     public void TheCheckFindsTorchSharpMethodsThatMakeAScalarInside()
     {
-        var makers = TorchSharpScalarMakers();
+        var makers = Makers.Value;
         Assert.Contains("Tensor.add_(Tensor)", makers); // its alpha defaults to a Scalar made from 1
         Assert.Contains("Tensor.op_Multiply(Tensor,double)", makers);
         Assert.DoesNotContain("Tensor.add_(Tensor,Scalar)", makers);

@@ -35,12 +35,17 @@ public static class CausalAttention
     public static Tensor Reference(Tensor q, Tensor k, Tensor v)
     {
         using var scope = NewDisposeScope();
-        long groups = q.shape[1] / k.shape[1];
-        if (groups > 1)
-        {
-            k = k.repeat_interleave(groups, dim: 1); // (B, H, T, D)
-            v = v.repeat_interleave(groups, dim: 1);
-        }
+        (k, v) = RepeatKv(q, k, v);
         return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// k and v (B, H_kv, S, D) with each key/value head repeated for its group of query heads → (B, H, S, D), as
+    /// libtorch's scaled-dot-product attention needs them; k and v themselves when H = H_kv.
+    /// </summary>
+    public static (Tensor K, Tensor V) RepeatKv(Tensor q, Tensor k, Tensor v)
+    {
+        long groups = q.shape[1] / k.shape[1];
+        return groups > 1 ? (k.repeat_interleave(groups, dim: 1), v.repeat_interleave(groups, dim: 1)) : (k, v);
     }
 }

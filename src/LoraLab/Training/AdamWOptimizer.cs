@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -52,7 +53,7 @@ public sealed class AdamWOptimizer : OptimizerBase
         {
             if (WeightDecay != 0)
             {
-                using var keep = Arg(1 - Lr * WeightDecay);
+                using Scalar keep = (1 - Lr * WeightDecay).ToScalar();
                 p.mul_(keep); // (a pass over p skipped when it would multiply by 1)
             }
             using var weight = torch.tensor(1 - Beta1); // () float64: lerp_ takes its weight as a tensor
@@ -63,28 +64,27 @@ public sealed class AdamWOptimizer : OptimizerBase
             if (WeightDecay != 0)
             {
                 double decayFactor = InitialLr != 0 ? Lr / InitialLr : 1.0;
-                using var keep = Arg(1 - decayFactor * WeightDecay);
+                using Scalar keep = (1 - decayFactor * WeightDecay).ToScalar();
                 p.mul_(keep);
             }
-            using Scalar beta1 = Arg(Beta1), rest1 = Arg(1 - Beta1);
+            using Scalar beta1 = Beta1.ToScalar(), rest1 = (1 - Beta1).ToScalar();
             m.mul_(beta1).add_(grad, alpha: rest1);
         }
-        using Scalar beta2 = Arg(Beta2), rest2 = Arg(1 - Beta2);
+        using Scalar beta2 = Beta2.ToScalar(), rest2 = (1 - Beta2).ToScalar();
         v.mul_(beta2).addcmul_(grad, grad, value: rest2);
 
         double biasCorrection1 = 1 - Math.Pow(Beta1, k);
         double biasCorrection2 = 1 - Math.Pow(Beta2, k);
         double stepSize = Lr / biasCorrection1;
-        using Scalar root = Arg(Math.Sqrt(biasCorrection2)), eps = Arg(Eps), step = Arg(-stepSize), one = Arg(1L);
-        var denom = v.sqrt().div_(root).add_(eps, alpha: one); // one temporary, not two
+        using Scalar root = Math.Sqrt(biasCorrection2).ToScalar(), eps = Eps.ToScalar(), step = (-stepSize).ToScalar();
+        var denom = v.sqrt().div_(root).add_(eps, alpha: Scalars.One); // one temporary, not two
         p.addcdiv_(m, denom, value: step);
     }
 
     private long NextStep(int index, Parameter p)
     {
         var stepTensor = State(index, "step", torch.zeros(1, dtype: torch.int64, device: p.device).squeeze()); // () scalar
-        using var one = Arg(1L);
-        stepTensor.add_(one, alpha: one);
+        stepTensor.add_(Scalars.One, alpha: Scalars.One);
         return stepTensor.item<long>();
     }
 }

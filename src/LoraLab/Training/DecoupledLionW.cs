@@ -38,10 +38,10 @@ public sealed class DecoupledLionW : OptimizerBase
         if (WeightDecay != 0)
         {
             double decayFactor = InitialLr != 0 ? Lr / InitialLr : 1.0;
-            using var keep = Arg(1 - decayFactor * WeightDecay);
+            using Scalar keep = (1 - decayFactor * WeightDecay).ToScalar();
             p.mul_(keep);
         }
-        using var step = Arg(-Lr);
+        using Scalar step = (-Lr).ToScalar();
         using torch.Tensor weight1 = torch.tensor(1 - Beta1), weight2 = torch.tensor(1 - Beta2); // () float64: lerp takes tensor weights
         var update = m.lerp(grad, weight1).sign_();
         p.add_(update, alpha: step);

@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using LoraLab.Training.Config;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -18,14 +19,14 @@ public static class GradientNorm
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return 0.0;
-        using Scalar tiny = 1e-6.ToScalar(), one = 1.0.ToScalar(); // held across the calls (ScalarLifetimeTests)
+        using Scalar tiny = 1e-6.ToScalar(); // held across the calls (Kernels/Scalars)
         var norms = stack(grads.Select(g => g.to_type(ScalarType.Float32).norm(2f)).ToArray()); // (P)
         var total = norms.norm(2f); // ()
         double norm = total.item<float>();
         if (clip is not null && double.IsFinite(norm))
         {
             using var maxNorm = clip.MaxNorm.ToScalar();
-            var coef = total.add(tiny, one).reciprocal_().mul_(maxNorm).clamp_max(one); // () = min(max_norm / (norm + 1e-6), 1)
+            var coef = total.add(tiny, Scalars.One).reciprocal_().mul_(maxNorm).clamp_max(Scalars.One); // () = min(max_norm / (norm + 1e-6), 1)
             foreach (var g in grads) g.mul_(coef.to_type(g.dtype));
         }
         return norm;

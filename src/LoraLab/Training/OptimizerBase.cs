@@ -68,15 +68,6 @@ public abstract class OptimizerBase : IDisposable
     /// <summary>Applies one update to parameter <paramref name="index"/> (inside no_grad and a dispose scope).</summary>
     protected abstract void UpdateParameter(int index, Parameter p, torch.Tensor grad);
 
-    /// <summary>
-    /// A scalar argument for a libtorch call, to be held in a <c>using</c> variable across the call: one made on the fly
-    /// can be finalised while libtorch still reads it (ScalarLifetimeTests).
-    /// </summary>
-    protected static Scalar Arg(double value) => value.ToScalar();
-
-    /// <inheritdoc cref="Arg(double)"/>
-    protected static Scalar Arg(long value) => value.ToScalar();
-
     /// <summary>The named state tensor of a parameter, created as zeros like <paramref name="like"/> on first use.</summary>
     protected torch.Tensor State(int index, string name, torch.Tensor like)
     {

@@ -58,13 +58,7 @@ public sealed class LlamaAttention : nn.Module
         if (mask is null && p == 0) y = CausalAttention.Forward(q, k, v); // (B, H, T, D)
         else
         {
-            int groups = numHeads / numKvHeads;
-            if (groups > 1)
-            {
-                // repeat each kv head for its group of query heads: (B, H_kv, S, D) -> (B, H, S, D)
-                k = k.repeat_interleave(groups, dim: 1);
-                v = v.repeat_interleave(groups, dim: 1);
-            }
+            (k, v) = CausalAttention.RepeatKv(q, k, v); // (B, H, S, D)
             y = mask is null
                 ? nn.functional.scaled_dot_product_attention(q, k, v, p: p, is_casual: true)
                 : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: p);
