@@ -13,8 +13,8 @@ namespace LoraLab.Kernels;
 /// against the key blocks it sees, recomputes P from the recorded L (nothing of size T² is kept) and accumulates, with
 /// δ_i = Σ_d dO_id·O_id: dS = s · P ⊙ (dO Vᵀ − δ), dQ += dS K, dV += Pᵀ dO, dK += dSᵀ Q, reading Pᵀ and dSᵀ as columns
 /// of P and dS (only K and V are transposed, once per key/value head). Score tiles whose keys all lie past their rows'
-/// queries are skipped. Every product is a <see cref="TileProducts.Outer4x16"/>
-/// tile over a head copied into float32 scratch (bfloat16 widened exactly), so sums are float32 throughout and outputs
+/// queries are skipped. Every product is a <see cref="TileProducts.Outer4x32"/>
+/// tile (<see cref="TileProducts.Outer4x16"/> for a last 16 columns) over a head copied into float32 scratch (bfloat16 widened exactly), so sums are float32 throughout and outputs
 /// are rounded once, at the end, to their dtype (bfloat16: nearest even). Query heads share key/value heads in groups
 /// (grouped-query attention) without copies: backward works a key/value head at a time and sums its group's dK and dV.
 /// Heads run in parallel over libtorch's thread team (<see cref="OmpTeam"/>), each on its own scratch. Head dim D is a
@@ -74,7 +74,7 @@ internal static unsafe class AttentionTiles
         int D = shape.D;
         float* qs = scratch.Q, kt = scratch.KT, vs = scratch.V, scores = scratch.Scores;
         float* inverse = stackalloc float[Block];
-        var acc = stackalloc Vector256<float>[8];
+        var acc = stackalloc Vector256<float>[16];
         long b = w / shape.Heads, h = w % shape.Heads, g = h / shape.Groups;
         if (loaded != b * shape.KvHeads + g)
         {
@@ -88,17 +88,19 @@ internal static unsafe class AttentionTiles
         {
             int nq = (int)Math.Min(Block, T - i0);
             long keys = i0 + nq, keysPadded = (keys + 15) / 16 * 16;
-            for (long c = 0; c < keysPadded; c += 16) // scores (nq, keys) = Q_i Kᵀ, a panel of Kᵀ against every row group
+            for (long c = 0; c < keysPadded; c += 32) // scores (nq, keys) = Q_i Kᵀ, a panel of Kᵀ against every row group
             {
+                int width = (int)Math.Min(32, keysPadded - c);
                 for (int r = 0; r < nq; r += 4)
                 {
                     if (c > i0 + r + 3) continue; // keys past every row of the group: masked, and the softmax never reads them
-                    TileProducts.Outer4x16(qs + (i0 + r) * D, D, kt + c, ldT, D, acc);
-                    for (int i = 0; i < 4; i++)
-                    {
-                        acc[2 * i].Store(scores + (r + i) * ldT + c);
-                        acc[2 * i + 1].Store(scores + (r + i) * ldT + c + 8);
-                    }
+                    Tile(qs + (i0 + r) * D, D, 1, kt + c, ldT, D, width, acc);
+                    for (int half = 0; half < width / 16; half++)
+                        for (int i = 0; i < 4; i++)
+                        {
+                            acc[8 * half + 2 * i].Store(scores + (r + i) * ldT + c + 16 * half);
+                            acc[8 * half + 2 * i + 1].Store(scores + (r + i) * ldT + c + 16 * half + 8);
+                        }
                 }
             }
             for (int i = 0; i < nq; i++)
@@ -107,16 +109,19 @@ internal static unsafe class AttentionTiles
                 inverse[i] = 1f / l;
                 if (rowLse is not null) rowLse[i0 + i] = max + MathF.Log(l);
             }
-            for (int c = 0; c < D; c += 16) // o rows = P V over the keys the group's last row sees
+            for (int c = 0; c < D; c += 32) // o rows = P V over the keys the group's last row sees
             {
+                int width = Math.Min(32, D - c);
                 for (int r = 0; r < nq; r += 4)
                 {
-                    TileProducts.Outer4x16(scores + r * ldT, ldT, vs + c, D, Math.Min(keys, i0 + r + 4), acc);
-                    for (int i = 0; i < Math.Min(4, nq - r); i++)
-                    {
-                        var s = Vector256.Create(inverse[r + i]);
-                        StoreRow16(o.At(b, h, i0 + r + i) + c * (o.Bf16 ? 2 : 4), o.Bf16, acc[2 * i] * s, acc[2 * i + 1] * s);
-                    }
+                    Tile(scores + r * ldT, ldT, 1, vs + c, D, Math.Min(keys, i0 + r + 4), width, acc);
+                    for (int half = 0; half < width / 16; half++)
+                        for (int i = 0; i < Math.Min(4, nq - r); i++)
+                        {
+                            var s = Vector256.Create(inverse[r + i]);
+                            StoreRow16(o.At(b, h, i0 + r + i) + (c + 16 * half) * (o.Bf16 ? 2 : 4), o.Bf16,
+                                acc[8 * half + 2 * i] * s, acc[8 * half + 2 * i + 1] * s);
+                        }
                 }
             }
         }
@@ -199,27 +204,28 @@ internal static unsafe class AttentionTiles
         long T = shape.T, ldT = Stride(T);
         int D = shape.D, ldB = BlockStride;
         int nq = (int)Math.Min(Block, T - i0), nk = (int)Math.Min(Block, T - j0), nkPadded = (nk + 15) / 16 * 16;
-        var s = stackalloc Vector256<float>[8];
-        var dp = stackalloc Vector256<float>[8];
+        var s = stackalloc Vector256<float>[16];
+        var dp = stackalloc Vector256<float>[16];
         var scale = Vector256.Create(shape.Scale);
-        for (int c = 0; c < nkPadded; c += 16) // P and dS: a panel of Kᵀ and Vᵀ against every row group of the query block
+        for (int c = 0; c < nkPadded; c += 32) // P and dS: a panel of Kᵀ and Vᵀ against every row group of the query block
         {
+            int width = Math.Min(32, nkPadded - c);
             for (int r = 0; r < nq; r += 4)
             {
                 if (i0 == j0 && c > r + 3) // keys past every query of the row group: P = dS = 0
                 {
                     for (int i = 0; i < 4; i++)
                     {
-                        new Span<float>(x.P + (r + i) * ldB + c, 16).Clear();
-                        new Span<float>(x.DS + (r + i) * ldB + c, 16).Clear();
+                        new Span<float>(x.P + (r + i) * ldB + c, width).Clear();
+                        new Span<float>(x.DS + (r + i) * ldB + c, width).Clear();
                     }
                     continue;
                 }
-                TileProducts.Outer4x16(x.Q + (i0 + r) * D, D, x.KT + j0 + c, ldT, D, s); // S = Q Kᵀ
-                TileProducts.Outer4x16(x.DO + (i0 + r) * D, D, x.VT + j0 + c, ldT, D, dp); // dP = dO Vᵀ
-                for (int i = 0; i < 8; i++)
+                Tile(x.Q + (i0 + r) * D, D, 1, x.KT + j0 + c, ldT, D, width, s); // S = Q Kᵀ
+                Tile(x.DO + (i0 + r) * D, D, 1, x.VT + j0 + c, ldT, D, width, dp); // dP = dO Vᵀ
+                for (int i = 0; i < width / 2; i++) // tile entry i: row i % 8 / 2, columns 8 · (i / 8 · 2 + i % 2) onwards
                 {
-                    int row = r + i / 2, col = c + 8 * (i % 2);
+                    int row = r + i % 8 / 2, col = c + 16 * (i / 8) + 8 * (i % 2);
                     var p = TorchExp.Exp(Vector256.FusedMultiplyAdd(s[i], scale, Vector256.Create(-x.L[i0 + row])));
                     if (i0 == j0) // the diagonal block: query i0 + row sees keys up to itself (so none past T)
                         p = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(Vector256.Create((float)col) + Lanes, Vector256.Create((float)row)),
@@ -229,21 +235,30 @@ internal static unsafe class AttentionTiles
                 }
             }
         }
-        for (int c = 0; c < D; c += 16)
+        for (int c = 0; c < D; c += 32)
         {
+            int width = Math.Min(32, D - c);
             for (int r = 0; r < nq; r += 4) // dQ += dS K over the key block
             {
-                TileProducts.Outer4x16(x.DS + r * ldB, ldB, x.K + j0 * D + c, D, nk, s);
-                AddRows(x.DQ + (i0 + r) * D + c, D, s, Math.Min(4, nq - r));
+                Tile(x.DS + r * ldB, ldB, 1, x.K + j0 * D + c, D, nk, width, s);
+                AddRows(x.DQ + (i0 + r) * D + c, D, s, Math.Min(4, nq - r), width);
             }
             for (int r = 0; r < nk; r += 4) // dV += Pᵀ dO, dK += dSᵀ Q over the query block: columns of P and dS as rows
             {
-                TileProducts.Outer4x16(x.P + r, 1, ldB, x.DO + i0 * D + c, D, nq, s);
-                AddRows(x.DV + (j0 + r) * D + c, D, s, Math.Min(4, nk - r));
-                TileProducts.Outer4x16(x.DS + r, 1, ldB, x.Q + i0 * D + c, D, nq, s);
-                AddRows(x.DK + (j0 + r) * D + c, D, s, Math.Min(4, nk - r));
+                Tile(x.P + r, 1, ldB, x.DO + i0 * D + c, D, nq, width, s);
+                AddRows(x.DV + (j0 + r) * D + c, D, s, Math.Min(4, nk - r), width);
+                Tile(x.DS + r, 1, ldB, x.Q + i0 * D + c, D, nq, width, s);
+                AddRows(x.DK + (j0 + r) * D + c, D, s, Math.Min(4, nk - r), width);
             }
         }
+    }
+
+    // A 4 × width tile (width 16 or 32) of the product, laid out as TileProducts.Outer4x32 writes it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(float* s, long sStride, long stepStride, float* v, long vStride, long steps, int width, Vector256<float>* output)
+    {
+        if (width == 32) TileProducts.Outer4x32(s, sStride, stepStride, v, vStride, steps, output);
+        else TileProducts.Outer4x16(s, sStride, stepStride, v, vStride, steps, output);
     }
 
     private static readonly Vector256<float> Lanes = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
@@ -365,16 +380,17 @@ internal static unsafe class AttentionTiles
         }
     }
 
-    // rows i < count of dst (row stride ld) += the tile's row i (16 entries).
+    // rows i < count of dst (row stride ld) += the tile's row i (width entries, 16 or 32).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows(float* dst, long ld, Vector256<float>* tile, int count)
+    private static void AddRows(float* dst, long ld, Vector256<float>* tile, int count, int width)
     {
-        for (int i = 0; i < count; i++)
-        {
-            float* row = dst + i * ld;
-            (Vector256.Load(row) + tile[2 * i]).Store(row);
-            (Vector256.Load(row + 8) + tile[2 * i + 1]).Store(row + 8);
-        }
+        for (int half = 0; half < width / 16; half++)
+            for (int i = 0; i < count; i++)
+            {
+                float* row = dst + i * ld + 16 * half;
+                (Vector256.Load(row) + tile[8 * half + 2 * i]).Store(row);
+                (Vector256.Load(row + 8) + tile[8 * half + 2 * i + 1]).Store(row + 8);
+            }
     }
 
     private static float Dot(float* a, float* b, int d)

@@ -43,6 +43,8 @@ public class CausalAttentionTests
     [InlineData(ScalarType.Float32, 2, 4, 2, 70, 32)] // grouped heads (2 query heads per key/value head); 70 = a block and 6 rows
     [InlineData(ScalarType.Float32, 1, 3, 1, 130, 16)] // three query heads on one key/value head; rows not a multiple of 4
     [InlineData(ScalarType.Float32, 2, 2, 2, 200, 64)] // the medium model's head dim, blocks 0..3 with a partial last
+    [InlineData(ScalarType.Float32, 1, 2, 1, 104, 48)] // tiles 32 wide then 16: head dim 48, a last key block of 40 (padded to 48)
+    [InlineData(ScalarType.BFloat16, 1, 2, 1, 104, 48)]
     [InlineData(ScalarType.BFloat16, 2, 4, 2, 70, 32)]
     [InlineData(ScalarType.BFloat16, 2, 2, 2, 200, 64)]
     public void FusedMatchesFloat64ScaledDotProductAttention(ScalarType dtype, long b, long h, long kvHeads, long t, long d)
