@@ -216,11 +216,9 @@ internal static class DropoutMask
             long j = 0;
             if (Vector512.IsHardwareAccelerated)
             {
-                var lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
                 for (; j + 16 <= width; j += 16)
                 {
-                    var z = Hash(Vector512.Create(first + (uint)j) + lanes, k0, k1);
-                    var keep = Vector512.GreaterThanOrEqual(z, Vector512.Create(threshold));
+                    var keep = Keep16(first + (uint)j, k0, k1, threshold);
                     Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep.AsSingle()), d + j);
                     if (b != null) *(ushort*)(b + (j >> 3)) = (ushort)keep.ExtractMostSignificantBits(); // lane n → bit n (little-endian)
                 }
@@ -248,7 +246,6 @@ internal static class DropoutMask
     private static unsafe void ReplayRows(float* src, float* dst, byte* bits, long rows, long width, float scale)
     {
         long rowBytes = RowBytes(width);
-        var bit16 = Vector512.Create(1u, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
         for (long i = 0; i < rows; i++)
         {
             float* s = src + i * width, d = dst + i * width;
@@ -258,8 +255,7 @@ internal static class DropoutMask
             {
                 for (; j + 16 <= width; j += 16)
                 {
-                    var keep = Vector512.Equals(Vector512.Create((uint)*(ushort*)(b + (j >> 3))) & bit16, bit16);
-                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, keep.AsSingle()), d + j);
+                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(s + j) * scale, Kept16(*(ushort*)(b + (j >> 3))).AsSingle()), d + j);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -274,12 +270,25 @@ internal static class DropoutMask
         }
     }
 
-    // The keep decisions, 8 entries at a time and one at a time, as every mask loop (here, Bf16Rows, MaskedRows) takes them.
+    // The keep decisions, 16, 8 or one entry at a time, as every mask loop (here, Bf16Rows, MaskedRows) takes them.
 
     /// <summary>Lane n all ones when entry <paramref name="first"/> + n is kept under the key (n = 0..7).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<uint> Keep8(uint first, uint k0, uint k1, uint threshold) =>
         Vector256.GreaterThanOrEqual(Hash(Vector256.Create(first) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7), k0, k1), Vector256.Create(threshold));
+
+    /// <summary>Lane n all ones when entry <paramref name="first"/> + n is kept under the key (n = 0..15).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> Keep16(uint first, uint k0, uint k1, uint threshold) =>
+        Vector512.GreaterThanOrEqual(Hash(Vector512.Create(first) + Lanes16, k0, k1), Vector512.Create(threshold));
+
+    /// <summary>Lane n all ones when bit n of two recorded mask bytes (little-endian) is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> Kept16(ushort bits) => Vector512.Equals(Vector512.Create((uint)bits) & Bit16, Bit16);
+
+    private static readonly Vector512<uint> Lanes16 = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    private static readonly Vector512<uint> Bit16 =
+        Vector512.Create(1u, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
 
     /// <summary>Lane n all ones when bit n of a recorded mask byte is set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

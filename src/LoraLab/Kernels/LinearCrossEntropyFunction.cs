@@ -18,8 +18,9 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
     private const long IgnoreIndex = -100;
 
     /// <summary>
-    /// exp's argument floor. Below ≈ −87 exp underflows float32, and MKL's vector exp takes a slow path there (28× per
-    /// chunk, measured with an untrained model's wide logits, σ ≈ 17). Flooring at −80 changes each such term by less
+    /// exp's argument floor. Below ≈ −87 exp underflows float32, and MKL's vector exp (libtorch's exp_, which the
+    /// softmax of dtypes other than float32 and bfloat16 calls) takes a slow path there (28× per chunk, measured with an
+    /// untrained model's wide logits, σ ≈ 17). Flooring at −80 changes each such term by less
     /// than e^−80 ≈ 2e−35, while the row sum it joins is ≥ 1 (its max term is e^0): invisible in float32.
     /// </summary>
     private const double ExpFloor = -80;
@@ -37,12 +38,12 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         var loss = zeros(Array.Empty<long>(), ScalarType.Float32); // scalar
         var gradH = grad && h.requires_grad ? empty_like(h) : null; // (N, C)
         var gradW = grad && w.requires_grad ? zeros_like(w) : null; // (V, C)
-        // Logits go to buffers allocated once per call and reused by every chunk: a float32 one, and for another weight
-        // dtype one of that dtype that the GEMM writes and the softmax's gradient is rounded into. Large allocations per
-        // chunk make glibc map and fault in fresh pages now and then, which costs time and grows the heap.
+        // Logits go to buffers allocated once per call and reused by every chunk: one of w's dtype that the GEMM writes and
+        // the softmax numerators replace, and for dtypes SoftmaxRows does not take a float32 one for the softmax. Large
+        // allocations per chunk make glibc map and fault in fresh pages now and then, which costs time and grows the heap.
         long rowsPerChunk = Math.Min(chunk, n);
-        var buffer = empty(rowsPerChunk, w.shape[0], dtype: ScalarType.Float32); // (chunk, V)
-        var low = w.dtype == ScalarType.Float32 ? null : empty(rowsPerChunk, w.shape[0], dtype: w.dtype); // (chunk, V)
+        var buffer = empty(rowsPerChunk, w.shape[0], dtype: w.dtype); // (chunk, V)
+        var wide = SoftmaxRows.Serves(w.dtype) ? null : empty(rowsPerChunk, w.shape[0], dtype: ScalarType.Float32); // (chunk, V)
         using Scalar floor = ExpFloor.ToScalar(), ignore = IgnoreIndex.ToScalar(), minusOne = (-1L).ToScalar(); // held across the calls (Scalars)
         for (long start = 0; start < n; start += chunk)
         {
@@ -52,20 +53,14 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
             var lc = labels.narrow(0, start, len); // (n)
             var valid = lc.ne(ignore); // (n)
             var index = lc.masked_fill(valid.logical_not(), Scalars.Zero).unsqueeze(1); // (n, 1): ignored rows point at class 0
-            var logits = low is null
-                ? buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f) // (n, V), into the buffer
-                : buffer.narrow(0, 0, len).copy_(low.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f)); // (n, V)
-            var target = logits.gather(1, index); // (n, 1)
-            var max = logits.amax(new long[] { 1 }, keepdim: true); // (n, 1)
-            var e = logits.sub_(max).clamp_min_(floor).exp_(); // (n, V): exp(max(logit − max, floor)), in place
-            var sum = e.sum(1, keepdim: true); // (n, 1)
+            var logits = buffer.narrow(0, 0, len).addmm_(hc, w.t(), beta: 0f, alpha: 1f); // (n, V), into the buffer
+            var (ed, max, sum, target) = Numerators(logits, index, wide, floor);
             var validF = valid.to_type(ScalarType.Float32).unsqueeze(1); // (n, 1)
             loss.add_(max.add(sum.log(), Scalars.One).sub_(target).mul_(validF).sum(), Scalars.One); // Σ log-sum-exp − target logit
             if (gradH is null && gradW is null) continue;
             // ∂/∂logits = valid · (e / sum − onehot(label)). The 1/sum row scale goes on the n×C side of each product
             // and the onehot part is a row gather / scatter, so the n×V chunk is touched only by the two GEMMs.
             var rowScale = (validF / sum).to_type(w.dtype); // (n, 1), zero on ignored rows
-            var ed = low is null ? e : low.narrow(0, 0, len).copy_(e); // (n, V) in w's dtype
             var rows = index.squeeze(1); // (n)
             var validW = validF.to_type(w.dtype); // (n, 1)
             if (gradH is not null)
@@ -83,6 +78,28 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         ctx.set_materialize_grads(false);
         ctx.save_data("grads", new PendingGradients(gradH?.DetachFromDisposeScope(), gradW?.DetachFromDisposeScope()));
         return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The softmax numerators e = exp(max(logit − max, floor)) over the chunk's logits (n, V), in place, in w's dtype (where
+    /// the gradient GEMMs read them), with each row's max, Σ e (float32, from e before any rounding) and logit at its label,
+    /// (n, 1) each: in <see cref="SoftmaxRows"/>' two sweeps per row, or for other dtypes as libtorch operations over the
+    /// logits widened into <paramref name="wide"/>.
+    /// </summary>
+    private static (Tensor E, Tensor Max, Tensor Sum, Tensor Target) Numerators(Tensor logits, Tensor index, Tensor? wide, Scalar floor)
+    {
+        long n = logits.shape[0];
+        if (wide is null)
+        {
+            var (max, sum, target) = (empty(n, 1), empty(n, 1), empty(n, 1)); // (n, 1) float32 each
+            SoftmaxRows.Exp(logits, index.squeeze(1), (float)ExpFloor, max, sum, target);
+            return (logits, max, sum, target);
+        }
+        var x = wide.narrow(0, 0, n).copy_(logits); // (n, V) float32
+        var gathered = x.gather(1, index); // (n, 1)
+        var top = x.amax(new long[] { 1 }, keepdim: true); // (n, 1)
+        var e = x.sub_(top).clamp_min_(floor).exp_(); // (n, V), in place
+        return (logits.copy_(e), top, e.sum(1, keepdim: true), gathered);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)

@@ -156,22 +156,19 @@ internal static unsafe class LoraRows
     }
 
     // u[i, c..) = Σ_j d[i, j] Aᵀ[j, c..) for the block's rows (rows past count are zeros in d and are not written): 16 ranks
-    // × 4 rows at a time (two Aᵀ loads and four broadcasts per 8 multiply-adds), and a last 8 ranks × 8 rows when r mod 16 = 8.
+    // × the block's 8 rows at a time, and a last 8 ranks × 8 rows when r mod 16 = 8.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardBlock(float* d, long ld, float* at, float* u, int count, long width, int r)
     {
-        var sums = stackalloc Vector256<float>[Block];
+        var sums = stackalloc Vector256<float>[2 * Block];
         int c = 0;
         for (; c + 16 <= r; c += 16)
         {
-            for (int h = 0; h < count; h += 4)
+            TileProducts.Outer8x16(d, ld, 1, at + c, r, width, sums); // u[0..8, c..c+16)
+            for (int i = 0; i < count; i++)
             {
-                TileProducts.Outer4x16(d + h * ld, ld, at + c, r, width, sums); // u[h..h+4, c..c+16)
-                for (int i = 0; i < Math.Min(4, count - h); i++)
-                {
-                    sums[2 * i].Store(u + (h + i) * r + c);
-                    sums[2 * i + 1].Store(u + (h + i) * r + c + 8);
-                }
+                sums[2 * i].Store(u + i * r + c);
+                sums[2 * i + 1].Store(u + i * r + c + 8);
             }
         }
         if (c == r) return;

@@ -45,6 +45,21 @@ internal readonly unsafe struct MaskedRows
             byte* b = bits == 0 ? null : (byte*)bits + row * rowBytes;
             uint first = (uint)(row * width); // < 2³²: checked by the forward
             long j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + 16 <= width; j += 16) // the same decisions 16 at a time: bit n of the two bytes at j / 8 is entry j + n
+                {
+                    var v = Load16(row * width + j);
+                    if (hash && dropout)
+                    {
+                        var keep = DropoutMask.Keep16(first + (uint)j, k0, k1, threshold);
+                        if (b != null) *(ushort*)(b + (j >> 3)) = (ushort)keep.ExtractMostSignificantBits();
+                        v = Vector512.BitwiseAnd(v * scale, keep.AsSingle());
+                    }
+                    else if (dropout) v = Vector512.BitwiseAnd(v * scale, DropoutMask.Kept16(*(ushort*)(b + (j >> 3))).AsSingle());
+                    v.Store(dst + j);
+                }
+            }
             for (; j + 8 <= width; j += 8)
             {
                 var v = Load(row * width + j);
@@ -84,6 +99,9 @@ internal readonly unsafe struct MaskedRows
     /// <summary>dropout of one value at (row, j), from the bits.</summary>
     public float Masked(float v, long row, long j) =>
         !dropout ? v : DropoutMask.Kept((byte*)bits + row * rowBytes, j) ? v * scale : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<float> Load16(long at) => bf16 ? Bf16Rows.Load16((ushort*)x + at) : Vector512.Load((float*)x + at);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector256<float> Load(long at) => bf16 ? Bf16Rows.Load((ushort*)x + at) : Vector256.Load((float*)x + at);

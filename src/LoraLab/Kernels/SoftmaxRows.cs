@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using static TorchSharp.torch;
+
+namespace LoraLab.Kernels;
+
+/// <summary>
+/// The softmax numerators of a chunk of logits, in place, for <see cref="LinearCrossEntropyFunction"/>: per row,
+/// m = max_j x_j, then e_j = exp(max(x_j − m, floor)) written over x_j and Σ_j e_j summed in float32 (from the unrounded
+/// e_j when the logits are bfloat16, which are rounded to nearest even as they are stored); the row's logit at its label is
+/// read before it is overwritten. Two sweeps over each row (128 KB at a 32 000-token vocabulary, so the second finds it in
+/// L2) where the same work as libtorch operations (amax, sub, clamp_min, exp, sum, gather) makes six over the whole
+/// chunk. exp is <see cref="TorchExp"/> (Sleef's 1-ulp expf); libtorch's exp_ calls MKL's, so the two may differ by an
+/// ulp. Rows run in parallel over libtorch's thread team (<see cref="OmpTeam"/>).
+/// Shapes: logits (n, V) contiguous float32 or bfloat16; labels (n) int64 in [0, V); max, sum and target (n) float32.
+/// </summary>
+internal static unsafe class SoftmaxRows
+{
+    /// <summary>Whether the loops take logits of this dtype.</summary>
+    public static bool Serves(ScalarType dtype) => dtype is ScalarType.Float32 or ScalarType.BFloat16;
+
+    public static void Exp(Tensor logits, Tensor labels, float floor, Tensor max, Tensor sum, Tensor target)
+    {
+        long n = logits.shape[0], v = logits.shape[1];
+        if (!logits.is_contiguous() || !Serves(logits.dtype) || labels.dtype != ScalarType.Int64)
+            throw new ArgumentException($"logits must be contiguous float32 or bfloat16 with int64 labels, got {logits.dtype} and {labels.dtype}.");
+        if (n == 0) return;
+        bool bf16 = logits.dtype == ScalarType.BFloat16;
+        nint x = TensorAddress.Of(logits), l = TensorAddress.Of(labels.contiguous()), m = TensorAddress.Of(max),
+            s = TensorAddress.Of(sum), t = TensorAddress.Of(target);
+        OmpTeam.For(n, 1, (r0, r1) =>
+        {
+            for (long i = r0; i < r1; i++)
+            {
+                long label = ((long*)l)[i];
+                byte* row = (byte*)x + i * v * (bf16 ? 2 : 4);
+                ((float*)t)[i] = bf16 ? Bf16Rows.Widen(((ushort*)row)[label]) : ((float*)row)[label];
+                float top = bf16 ? Max((ushort*)row, v) : Max((float*)row, v);
+                ((float*)m)[i] = top;
+                ((float*)s)[i] = bf16 ? ExpInPlace((ushort*)row, v, top, floor) : ExpInPlace((float*)row, v, top, floor);
+            }
+        });
+    }
+
+    // The row's maximum: 16 lanes at a time where AVX-512 runs at full width, then 8, then one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Max(float* row, long v)
+    {
+        long j = 0;
+        var top8 = Vector256.Create(float.NegativeInfinity);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var top16 = Vector512.Create(float.NegativeInfinity);
+            for (; j + 16 <= v; j += 16) top16 = Vector512.Max(top16, Vector512.Load(row + j));
+            top8 = Vector256.Max(top16.GetLower(), top16.GetUpper());
+        }
+        for (; j + 8 <= v; j += 8) top8 = Vector256.Max(top8, Vector256.Load(row + j));
+        float top = float.NegativeInfinity;
+        for (int k = 0; k < 8; k++) top = Math.Max(top, top8.GetElement(k));
+        for (; j < v; j++) top = Math.Max(top, row[j]);
+        return top;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Max(ushort* row, long v)
+    {
+        long j = 0;
+        var top8 = Vector256.Create(float.NegativeInfinity);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var top16 = Vector512.Create(float.NegativeInfinity);
+            for (; j + 16 <= v; j += 16) top16 = Vector512.Max(top16, Bf16Rows.Load16(row + j));
+            top8 = Vector256.Max(top16.GetLower(), top16.GetUpper());
+        }
+        for (; j + 8 <= v; j += 8) top8 = Vector256.Max(top8, Bf16Rows.Load(row + j));
+        float top = float.NegativeInfinity;
+        for (int k = 0; k < 8; k++) top = Math.Max(top, top8.GetElement(k));
+        for (; j < v; j++) top = Math.Max(top, Bf16Rows.Widen(row[j]));
+        return top;
+    }
+
+    // e_j = exp(max(x_j − top, floor)) over the row, in place; returns Σ e_j. 16 lanes, then 8, then one (the 8-lane exp
+    // on a single value: the same arithmetic).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float ExpInPlace(float* row, long v, float top, float floor)
+    {
+        long j = 0;
+        Vector256<float> m8 = Vector256.Create(top), f8 = Vector256.Create(floor), sum8 = Vector256<float>.Zero;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> m16 = Vector512.Create(top), f16 = Vector512.Create(floor), sum16 = Vector512<float>.Zero;
+            for (; j + 16 <= v; j += 16)
+            {
+                var e = TorchExp.Exp(Vector512.Max(Vector512.Load(row + j) - m16, f16));
+                e.Store(row + j);
+                sum16 += e;
+            }
+            sum8 = sum16.GetLower() + sum16.GetUpper();
+        }
+        for (; j + 8 <= v; j += 8)
+        {
+            var e = TorchExp.Exp(Vector256.Max(Vector256.Load(row + j) - m8, f8));
+            e.Store(row + j);
+            sum8 += e;
+        }
+        float sum = Vector256.Sum(sum8);
+        for (; j < v; j++)
+        {
+            row[j] = TorchExp.Exp(Vector256.Create(Math.Max(row[j] - top, floor))).GetElement(0);
+            sum += row[j];
+        }
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float ExpInPlace(ushort* row, long v, float top, float floor)
+    {
+        long j = 0;
+        Vector256<float> m8 = Vector256.Create(top), f8 = Vector256.Create(floor), sum8 = Vector256<float>.Zero;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> m16 = Vector512.Create(top), f16 = Vector512.Create(floor), sum16 = Vector512<float>.Zero;
+            for (; j + 16 <= v; j += 16)
+            {
+                var e = TorchExp.Exp(Vector512.Max(Bf16Rows.Load16(row + j) - m16, f16));
+                Bf16Rows.Store16(row + j, e);
+                sum16 += e;
+            }
+            sum8 = sum16.GetLower() + sum16.GetUpper();
+        }
+        for (; j + 8 <= v; j += 8)
+        {
+            var e = TorchExp.Exp(Vector256.Max(Bf16Rows.Load(row + j) - m8, f8));
+            Bf16Rows.Store(row + j, e);
+            sum8 += e;
+        }
+        float sum = Vector256.Sum(sum8);
+        for (; j < v; j++)
+        {
+            float e = TorchExp.Exp(Vector256.Create(Math.Max(Bf16Rows.Widen(row[j]) - top, floor))).GetElement(0);
+            row[j] = Bf16Rows.Round(e);
+            sum += e;
+        }
+        return sum;
+    }
+}
