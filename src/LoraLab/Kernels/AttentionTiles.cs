@@ -13,12 +13,12 @@ namespace LoraLab.Kernels;
 /// against the key blocks it sees, recomputes P from the recorded L (nothing of size T² is kept) and accumulates, with
 /// δ_i = Σ_d dO_id·O_id: dS = s · P ⊙ (dO Vᵀ − δ), dQ += dS K, dV += Pᵀ dO, dK += dSᵀ Q, reading Pᵀ and dSᵀ as columns
 /// of P and dS (only K and V are transposed, once per key/value head). Score tiles whose keys all lie past their rows'
-/// queries are skipped. Every product is a <see cref="TileProducts.Outer4x32"/>
-/// tile (<see cref="TileProducts.Outer4x16"/> for a last 16 columns) over a head copied into float32 scratch (bfloat16 widened exactly), so sums are float32 throughout and outputs
-/// are rounded once, at the end, to their dtype (bfloat16: nearest even). Query heads share key/value heads in groups
-/// (grouped-query attention) without copies: backward works a key/value head at a time and sums its group's dK and dV.
-/// Heads run in parallel over libtorch's thread team (<see cref="OmpTeam"/>), each on its own scratch. Head dim D is a
-/// multiple of 16.
+/// queries are skipped. Every product is a <see cref="TileProducts.Outer4x32"/> tile (<see cref="TileProducts.Outer4x16"/>
+/// for a last 16 columns) over a head copied into float32 scratch (bfloat16 widened exactly), so sums are float32
+/// throughout and outputs are rounded once, at the end, to their dtype (bfloat16: nearest even). Query heads share
+/// key/value heads in groups (grouped-query attention) without copies: backward works a key/value head at a time and sums
+/// its group's dK and dV. Heads run in parallel over libtorch's thread team (<see cref="OmpTeam"/>), each on its own
+/// scratch. Head dim D is a multiple of 16.
 /// </summary>
 internal static unsafe class AttentionTiles
 {

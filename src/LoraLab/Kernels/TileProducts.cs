@@ -8,10 +8,10 @@ namespace LoraLab.Kernels;
 /// a 4 × 16 tile of a matrix product held in 8 accumulator vectors, built one step of the reduction at a time from four
 /// broadcast scalars and two 8-wide vector loads (8 fused multiply-adds per 6 loads); where 16-wide vectors run at full
 /// speed (<c>Vector512.IsHardwareAccelerated</c>: AVX-512 on Zen 4 and 5, Sapphire Rapids), as 4 accumulators and one
-/// 16-wide load per step. Both sum each entry in the same order, so results are the same bits either way. <see cref="Outer4x32"/>
-/// and <see cref="Outer8x16"/> are two such tiles side by side or stacked, for loops with 32 columns or 8 rows to fill. Measured on a 2-core Zen 5 at the medium shape's
-/// attention (4 × 12 heads × 512 × 64, forward and backward, medians of 20): 4 × 32 tiles 25.0 ms in float32 and 22.7 in
-/// bfloat16, 4 × 16 tiles 30.7 and 28.3.
+/// 16-wide load per step. Both sum each entry in the same order, so results are the same bits either way.
+/// <see cref="Outer4x32"/> and <see cref="Outer8x16"/> are two such tiles side by side or stacked, for loops with 32
+/// columns or 8 rows to fill. Measured on a 2-core Zen 5 at the medium shape's attention (4 × 12 heads × 512 × 64, forward
+/// and backward, medians of 20): 4 × 32 tiles 25.0 ms in float32 and 22.7 in bfloat16, 4 × 16 tiles 30.7 and 28.3.
 /// </summary>
 internal static unsafe class TileProducts
 {
