@@ -28,6 +28,11 @@ internal static unsafe class SoftmaxRows
         bool bf16 = logits.dtype == ScalarType.BFloat16;
         nint x = TensorAddress.Of(logits), l = TensorAddress.Of(labels.contiguous()), m = TensorAddress.Of(max),
             s = TensorAddress.Of(sum), t = TensorAddress.Of(target);
+        for (long i = 0; i < n; i++) // the loops read each row at its label
+        {
+            long label = ((long*)l)[i];
+            if (label < 0 || label >= v) throw new ArgumentException($"label {label} (row {i} of the chunk) is outside the vocabulary [0, {v}).");
+        }
         OmpTeam.For(n, 1, (r0, r1) =>
         {
             for (long i = r0; i < r1; i++)

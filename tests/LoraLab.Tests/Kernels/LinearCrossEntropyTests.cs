@@ -143,4 +143,17 @@ public class LinearCrossEntropyTests
         var labels = full(new long[] { h.shape[0] }, -100L, ScalarType.Int64);
         Assert.Equal(0f, LinearCrossEntropy.Sum(h, w, labels).item<float>());
     }
+
+    [Theory]
+    [InlineData(50L)] // one past the last class
+    [InlineData(-3L)] // negative, and not the ignore index
+    public void ALabelOutsideTheVocabularyIsRefusedNotRead(long label)
+    {
+        using var scope = NewDisposeScope();
+        var (h, w, labels) = Data();
+        labels[30] = tensor(label);
+        var e = Assert.Throws<ArgumentException>(() => LinearCrossEntropy.Sum(h, w, labels, 5));
+        Assert.Contains($"label {label}", e.Message);
+        Assert.Contains("outside the vocabulary [0, 50)", e.Message);
+    }
 }
