@@ -1,11 +1,13 @@
 using LoraLab.Analysis;
 using LoraLab.Checkpoints;
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Reports;
 using LoraLab.Tests.Reports;
 using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Analysis;
@@ -66,8 +68,9 @@ public class SpectrumAnalysisTests
         var config = TinyLlama.Config();
         using var model = new LlamaForCausalLM(config);
         LlamaCheckpoint.Save(model, dir.File("base"));
+        using Scalar hundredth = 0.01.ToScalar();
         using (no_grad())
-            foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.01);
+            foreach (var p in model.parameters()) p.add_(randn_like(p).mul(hundredth), Scalars.One);
         LlamaCheckpoint.Save(model, dir.File("ft"));
         var results = new SpectrumAnalysis().CompareModels(dir.File("base"), dir.File("ft"));
         // an i.i.d. Gaussian change behaves like the random baseline
@@ -81,7 +84,7 @@ public class SpectrumAnalysisTests
         manual_seed(13);
         using var model = new LlamaForCausalLM(TinyLlama.Config());
         LlamaCheckpoint.Save(model, dir.File("base"));
-        using (no_grad()) model.Model.Layers[0].SelfAttn.state_dict()["q_proj.weight"].add_(1.0);
+        using (no_grad()) model.Model.Layers[0].SelfAttn.state_dict()["q_proj.weight"].add_(Scalars.One, Scalars.One);
         LlamaCheckpoint.Save(model, dir.File("ft"));
         var ok = CliRun.Run("analyze", "spectrum", "--base", dir.File("base"), "--finetuned", dir.File("ft"), "--out", dir.File("out"), "--no-plots");
         Assert.True(ok.ExitCode == 0, ok.StdErr);

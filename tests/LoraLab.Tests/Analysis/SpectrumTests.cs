@@ -1,4 +1,5 @@
 using LoraLab.Analysis;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Analysis;
@@ -37,7 +38,8 @@ public class SpectrumTests
         using var b = randn(40, 6);
         using var a = randn(6, 30);
         double s = 2.0;
-        var dense = Spectrum.SingularValues(matmul(b, a) * s);
+        using Scalar scaling = s.ToScalar();
+        var dense = Spectrum.SingularValues(matmul(b, a).mul(scaling));
         var factored = Spectrum.LowRankSingularValues(b, a, s);
         Assert.Equal(6, factored.Length);
         for (int i = 0; i < 6; i++) Assert.Equal(dense[i], factored[i], 3);

@@ -3,6 +3,7 @@ using LoraLab.Models.Llama;
 using LoraLab.Tests.Cli;
 using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Checkpoints;
@@ -17,8 +18,9 @@ public class FiniteWeightsTests
         using (no_grad())
         {
             var t = m.state_dict()[tensor];
-            if (t.dim() == 1) t[3] = bad;
-            else t[0, 1] = bad;
+            using var value = torch.tensor(bad);
+            if (t.dim() == 1) t[3] = value;
+            else t[0, 1] = value;
         }
         LlamaCheckpoint.Save(m, model);
         return model;

@@ -9,10 +9,16 @@ namespace LoraLab.Tests.Checkpoints;
 
 public class SafetensorsCheckpointTests
 {
-    private static List<KeyValuePair<string, Tensor>> FiveTensors() =>
-        Enumerable.Range(0, 5)
-            .Select(i => new KeyValuePair<string, Tensor>($"layers.{i}.w", full(4, (float)i))) // 16 bytes each
-            .ToList();
+    private static List<KeyValuePair<string, Tensor>> FiveTensors()
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        for (int i = 0; i < 5; i++)
+        {
+            using Scalar value = ((float)i).ToScalar();
+            tensors.Add(new($"layers.{i}.w", full(4, value))); // 16 bytes each
+        }
+        return tensors;
+    }
 
     [Fact]
     public void ShardedWriteSplitsGreedilyAndReadsBack()

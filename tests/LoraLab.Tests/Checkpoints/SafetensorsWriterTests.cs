@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LoraLab.Checkpoints;
+using LoraLab.Kernels;
 using LoraLab.Tests.TestSupport;
 using TorchSharp;
 using static LoraLab.Tests.Checkpoints.HandMadeSafetensors;
@@ -110,7 +111,8 @@ public class SafetensorsWriterTests
     {
         using var dir = new TempDir();
         using var scope = NewDisposeScope();
-        var m = arange(12, dtype: ScalarType.Float32).reshape(3, 4); // (3, 4)
+        using Scalar stop = 12.ToScalar();
+        var m = arange(Scalars.Zero, stop, Scalars.One, ScalarType.Float32).reshape(3, 4); // (3, 4)
         var transposed = m.t(); // (4, 3), non-contiguous
         var row = m[1]; // (4), contiguous view at storage offset 4
         string path = dir.File("views.safetensors");

@@ -1,4 +1,5 @@
 using LoraLab.Generation;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Generation;
@@ -81,9 +82,10 @@ public class TokenSamplerTests(Xunit.Abstractions.ITestOutputHelper output)
         var alone = new TokenSampler(options, [seeds[1]]);
         var reordered = new TokenSampler(options, [seeds[1], seeds[2], seeds[0]]);
         var gen = new TorchSharp.torch.Generator(11);
+        using Scalar three = 3.ToScalar();
         for (int step = 0; step < 50; step++)
         {
-            var logits = randn(3, 50, generator: gen) * 3; // (3, V)
+            var logits = randn(3, 50, generator: gen).mul(three); // (3, V)
             long inBatch = batch.Next(logits)[1];
             Assert.Equal(inBatch, alone.Next(logits.narrow(0, 1, 1))[0]);
             Assert.Equal(inBatch, reordered.Next(logits.index_select(0, tensor(new long[] { 1, 2, 0 })))[0]);

@@ -1,5 +1,6 @@
 using LoraLab.Kernels;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -32,7 +33,11 @@ public class CausalAttentionTests
     // q, k, v and an output gradient, (B, heads, T, D) views of (B, T, heads, D) memory.
     private static (Tensor Q, Tensor K, Tensor V, Tensor G) Inputs(ScalarType dtype, long b, long h, long kvHeads, long t, long d)
     {
-        Tensor Heads(long n, double scale) => (randn(b, t, n, d) * scale).transpose(1, 2).to_type(dtype);
+        Tensor Heads(long n, double scale)
+        {
+            using Scalar s = scale.ToScalar();
+            return randn(b, t, n, d).mul(s).transpose(1, 2).to_type(dtype);
+        }
         return (Heads(h, 1.5), Heads(kvHeads, 1.5), Heads(kvHeads, 1), Heads(h, 1));
     }
 

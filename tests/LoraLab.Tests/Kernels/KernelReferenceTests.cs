@@ -3,6 +3,7 @@ using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -80,7 +81,8 @@ public class KernelReferenceTests
         using var scope = NewDisposeScope();
         manual_seed(6);
         // bf16 inputs whose float32 products with 1/(1 − p) land on, beside and between bfloat16 values
-        var x = (randn(23, width) * 3).to_type(ScalarType.BFloat16);
+        using Scalar three = 3.ToScalar();
+        var x = randn(23, width).mul(three).to_type(ScalarType.BFloat16);
         x[0, 0] = tensor(0f).to_type(ScalarType.BFloat16); // a zero
         const ulong key = 0x0123456789ABCDEFUL;
         var viaFloat = empty(23, width);
@@ -170,8 +172,9 @@ public class KernelReferenceTests
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
+        using Scalar half = 0.5.ToScalar();
         var h0 = randn(37, 8);
-        var w0 = randn(50, 8) * 0.5;
+        var w0 = randn(50, 8).mul(half);
         var labels = randint(0, 50, new long[] { 37 });
         labels[4] = tensor(-100L);
         (Tensor Loss, Tensor Gh, Tensor Gw) Run(bool reference)
@@ -180,7 +183,7 @@ public class KernelReferenceTests
             var w = w0.clone().requires_grad_(true);
             using var choice = KernelSwitch.UseReference(reference);
             var loss = LinearCrossEntropy.Sum(h, w, labels, chunkTokens: 6);
-            (loss * 0.5).backward();
+            loss.mul(half).backward();
             return (loss.detach(), h.grad!, w.grad!);
         }
         var fused = Run(false);

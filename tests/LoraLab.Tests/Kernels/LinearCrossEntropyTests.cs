@@ -1,4 +1,5 @@
 using LoraLab.Kernels;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -9,8 +10,9 @@ public class LinearCrossEntropyTests
     private static (Tensor H, Tensor W, Tensor Labels) Data(long n = 37, long c = 8, long v = 50)
     {
         manual_seed(11);
+        using Scalar half = 0.5.ToScalar();
         var h = randn(n, c);
-        var w = randn(v, c) * 0.5;
+        var w = randn(v, c).mul(half);
         var labels = randint(0, v, new[] { n });
         labels[3] = tensor(-100L); // ignored rows
         labels[20] = tensor(-100L);
@@ -27,13 +29,14 @@ public class LinearCrossEntropyTests
         var hRef = h0.clone().requires_grad_(true);
         var wRef = w0.clone().requires_grad_(true);
         var lossRef = nn.functional.cross_entropy(nn.functional.linear(hRef, wRef), labels, ignore_index: -100, reduction: nn.Reduction.Sum);
-        (lossRef * 0.25).backward();
+        using Scalar quarter = 0.25.ToScalar();
+        lossRef.mul(quarter).backward();
 
         var h = h0.clone().requires_grad_(true);
         var w = w0.clone().requires_grad_(true);
         var loss = LinearCrossEntropy.Sum(h, w, labels, chunk);
         Assert.Equal(lossRef.item<float>(), loss.item<float>(), 3);
-        (loss * 0.25).backward();
+        loss.mul(quarter).backward();
         Assert.True(h.grad!.allclose(hRef.grad!, rtol: 1e-4, atol: 1e-6), "∂L/∂h differs");
         Assert.True(w.grad!.allclose(wRef.grad!, rtol: 1e-4, atol: 1e-6), "∂L/∂W differs");
     }
@@ -75,7 +78,8 @@ public class LinearCrossEntropyTests
         // range where the node floors exp's argument. Reference: linear → cross_entropy and its autograd in float64.
         using var scope = NewDisposeScope();
         var (h0, w0, labels) = Data(n: 40, c: 16, v: 3000);
-        w0 = w0 * 30;
+        using Scalar thirty = 30.ToScalar();
+        w0 = w0.mul(thirty);
         var hRef = h0.to_type(ScalarType.Float64).requires_grad_(true);
         var wRef = w0.to_type(ScalarType.Float64).requires_grad_(true);
         var lossRef = nn.functional.cross_entropy(nn.functional.linear(hRef, wRef), labels, reduction: nn.Reduction.Sum);
@@ -97,17 +101,18 @@ public class LinearCrossEntropyTests
         using var scope = NewDisposeScope();
         var (h0, w0, labels) = Data();
         var ids = tensor(new long[] { 1, 4, 4, 9 });
+        using Scalar two = 2.ToScalar();
         var wRef = w0.clone().requires_grad_(true);
         var lossRef = nn.functional.cross_entropy(nn.functional.linear(h0, wRef), labels, reduction: nn.Reduction.Sum)
-            + wRef.index_select(0, ids).pow(2).sum();
+            .add(wRef.index_select(0, ids).pow(two).sum(), Scalars.One);
         lossRef.backward();
         var w = w0.clone().requires_grad_(true);
-        var loss = LinearCrossEntropy.Sum(h0, w, labels, 7) + w.index_select(0, ids).pow(2).sum();
+        var loss = LinearCrossEntropy.Sum(h0, w, labels, 7).add(w.index_select(0, ids).pow(two).sum(), Scalars.One);
         loss.backward();
         Assert.True(w.grad!.allclose(wRef.grad!, rtol: 1e-4, atol: 1e-5));
         // A second backward (gradient accumulation) adds onto the existing .grad.
         LinearCrossEntropy.Sum(h0, w, labels, 7).backward();
-        Assert.True(w.grad!.allclose(wRef.grad! + GradOf(h0, w0, labels), rtol: 1e-4, atol: 1e-5));
+        Assert.True(w.grad!.allclose(wRef.grad!.add(GradOf(h0, w0, labels), Scalars.One), rtol: 1e-4, atol: 1e-5));
     }
 
     private static Tensor GradOf(Tensor h, Tensor w0, Tensor labels)
@@ -140,7 +145,8 @@ public class LinearCrossEntropyTests
     {
         using var scope = NewDisposeScope();
         var (h, w, _) = Data();
-        var labels = full(new long[] { h.shape[0] }, -100L, ScalarType.Int64);
+        using Scalar ignored = (-100L).ToScalar();
+        var labels = full(new long[] { h.shape[0] }, ignored, ScalarType.Int64);
         Assert.Equal(0f, LinearCrossEntropy.Sum(h, w, labels).item<float>());
     }
 

@@ -1,6 +1,7 @@
 using LoraLab.Kernels;
 using LoraLab.Peft;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -18,7 +19,9 @@ public class LoraLinearFunctionTests
     {
         var leaves = new[] { x, w, a, b }.Select(t => t.detach().requires_grad_(true)).ToArray();
         var d = mask is null ? leaves[0] : leaves[0] * mask;
-        var y = nn.functional.linear(leaves[0], leaves[1]) + nn.functional.linear(nn.functional.linear(d, leaves[2]), leaves[3]) * s;
+        using Scalar scaling = s.ToScalar();
+        var lora = nn.functional.linear(nn.functional.linear(d, leaves[2]), leaves[3]).mul(scaling);
+        var y = nn.functional.linear(leaves[0], leaves[1]).add(lora, Scalars.One);
         y.backward(new[] { gy });
         return (y.detach(), leaves.Select(l => l.grad!.clone()).ToArray());
     }
@@ -43,7 +46,7 @@ public class LoraLinearFunctionTests
             mask = empty(10, 6);
             DropoutMask.Apply(ones(10, 6), mask, 0, p, DropoutMask.NewKey()); // {0, 1/(1 − p)} per entry
             mask = mask.view(2, 5, 6);
-            Assert.True(mask.eq(0).any().item<bool>(), "the test needs some dropped entries");
+            Assert.True(mask.eq(Scalars.Zero).any().item<bool>(), "the test needs some dropped entries");
         }
         var (yRef, gRef) = Reference(x, w, a, b, 1.5, mask, gy);
 
@@ -98,8 +101,9 @@ public class LoraLinearFunctionTests
         var clean = layer.call(x).detach();
         layer.train();
         var sum = zeros_like(clean);
-        for (int i = 0; i < 400; i++) sum.add_(layer.call(x).detach());
-        var mean = sum / 400;
+        for (int i = 0; i < 400; i++) sum.add_(layer.call(x).detach(), Scalars.One);
+        using Scalar draws = 400.ToScalar();
+        var mean = sum.div(draws);
         Assert.True((mean - clean).abs().mean().item<float>() < 0.15 * clean.abs().mean().item<float>());
     }
 
@@ -108,7 +112,7 @@ public class LoraLinearFunctionTests
     {
         var m = empty(rows, width);
         DropoutMask.Apply(ones(rows, width), m, firstRow, p, key);
-        return m.ne(0).to_type(ScalarType.Float64);
+        return m.ne(Scalars.Zero).to_type(ScalarType.Float64);
     }
 
     [Theory]
@@ -130,7 +134,7 @@ public class LoraLinearFunctionTests
         // The same key repeats the draw; another key does not; p = 0 keeps everything.
         Assert.True(keep.equal(Keep(rows, width, p, 42UL)).all().item<bool>());
         Assert.False(keep.equal(Keep(rows, width, p, 43UL)).all().item<bool>());
-        Assert.True(Keep(3, 11, 0.0, 7UL).eq(1).all().item<bool>());
+        Assert.True(Keep(3, 11, 0.0, 7UL).eq(Scalars.One).all().item<bool>());
     }
 
     [Theory]
@@ -168,8 +172,9 @@ public class LoraLinearFunctionTests
         DropoutMask.Apply(x.narrow(0, 20, 13), part, 20, p, 5UL);
         Assert.True(part.equal(whole.narrow(0, 20, 13)).all().item<bool>());
         // Kept entries are x / (1 − p), dropped ones exactly 0; in place gives the same.
-        var kept = whole.ne(0);
-        Assert.True(whole.masked_select(kept).allclose(x.masked_select(kept) / (1 - p), rtol: 1e-6, atol: 0));
+        var kept = whole.ne(Scalars.Zero);
+        using Scalar keptFraction = (1 - p).ToScalar();
+        Assert.True(whole.masked_select(kept).allclose(x.masked_select(kept).div(keptFraction), rtol: 1e-6, atol: 0));
         var inPlace = x.clone();
         DropoutMask.Apply(inPlace, inPlace, 0, p, 5UL);
         Assert.True(inPlace.equal(whole).all().item<bool>());
@@ -188,15 +193,17 @@ public class LoraLinearFunctionTests
         const double p = 0.3;
         var x = randn(rows, width);
         var hashed = empty(rows, width);
-        var bits = full(rows, DropoutMask.RowBytes(width), 0xAB, dtype: ScalarType.Byte); // stale bytes must be overwritten
+        using Scalar stale = 0xAB.ToScalar();
+        var bits = full(rows, DropoutMask.RowBytes(width), stale, dtype: ScalarType.Byte); // stale bytes must be overwritten
         DropoutMask.Apply(x.narrow(0, 1, rows - 1), hashed.narrow(0, 1, rows - 1), 7, p, 11UL, bits.narrow(0, 1, rows - 1));
         var replayed = empty(rows - 1, width);
         DropoutMask.Replay(x.narrow(0, 1, rows - 1), replayed, bits.narrow(0, 1, rows - 1), p);
         Assert.True(replayed.equal(hashed.narrow(0, 1, rows - 1)).all().item<bool>());
         // Each bit is the keep decision of its entry: bit j % 8 of byte j / 8.
-        var keep = hashed.narrow(0, 1, rows - 1).ne(0).to_type(ScalarType.Int32); // (rows − 1, width)
+        var keep = hashed.narrow(0, 1, rows - 1).ne(Scalars.Zero).to_type(ScalarType.Int32); // (rows − 1, width)
+        var one = tensor(1); // the shift and mask operands are 0-dim int32 tensors
         var unpacked = stack(Enumerable.Range(0, width).Select(j =>
-            bits.narrow(0, 1, rows - 1).select(1, j / 8).to_type(ScalarType.Int32).bitwise_right_shift(j % 8).bitwise_and(1)).ToArray(), 1);
+            bits.narrow(0, 1, rows - 1).select(1, j / 8).to_type(ScalarType.Int32).bitwise_right_shift(tensor(j % 8)).bitwise_and(one)).ToArray(), 1);
         Assert.True(unpacked.equal(keep).all().item<bool>());
         // A record of the wrong shape is refused.
         Assert.Throws<ArgumentException>(() => DropoutMask.Replay(x, empty(rows, width), empty(rows, width, dtype: ScalarType.Byte), p));

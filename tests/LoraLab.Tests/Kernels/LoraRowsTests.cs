@@ -1,4 +1,5 @@
 using LoraLab.Kernels;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -50,7 +51,8 @@ public class LoraRowsTests
         var a = randn(rank, width, generator: generator).to_type(dtype);
         const double p = 0.3;
         var u = empty(rows, rank, dtype: dtype);
-        var bits = full(rows, DropoutMask.RowBytes(width), 0xAA, dtype: ScalarType.Byte); // stale bytes must be overwritten
+        using Scalar stale = 0xAA.ToScalar();
+        var bits = full(rows, DropoutMask.RowBytes(width), stale, dtype: ScalarType.Byte); // stale bytes must be overwritten
         Assert.Equal(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated, LoraRows.Serves(x, a)); // the loops run either way
         LoraRows.Forward(x, a, u, p, Key, bits);
 
@@ -80,7 +82,8 @@ public class LoraRowsTests
         var bits = empty(rows, DropoutMask.RowBytes(width), dtype: ScalarType.Byte);
         LoraRows.Forward(x, a, empty(rows, rank, dtype: dtype), p, Key, bits);
 
-        var gradA = full(rank, width, float.NaN, dtype: dtype); // overwritten, not added to
+        using Scalar nan = float.NaN.ToScalar();
+        var gradA = full(rank, width, nan, dtype: dtype); // overwritten, not added to
         var gx = gxBefore.clone();
         LoraRows.Backward(x, a, gu, bits, p, gradA, gx);
 

@@ -1,4 +1,5 @@
 using LoraLab.Kernels;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -31,8 +32,9 @@ public class RmsNormTests
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
-        var x = randn(rows, 2, width) * 3; // (N/2, 2, C): a leading shape of more than one dimension
-        var w = 1 + randn(width) * 0.2;
+        using Scalar three = 3.ToScalar(), fifth = 0.2.ToScalar();
+        var x = randn(rows, 2, width).mul(three); // (N/2, 2, C): a leading shape of more than one dimension
+        var w = randn(width).mul(fifth).add(Scalars.One, Scalars.One); // 1 + 0.2·randn
         var gy = randn(rows, 2, width);
         var (yRef, gxRef, gwRef) = Run((a, b) => RmsNorm.Reference(a, b, Eps), x, w, gy, xGrad, wGrad);
         var (y, gx, gw) = Run((a, b) => RmsNorm.Forward(a, b, Eps), x, w, gy, xGrad, wGrad);

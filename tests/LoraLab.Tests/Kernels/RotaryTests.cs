@@ -1,6 +1,7 @@
 using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -22,7 +23,8 @@ public class RotaryTests
         var inv = tensor(RotaryEmbedding.InverseFrequencies((int)d, 10000, null).Select(f => (float)f).ToArray());
         var positions = randint(0, 4096, new[] { tableBatch, t }, dtype: ScalarType.Int64); // (B, T)
         var (cos, sin) = RotaryEmbedding.CosSin(positions, inv); // (B, T, D)
-        var x = transposed ? (randn(b, t, h, d) * 3).transpose(1, 2) : randn(b, h, t, d) * 3; // (B, H, T, D)
+        using Scalar three = 3.ToScalar();
+        var x = transposed ? randn(b, t, h, d).mul(three).transpose(1, 2) : randn(b, h, t, d).mul(three); // (B, H, T, D)
         x = x.to_type(dtype);
         x[.., .., 0] = tensor(0f).to_type(dtype); // zero rows: signed-zero products and sums in every lane
         return (x, cos, sin);

@@ -1,5 +1,6 @@
 using LoraLab.Kernels;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Kernels;
@@ -24,8 +25,11 @@ public class SwiGluTests
         return (h.detach(), lg.grad?.clone(), lu.grad?.clone());
     }
 
-    private static (Tensor G, Tensor U, Tensor Dh) Inputs(ScalarType dtype, params long[] shape) =>
-        ((randn(shape) * 4).to_type(dtype), randn(shape).to_type(dtype), randn(shape).to_type(dtype));
+    private static (Tensor G, Tensor U, Tensor Dh) Inputs(ScalarType dtype, params long[] shape)
+    {
+        using Scalar four = 4.ToScalar();
+        return (randn(shape).mul(four).to_type(dtype), randn(shape).to_type(dtype), randn(shape).to_type(dtype));
+    }
 
     private static bool SameBits(Tensor a, Tensor b) => a.dtype == b.dtype && a.contiguous().bytes.SequenceEqual(b.contiguous().bytes);
 
@@ -78,11 +82,12 @@ public class SwiGluTests
             100.5f, -100.5f, 103.9f, -103.9f, 104f, -104f, 104.1f, -104.1f, 300f, -300f, float.PositiveInfinity,
             float.NegativeInfinity, float.NaN, 0.5f, -1.2785f, 20f,
         };
+        using Scalar up = 1.5f.ToScalar(), gradient = (-0.75f).ToScalar();
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
             var g = tensor(gates).to_type(dtype);
-            var u = full(gates.Length, 1.5f).to_type(dtype);
-            var dh = full(gates.Length, -0.75f).to_type(dtype);
+            var u = full(gates.Length, up).to_type(dtype);
+            var dh = full(gates.Length, gradient).to_type(dtype);
             var fused = Run(false, g, u, dh);
             var reference = Run(true, g, u, dh);
             Assert.Equal(0, MaxUlps(fused.H, reference.H));

@@ -2,6 +2,7 @@ using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Peft;
@@ -15,7 +16,8 @@ public class LoraLinearTests
         // W (2×3), A (r×3), B (2×r) set by hand.
         layer.Weight.copy_(tensor(new float[] { 1, 0, 2, 0, 1, -1 }).reshape(2, 3));
         layer.LoraA.copy_(tensor(Enumerable.Range(0, r * 3).Select(i => (float)(i % 3 == 0 ? 1 : 0)).ToArray()).reshape(r, 3));
-        layer.LoraB.copy_(full(2, r, 0.5f));
+        using Scalar half = 0.5f.ToScalar();
+        layer.LoraB.copy_(full(2, r, half));
         return layer;
     }
 

@@ -3,6 +3,7 @@ using LoraLab.Models.Llama;
 using LoraLab.Peft;
 using LoraLab.Tests.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Training;
@@ -48,7 +49,8 @@ public class AmpBf16Tests
             Assert.Equal(ScalarType.Float32, g.dtype);
             var a = fp32.Grads[name].flatten();
             var b = g.flatten();
-            double cos = (a.dot(b) / (a.norm() * b.norm() + 1e-12)).item<float>();
+            using Scalar tiny = 1e-12.ToScalar();
+            double cos = (a.dot(b) / (a.norm() * b.norm()).add(tiny, Scalars.One)).item<float>();
             Assert.True(cos > 0.98, $"{name}: cosine {cos:F4} between amp_bf16 and fp32 gradients");
         }
         Assert.True(amp.Grads.Count >= (lora ? 28 : 10));

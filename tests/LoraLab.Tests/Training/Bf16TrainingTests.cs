@@ -52,7 +52,8 @@ public class Bf16TrainingTests
             var a = p.grad!.flatten();
             var b = g16[name].to_type(ScalarType.Float32).flatten();
             Assert.Equal(ScalarType.BFloat16, g16[name].dtype);
-            double cos = (a.dot(b) / (a.norm() * b.norm() + 1e-12)).item<float>();
+            using Scalar tiny = 1e-12.ToScalar();
+            double cos = (a.dot(b) / (a.norm() * b.norm()).add(tiny, Scalars.One)).item<float>();
             Assert.True(cos > 0.98, $"{name}: cosine {cos:F4} between bf16 and fp32 gradients");
             compared++;
         }

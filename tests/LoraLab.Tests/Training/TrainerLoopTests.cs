@@ -120,7 +120,8 @@ public class TrainerLoopTests
         {
             if (step != 2) return;
             using var noGrad = no_grad();
-            t.Model.Model.EmbedTokens.weight!.fill_(double.NaN);
+            using Scalar nan = double.NaN.ToScalar();
+            t.Model.Model.EmbedTokens.weight!.fill_(nan);
         });
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run());
         Assert.Equal(3, e.Step);

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using LoraLab.Checkpoints;
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Tests.TestSupport;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LoraLab.Tests.Models.Llama;
@@ -38,7 +40,8 @@ public class LlamaConfigDialectTests
         File.WriteAllText(Path.Combine(dir.Path, "theta-default", "config.json"), fallback.ToJsonString());
 
         using var scope = NewDisposeScope();
-        var ids = arange(0, 48, dtype: ScalarType.Int64).remainder(32).unsqueeze(0); // (1, 48): positions up to 47
+        using Scalar vocab = 32.ToScalar();
+        var ids = Scalars.Arange(0, 48, CPU).remainder(vocab).unsqueeze(0); // (1, 48): positions up to 47
         Tensor Logits(string sub)
         {
             using var m = LlamaCheckpoint.Load(Path.Combine(dir.Path, sub));

@@ -1,3 +1,4 @@
+using LoraLab.Kernels;
 using LoraLab.Models.Llama;
 using LoraLab.Tests.TestSupport;
 using static TorchSharp.torch;
@@ -24,7 +25,7 @@ public class LlamaInitTests
             var w = p.detach().to_type(ScalarType.Float64);
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
             {
-                Assert.True(w.eq(1.0).all().item<bool>(), name);
+                Assert.True(w.eq(Scalars.One).all().item<bool>(), name);
                 continue;
             }
             if (name == "model.embed_tokens.weight")
