@@ -91,7 +91,7 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         long n = logits.shape[0];
         if (wide is null)
         {
-            var (max, sum, target) = (empty(n, 1), empty(n, 1), empty(n, 1)); // (n, 1) float32 each
+            var (max, sum, target) = (Float32(n), Float32(n), Float32(n)); // (n, 1) each
             SoftmaxRows.Exp(logits, index.squeeze(1), (float)ExpFloor, max, sum, target);
             return (logits, max, sum, target);
         }
@@ -100,6 +100,8 @@ internal sealed class LinearCrossEntropyFunction : autograd.SingleTensorFunction
         var top = x.amax(new long[] { 1 }, keepdim: true); // (n, 1)
         var e = x.sub_(top).clamp_min_(floor).exp_(); // (n, V), in place
         return (logits.copy_(e), top, e.sum(1, keepdim: true), gathered);
+
+        static Tensor Float32(long rows) => empty(rows, 1, dtype: ScalarType.Float32); // (rows, 1)
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)

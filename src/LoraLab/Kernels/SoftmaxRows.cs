@@ -26,7 +26,8 @@ internal static unsafe class SoftmaxRows
             throw new ArgumentException($"logits must be contiguous float32 or bfloat16 with int64 labels, got {logits.dtype} and {labels.dtype}.");
         if (n == 0) return;
         bool bf16 = logits.dtype == ScalarType.BFloat16;
-        nint x = TensorAddress.Of(logits), l = TensorAddress.Of(labels.contiguous()), m = TensorAddress.Of(max),
+        using var labelRows = labels.contiguous(); // (n)
+        nint x = TensorAddress.Of(logits), l = TensorAddress.Of(labelRows), m = TensorAddress.Of(max),
             s = TensorAddress.Of(sum), t = TensorAddress.Of(target);
         for (long i = 0; i < n; i++) // the loops read each row at its label
         {

@@ -162,4 +162,18 @@ public class LinearCrossEntropyTests
         Assert.Contains($"label {label}", e.Message);
         Assert.Contains("outside the vocabulary [0, 50)", e.Message);
     }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, 7L)] // one NaN logit per row, in a 16-lane step
+    [InlineData(ScalarType.Float32, 49L)] // in the one-at-a-time tail (50 classes)
+    [InlineData(ScalarType.BFloat16, 7L)]
+    [InlineData(ScalarType.BFloat16, 49L)]
+    public void ANaNLogitGivesANaNLoss(ScalarType dtype, long nanClass)
+    {
+        // The trainer stops on a NaN loss, so the loss must keep a NaN logit: a max or a floor that skipped NaN would lose it.
+        using var scope = NewDisposeScope();
+        var (h, w, labels) = Data();
+        w[nanClass, 3] = tensor(float.NaN); // class nanClass's logit is NaN in every row
+        Assert.True(float.IsNaN(LinearCrossEntropy.Sum(h.to_type(dtype), w.to_type(dtype), labels, 5).item<float>()));
+    }
 }
