@@ -34,7 +34,7 @@ public static class TrainingGoals
                 rows.Add(Row("full finetuning MFU", where, full.Mfu, $"{full.Mfu:P0}", MinFullMfu, $"≥ {MinFullMfu:P0}"));
             if (full is null || lora is null) continue;
             var pairs = PairRatios(g.ToList());
-            double speedup = pairs.Count % 2 == 1 ? pairs[pairs.Count / 2] : (pairs[pairs.Count / 2 - 1] + pairs[pairs.Count / 2]) / 2; // the median
+            double speedup = (pairs[(pairs.Count - 1) / 2] + pairs[pairs.Count / 2]) / 2; // the median (of the middle two, for an even count)
             string spread = pairs.Count > 1 ? Inv($"pairs {pairs[0]:F2}–{pairs[^1]:F2}; ") : "";
             // the most LoRA can gain at equal efficiency: full's FLOPs per token over LoRA's (each MFU ÷ tokens/s ∝ FLOPs per token)
             double flopRatio = full.Mfu / full.TokensPerS / (lora.Mfu / lora.TokensPerS);

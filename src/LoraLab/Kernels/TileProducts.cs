@@ -45,8 +45,7 @@ internal static unsafe class TileProducts
                 c2 = Vector512.FusedMultiplyAdd(Vector512.Create(s2p[at]), row, c2);
                 c3 = Vector512.FusedMultiplyAdd(Vector512.Create(s3p[at]), row, c3);
             }
-            (output[0], output[1], output[2], output[3]) = (c0.GetLower(), c0.GetUpper(), c1.GetLower(), c1.GetUpper());
-            (output[4], output[5], output[6], output[7]) = (c2.GetLower(), c2.GetUpper(), c3.GetLower(), c3.GetUpper());
+            Put(output, c0, c1, c2, c3);
             return;
         }
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
@@ -101,10 +100,8 @@ internal static unsafe class TileProducts
             c6 = Vector512.FusedMultiplyAdd(Vector512.Create(s6p[at]), row, c6);
             c7 = Vector512.FusedMultiplyAdd(Vector512.Create(s7p[at]), row, c7);
         }
-        (output[0], output[1], output[2], output[3]) = (c0.GetLower(), c0.GetUpper(), c1.GetLower(), c1.GetUpper());
-        (output[4], output[5], output[6], output[7]) = (c2.GetLower(), c2.GetUpper(), c3.GetLower(), c3.GetUpper());
-        (output[8], output[9], output[10], output[11]) = (c4.GetLower(), c4.GetUpper(), c5.GetLower(), c5.GetUpper());
-        (output[12], output[13], output[14], output[15]) = (c6.GetLower(), c6.GetUpper(), c7.GetLower(), c7.GetUpper());
+        Put(output, c0, c1, c2, c3);
+        Put(output + 8, c4, c5, c6, c7);
     }
 
     /// <summary>
@@ -142,9 +139,17 @@ internal static unsafe class TileProducts
             c3 = Vector512.FusedMultiplyAdd(x3, left, c3);
             d3 = Vector512.FusedMultiplyAdd(x3, right, d3);
         }
-        (output[0], output[1], output[2], output[3]) = (c0.GetLower(), c0.GetUpper(), c1.GetLower(), c1.GetUpper());
-        (output[4], output[5], output[6], output[7]) = (c2.GetLower(), c2.GetUpper(), c3.GetLower(), c3.GetUpper());
-        (output[8], output[9], output[10], output[11]) = (d0.GetLower(), d0.GetUpper(), d1.GetLower(), d1.GetUpper());
-        (output[12], output[13], output[14], output[15]) = (d2.GetLower(), d2.GetUpper(), d3.GetLower(), d3.GetUpper());
+        Put(output, c0, c1, c2, c3);
+        Put(output + 8, d0, d1, d2, d3);
+    }
+
+    // Four 16-wide tile rows as the 8-wide halves callers read: row i's lanes 0..7 into output[2i], 8..15 into output[2i + 1].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(Vector256<float>* output, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
+    {
+        r0.Store((float*)output);
+        r1.Store((float*)(output + 2));
+        r2.Store((float*)(output + 4));
+        r3.Store((float*)(output + 6));
     }
 }
