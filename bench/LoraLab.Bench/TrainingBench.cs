@@ -72,7 +72,9 @@ public static class TrainingBench
             {
                 // LoRA and full back to back within each repeat, so that drift in the machine's speed between runs
                 // (full finetuning's tokens/s moves by ~10% between quiet runs here) reaches both sides of a ratio alike
-                for (int rep = 0; rep < repeats; rep++)
+                // the configuration the speed goal is judged at takes at least 5 pairs: single pairs there span ±4%
+                bool judged = shape.Name == TrainingGoals.SpeedShape && precision == TrainingGoals.SpeedPrecision && !checkpointing;
+                for (int rep = 0; rep < (judged ? Math.Max(repeats, 5) : repeats); rep++)
                 {
                     foreach (var mode in new[] { "lora", "full" })
                     {
@@ -99,6 +101,8 @@ public static class TrainingBench
         Console.WriteLine();
         Console.WriteLine("Issue 11 goals (from the rows above; medians over repeats):");
         Table.Print(TrainingGoals.Header, TrainingGoals.Rows(results));
+        Console.WriteLine($"(the speed goal is judged at {TrainingGoals.SpeedShape}, {TrainingGoals.SpeedPrecision}, where issue 11 set it; "
+            + "\"info\" rows show the ratio against its FLOP bound, the most LoRA can gain at full finetuning's efficiency)");
     }
 
     /// <summary>
