@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace LoraLab.Kernels;
 
@@ -78,11 +77,11 @@ internal static unsafe class AttentionTiles
         long b = w / shape.Heads, h = w % shape.Heads, g = h / shape.Groups;
         if (loaded != b * shape.KvHeads + g)
         {
-            LoadTransposed(k, b, g, T, D, kt, ldT);
-            LoadHead(v, b, g, T, D, vs, rows);
+            HeadRows.LoadTransposed(k, b, g, T, D, kt, ldT);
+            HeadRows.Load(v, b, g, T, D, vs, rows);
             loaded = b * shape.KvHeads + g;
         }
-        LoadHead(q, b, h, T, D, qs, rows);
+        HeadRows.Load(q, b, h, T, D, qs, rows);
         float* rowLse = lse is null ? null : lse + (b * shape.Heads + h) * T;
         for (long i0 = 0; i0 < T; i0 += Block)
         {
@@ -119,7 +118,7 @@ internal static unsafe class AttentionTiles
                         for (int i = 0; i < Math.Min(4, nq - r); i++)
                         {
                             var s = Vector256.Create(inverse[r + i]);
-                            StoreRow16(o.At(b, h, i0 + r + i) + (c + 16 * half) * (o.Bf16 ? 2 : 4), o.Bf16,
+                            HeadRows.StoreRow16(o.At(b, h, i0 + r + i) + (c + 16 * half) * (o.Bf16 ? 2 : 4), o.Bf16,
                                 acc[8 * half + 2 * i] * s, acc[8 * half + 2 * i + 1] * s);
                         }
                 }
@@ -172,29 +171,29 @@ internal static unsafe class AttentionTiles
         long T = shape.T, ldT = Stride(T), rows = Pad4(T);
         int D = shape.D;
         long b = w / shape.KvHeads, g = w % shape.KvHeads;
-        LoadHead(k, b, g, T, D, x.K, rows);
-        LoadTransposed(k, b, g, T, D, x.KT, ldT);
-        LoadTransposed(v, b, g, T, D, x.VT, ldT);
+        HeadRows.Load(k, b, g, T, D, x.K, rows);
+        HeadRows.LoadTransposed(k, b, g, T, D, x.KT, ldT);
+        HeadRows.LoadTransposed(v, b, g, T, D, x.VT, ldT);
         NativeMemory.Clear(x.DK, (nuint)(rows * D * sizeof(float)));
         NativeMemory.Clear(x.DV, (nuint)(rows * D * sizeof(float)));
         for (long h = g * shape.Groups; h < (g + 1) * shape.Groups; h++)
         {
-            LoadHead(q, b, h, T, D, x.Q, rows);
-            LoadHead(dO, b, h, T, D, x.DO, rows);
+            HeadRows.Load(q, b, h, T, D, x.Q, rows);
+            HeadRows.Load(dO, b, h, T, D, x.DO, rows);
             float* headLse = lse + (b * shape.Heads + h) * T;
             for (long t = 0; t < T; t++)
             {
                 x.L[t] = headLse[t];
-                LoadRow(o, b, h, t, D, x.ORow);
+                HeadRows.LoadRow(o, b, h, t, D, x.ORow);
                 x.Delta[t] = Dot(x.DO + t * D, x.ORow, D);
             }
             NativeMemory.Clear(x.DQ, (nuint)(rows * D * sizeof(float)));
             for (long i0 = 0; i0 < T; i0 += Block)
                 for (long j0 = 0; j0 <= i0; j0 += Block) BlockPair(x, shape, i0, j0);
-            StoreRows(dq, b, h, T, D, x.DQ);
+            HeadRows.Store(dq, b, h, T, D, x.DQ);
         }
-        StoreRows(dk, b, g, T, D, x.DK);
-        StoreRows(dv, b, g, T, D, x.DV);
+        HeadRows.Store(dk, b, g, T, D, x.DK);
+        HeadRows.Store(dv, b, g, T, D, x.DV);
     }
 
     // Query block i0 against key block j0 ≤ i0 of one query head.
@@ -292,92 +291,6 @@ internal static unsafe class AttentionTiles
             sum += e;
         }
         return Vector256.Sum(sum);
-    }
-
-    // dst[i·d + c] = x[b, h, i, c] (float32) for i < t; rows t..rows zeroed.
-    private static void LoadHead(Heads x, long b, long h, long t, int d, float* dst, long rows)
-    {
-        for (long i = 0; i < t; i++) LoadRow(x, b, h, i, d, dst + i * d);
-        NativeMemory.Clear(dst + t * d, (nuint)((rows - t) * d * sizeof(float)));
-    }
-
-    // dst[c] = x[b, h, t, c] (float32), c < d.
-    private static void LoadRow(Heads x, long b, long h, long t, int d, float* dst)
-    {
-        byte* src = x.At(b, h, t);
-        if (!x.Bf16) Buffer.MemoryCopy(src, dst, d * sizeof(float), d * sizeof(float));
-        else for (int c = 0; c < d; c += 8) Bf16Rows.Load((ushort*)src + c).Store(dst + c);
-    }
-
-    // dst[c·ld + t] = x[b, h, t, c] for t < T; columns T..ld zeroed.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LoadTransposed(Heads x, long b, long h, long t, int d, float* dst, long ld)
-    {
-        float* rows = stackalloc float[8 * d]; // 8 rows, widened
-        long i0 = 0;
-        for (; i0 + 8 <= t; i0 += 8)
-        {
-            for (int i = 0; i < 8; i++) LoadRow(x, b, h, i0 + i, d, rows + i * d);
-            for (int c = 0; c < d; c += 8) // an 8 × 8 block: rows i0.. by columns c.. → rows c.. by columns i0..
-                Transpose8(rows + c, d, dst + c * ld + i0, ld);
-        }
-        for (long i = i0; i < t; i++)
-        {
-            LoadRow(x, b, h, i, d, rows);
-            for (int c = 0; c < d; c++) dst[c * ld + i] = rows[c];
-        }
-        for (int c = 0; c < d; c++) NativeMemory.Clear(dst + c * ld + t, (nuint)((ld - t) * sizeof(float)));
-    }
-
-    // dst[k·dstStride + i] = src[i·srcStride + k] for i, k < 8.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride)
-    {
-        if (!Avx.IsSupported)
-        {
-            for (int i = 0; i < 8; i++)
-                for (int k = 0; k < 8; k++) dst[k * dstStride + i] = src[i * srcStride + k];
-            return;
-        }
-        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride), r2 = Avx.LoadVector256(src + 2 * srcStride),
-            r3 = Avx.LoadVector256(src + 3 * srcStride), r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride),
-            r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
-        // pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped into place
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5); var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE); var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE); var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
-    }
-
-    // y[b, h, t, :] = src rows (float32, T × d), rounded to y's dtype.
-    private static void StoreRows(Heads y, long b, long h, long t, int d, float* src)
-    {
-        for (long i = 0; i < t; i++)
-            for (int c = 0; c < d; c += 16)
-                StoreRow16(y.At(b, h, i) + c * (y.Bf16 ? 2 : 4), y.Bf16, Vector256.Load(src + i * d + c), Vector256.Load(src + i * d + c + 8));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow16(byte* p, bool bf16, Vector256<float> lo, Vector256<float> hi)
-    {
-        if (bf16)
-        {
-            Bf16Rows.Store((ushort*)p, lo);
-            Bf16Rows.Store((ushort*)p + 8, hi);
-        }
-        else
-        {
-            lo.Store((float*)p);
-            hi.Store((float*)p + 8);
-        }
     }
 
     // rows i < count of dst (row stride ld) += the tile's row i (width entries, 16 or 32).
