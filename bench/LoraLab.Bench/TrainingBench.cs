@@ -73,8 +73,8 @@ public static class TrainingBench
                 // LoRA and full back to back within each repeat, so that drift in the machine's speed between runs
                 // (full finetuning's tokens/s moves by ~10% between quiet runs here) reaches both sides of a ratio alike
                 // the configuration the speed goal is judged at takes at least 5 pairs: single pairs there span ±4%
-                bool judged = shape.Name == TrainingGoals.SpeedShape && precision == TrainingGoals.SpeedPrecision && !checkpointing;
-                for (int rep = 0; rep < (judged ? Math.Max(repeats, 5) : repeats); rep++)
+                int pairs = TrainingGoals.JudgesSpeed(shape.Name, precision, checkpointing) ? Math.Max(repeats, 5) : repeats;
+                for (int rep = 0; rep < pairs; rep++)
                 {
                     foreach (var mode in new[] { "lora", "full" })
                     {

@@ -31,6 +31,10 @@ internal static unsafe class AttentionTiles
     internal readonly record struct Heads(nint Base, long BatchStride, long HeadStride, long RowStride, bool Bf16)
     {
         public byte* At(long b, long h, long t) => (byte*)Base + (b * BatchStride + h * HeadStride + t * RowStride) * (Bf16 ? 2 : 4);
+
+        /// <summary>A CPU tensor's heads: x (B, heads, T, D), float32 or bfloat16, stride 1 along D; valid while x lives.</summary>
+        public static Heads Of(TorchSharp.torch.Tensor x) =>
+            new(TensorAddress.Of(x), x.stride(0), x.stride(1), x.stride(2), x.dtype == TorchSharp.torch.ScalarType.BFloat16);
     }
 
     /// <summary>Sizes of one call: batch, query heads, key/value heads, positions, head dim, and the score scale s.</summary>

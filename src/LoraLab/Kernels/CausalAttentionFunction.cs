@@ -86,6 +86,5 @@ internal sealed class CausalAttentionFunction : autograd.SingleTensorFunction<Ca
     private static AttentionTiles.Shape ShapeOf(Tensor q, Tensor k, double scale) =>
         new(q.shape[0], q.shape[1], k.shape[1], q.shape[2], (int)q.shape[3], (float)scale);
 
-    private static AttentionTiles.Heads Heads(Tensor x) =>
-        new(TensorAddress.Of(x), x.stride(0), x.stride(1), x.stride(2), x.dtype == ScalarType.BFloat16);
+    private static AttentionTiles.Heads Heads(Tensor x) => AttentionTiles.Heads.Of(x);
 }

@@ -62,6 +62,5 @@ public unsafe class HeadRowsTests
         Assert.Equal(0, y[1].count_nonzero().item<long>());
     }
 
-    private static AttentionTiles.Heads Heads(Tensor x) =>
-        new(TensorAddress.Of(x), x.stride(0), x.stride(1), x.stride(2), x.dtype == ScalarType.BFloat16);
+    private static AttentionTiles.Heads Heads(Tensor x) => AttentionTiles.Heads.Of(x);
 }
