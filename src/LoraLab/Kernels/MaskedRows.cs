@@ -32,11 +32,11 @@ internal readonly unsafe struct MaskedRows
     }
 
     /// <summary>
-    /// Rows [i0, i0 + count) into d (<see cref="LoraRows.Block"/> rows of stride ld, rows past count zeroed): hashed with
+    /// Rows [i0, i0 + count) into d (<paramref name="block"/> rows of stride ld, rows past count zeroed): hashed with
     /// the key and recorded into the bits (when any) if <paramref name="hash"/>, else replayed from the bits, else (no
     /// dropout) copied.
     /// </summary>
-    public void Fill(float* d, long ld, long i0, int count, bool hash)
+    public void Fill(float* d, long ld, long i0, int count, int block, bool hash)
     {
         for (int i = 0; i < count; i++)
         {
@@ -85,7 +85,7 @@ internal readonly unsafe struct MaskedRows
                 dst[j] = v;
             }
         }
-        if (count < LoraRows.Block) new Span<float>(d + count * ld, (int)((LoraRows.Block - count) * ld)).Clear();
+        if (count < block) new Span<float>(d + count * ld, (int)((block - count) * ld)).Clear();
     }
 
     /// <summary>dropout of 8 values at row <paramref name="row"/>, entries j..j+8 (j a multiple of 8), from the bits.</summary>
@@ -94,6 +94,14 @@ internal readonly unsafe struct MaskedRows
     {
         if (!dropout) return v;
         return Vector256.BitwiseAnd(v * scale, DropoutMask.Kept8(((byte*)bits)[row * rowBytes + (j >> 3)]).AsSingle());
+    }
+
+    /// <summary>dropout of 16 values at row <paramref name="row"/>, entries j..j+16 (j a multiple of 8), from the bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Masked16(Vector512<float> v, long row, long j)
+    {
+        if (!dropout) return v;
+        return Vector512.BitwiseAnd(v * scale, DropoutMask.Kept16(*(ushort*)((byte*)bits + row * rowBytes + (j >> 3))).AsSingle());
     }
 
     /// <summary>dropout of one value at (row, j), from the bits.</summary>

@@ -21,6 +21,7 @@ public class LoraRowsTests
         { 21, 100, 12, ScalarType.Float32 }, // rank 12 padded to 16; 100 = 3·32 + 4, 6·16 + 4
         { 5, 3, 1, ScalarType.Float32 }, // every entry in a scalar tail
         { 600, 200, 16, ScalarType.Float32 }, // rows split over the thread team
+        { 37, 600, 16, ScalarType.Float32 }, // LoraTiles: blocks of 32 rows and 5, forward chunks of 256 entries and 96
         { 19, 45, 16, ScalarType.BFloat16 },
         { 300, 344, 4, ScalarType.BFloat16 }, // the demo's down_proj width, split over the team
     };
