@@ -14,10 +14,11 @@ namespace LoraLab.Kernels;
 /// <item>∂L/∂x += dropout(gu A): 4 rows × 64 inputs, the rank as reduction;</item>
 /// <item>∂L/∂A += guᵀ d: 4 ranks × 64 inputs, the block's rows as reduction.</item>
 /// </list>
-/// Operand layouts are LoraRows': the block scratch d (<see cref="LoraRows.Block"/> rows of stride ld, masked float32,
-/// zero past the rows' width and past the block's count), A and the ∂L/∂A sums as (r', ld) float32 zero-padded past the width,
-/// the block's gu as (Block, r') float32 with zero rows past count. <paramref name="span"/> arguments are the width rounded up
-/// to 16, which ld exceeds, so the tiles of d, A and the sums run past the width over zeros without a scalar tail.
+/// Operand layouts are LoraRows': the block scratch d (<see cref="Rows"/> rows of stride ld, masked float32, zero past the
+/// rows' width and past the block's count), A and the ∂L/∂A sums as (r', ld) float32 zero-padded past the width, the
+/// block's gu as (Rows, r') float32 with zero rows past count. The span arguments are the width rounded up to 16
+/// (<see cref="Span"/>), which ld exceeds, so the tiles of d, A and the sums run past the width over zeros without a
+/// scalar tail. Sums run in another order than the 8-accumulator loops' (float rounding).
 /// </summary>
 internal static unsafe class LoraTiles
 {
@@ -99,8 +100,7 @@ internal static unsafe class LoraTiles
             }
     }
 
-    // out[c] = the sum of the 16 lanes of v_c, c = 0..3: halves added pairwise, so 4 vectors reduce in 3 rounds of
-    // shuffles that serve two vectors each.
+    // output[c] = the sum of the 16 lanes of v_c, c = 0..3: each vector's two halves added, then the 8 lanes of that.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Across(float* output, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
     {
@@ -114,7 +114,7 @@ internal static unsafe class LoraTiles
 
     /// <summary>
     /// ∂L/∂x[i0 + i, j] += dropout(Σ_k g[i, k] A[k, j]) for the block's first <paramref name="count"/> rows and j below
-    /// the last multiple of 16 of the width (the caller takes the rest); <paramref name="g"/> is (Block, r) with zero rows past count.
+    /// the last multiple of 16 of the width (the caller takes the rest); <paramref name="g"/> is (Rows, r) with zero rows past count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GradX(float* g, float* a, long ld, MaskedRows rows, long i0, int count, nint gx, bool bf16, long width, int r)
@@ -211,7 +211,7 @@ internal static unsafe class LoraTiles
     }
 
     /// <summary>
-    /// ∂L/∂A[k, j] += Σ_i g[i, k] d[i, j] into <paramref name="sums"/> (r, ld) over the block's <see cref="LoraRows.Block"/>
+    /// ∂L/∂A[k, j] += Σ_i g[i, k] d[i, j] into <paramref name="sums"/> (r, ld) over the block's <see cref="Rows"/>
     /// rows (zero rows add nothing) and j below <paramref name="span"/>: 4 ranks × 64 entries at a time, each rank's row of
     /// sums read and written once per block.
     /// </summary>
