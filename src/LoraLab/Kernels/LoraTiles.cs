@@ -66,25 +66,13 @@ internal static unsafe class LoraTiles
                         var w2 = Vector512.Load(a2 + j);
                         var w3 = Vector512.Load(a3 + j);
                         var x = Vector512.Load(d0 + j);
-                        s00 = Vector512.FusedMultiplyAdd(x, w0, s00);
-                        s01 = Vector512.FusedMultiplyAdd(x, w1, s01);
-                        s02 = Vector512.FusedMultiplyAdd(x, w2, s02);
-                        s03 = Vector512.FusedMultiplyAdd(x, w3, s03);
+                        Fma4(x, w0, w1, w2, w3, ref s00, ref s01, ref s02, ref s03);
                         x = Vector512.Load(d1 + j);
-                        s10 = Vector512.FusedMultiplyAdd(x, w0, s10);
-                        s11 = Vector512.FusedMultiplyAdd(x, w1, s11);
-                        s12 = Vector512.FusedMultiplyAdd(x, w2, s12);
-                        s13 = Vector512.FusedMultiplyAdd(x, w3, s13);
+                        Fma4(x, w0, w1, w2, w3, ref s10, ref s11, ref s12, ref s13);
                         x = Vector512.Load(d2 + j);
-                        s20 = Vector512.FusedMultiplyAdd(x, w0, s20);
-                        s21 = Vector512.FusedMultiplyAdd(x, w1, s21);
-                        s22 = Vector512.FusedMultiplyAdd(x, w2, s22);
-                        s23 = Vector512.FusedMultiplyAdd(x, w3, s23);
+                        Fma4(x, w0, w1, w2, w3, ref s20, ref s21, ref s22, ref s23);
                         x = Vector512.Load(d3 + j);
-                        s30 = Vector512.FusedMultiplyAdd(x, w0, s30);
-                        s31 = Vector512.FusedMultiplyAdd(x, w1, s31);
-                        s32 = Vector512.FusedMultiplyAdd(x, w2, s32);
-                        s33 = Vector512.FusedMultiplyAdd(x, w3, s33);
+                        Fma4(x, w0, w1, w2, w3, ref s30, ref s31, ref s32, ref s33);
                     }
                     (t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]) = (s00, s01, s02, s03, s10, s11, s12, s13);
                     (t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15]) = (s20, s21, s22, s23, s30, s31, s32, s33);
@@ -138,25 +126,13 @@ internal static unsafe class LoraTiles
                     var w2 = Vector512.Load(ak + 32);
                     var w3 = Vector512.Load(ak + 48);
                     var c = Vector512.Create(g0[k]);
-                    s00 = Vector512.FusedMultiplyAdd(c, w0, s00);
-                    s01 = Vector512.FusedMultiplyAdd(c, w1, s01);
-                    s02 = Vector512.FusedMultiplyAdd(c, w2, s02);
-                    s03 = Vector512.FusedMultiplyAdd(c, w3, s03);
+                    Fma4(c, w0, w1, w2, w3, ref s00, ref s01, ref s02, ref s03);
                     c = Vector512.Create(g1[k]);
-                    s10 = Vector512.FusedMultiplyAdd(c, w0, s10);
-                    s11 = Vector512.FusedMultiplyAdd(c, w1, s11);
-                    s12 = Vector512.FusedMultiplyAdd(c, w2, s12);
-                    s13 = Vector512.FusedMultiplyAdd(c, w3, s13);
+                    Fma4(c, w0, w1, w2, w3, ref s10, ref s11, ref s12, ref s13);
                     c = Vector512.Create(g2[k]);
-                    s20 = Vector512.FusedMultiplyAdd(c, w0, s20);
-                    s21 = Vector512.FusedMultiplyAdd(c, w1, s21);
-                    s22 = Vector512.FusedMultiplyAdd(c, w2, s22);
-                    s23 = Vector512.FusedMultiplyAdd(c, w3, s23);
+                    Fma4(c, w0, w1, w2, w3, ref s20, ref s21, ref s22, ref s23);
                     c = Vector512.Create(g3[k]);
-                    s30 = Vector512.FusedMultiplyAdd(c, w0, s30);
-                    s31 = Vector512.FusedMultiplyAdd(c, w1, s31);
-                    s32 = Vector512.FusedMultiplyAdd(c, w2, s32);
-                    s33 = Vector512.FusedMultiplyAdd(c, w3, s33);
+                    Fma4(c, w0, w1, w2, w3, ref s30, ref s31, ref s32, ref s33);
                 }
                 AddRow(rows, row, j, gx, bf16, width, s00, s01, s02, s03);
                 if (live > 1) AddRow(rows, row + 1, j, gx, bf16, width, s10, s11, s12, s13);
@@ -241,25 +217,13 @@ internal static unsafe class LoraTiles
                     var x2 = Vector512.Load(x + 32);
                     var x3 = Vector512.Load(x + 48);
                     var c = Vector512.Create(gi[0]);
-                    s00 = Vector512.FusedMultiplyAdd(c, x0, s00);
-                    s01 = Vector512.FusedMultiplyAdd(c, x1, s01);
-                    s02 = Vector512.FusedMultiplyAdd(c, x2, s02);
-                    s03 = Vector512.FusedMultiplyAdd(c, x3, s03);
+                    Fma4(c, x0, x1, x2, x3, ref s00, ref s01, ref s02, ref s03);
                     c = Vector512.Create(gi[1]);
-                    s10 = Vector512.FusedMultiplyAdd(c, x0, s10);
-                    s11 = Vector512.FusedMultiplyAdd(c, x1, s11);
-                    s12 = Vector512.FusedMultiplyAdd(c, x2, s12);
-                    s13 = Vector512.FusedMultiplyAdd(c, x3, s13);
+                    Fma4(c, x0, x1, x2, x3, ref s10, ref s11, ref s12, ref s13);
                     c = Vector512.Create(gi[2]);
-                    s20 = Vector512.FusedMultiplyAdd(c, x0, s20);
-                    s21 = Vector512.FusedMultiplyAdd(c, x1, s21);
-                    s22 = Vector512.FusedMultiplyAdd(c, x2, s22);
-                    s23 = Vector512.FusedMultiplyAdd(c, x3, s23);
+                    Fma4(c, x0, x1, x2, x3, ref s20, ref s21, ref s22, ref s23);
                     c = Vector512.Create(gi[3]);
-                    s30 = Vector512.FusedMultiplyAdd(c, x0, s30);
-                    s31 = Vector512.FusedMultiplyAdd(c, x1, s31);
-                    s32 = Vector512.FusedMultiplyAdd(c, x2, s32);
-                    s33 = Vector512.FusedMultiplyAdd(c, x3, s33);
+                    Fma4(c, x0, x1, x2, x3, ref s30, ref s31, ref s32, ref s33);
                 }
                 s00.Store(p0 + j); s01.Store(p0 + j + 16); s02.Store(p0 + j + 32); s03.Store(p0 + j + 48);
                 s10.Store(p1 + j); s11.Store(p1 + j + 16); s12.Store(p1 + j + 32); s13.Store(p1 + j + 48);
@@ -281,5 +245,17 @@ internal static unsafe class LoraTiles
                 s0.Store(p0 + j); s1.Store(p1 + j); s2.Store(p2 + j); s3.Store(p3 + j);
             }
         }
+    }
+
+    // s_n += c · v_n for n = 0..3: one step of a tile's row (or column) of four accumulators. Inlined, so the accumulators
+    // stay in registers.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fma4(Vector512<float> c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        ref Vector512<float> s0, ref Vector512<float> s1, ref Vector512<float> s2, ref Vector512<float> s3)
+    {
+        s0 = Vector512.FusedMultiplyAdd(c, v0, s0);
+        s1 = Vector512.FusedMultiplyAdd(c, v1, s1);
+        s2 = Vector512.FusedMultiplyAdd(c, v2, s2);
+        s3 = Vector512.FusedMultiplyAdd(c, v3, s3);
     }
 }
