@@ -53,15 +53,15 @@ internal static unsafe class LoraRows
         long ld = Stride(width);
         bool tiles = LoraTiles.Serve(r);
         // tiles: A as (r', ld) rows; otherwise Aᵀ as (in, r'), one row of r weights (and zeros up to r') per input entry
-        var at = tiles ? zeros(r, ld, dtype: ScalarType.Float32) : zeros(width, r, dtype: ScalarType.Float32);
-        if (tiles) at.narrow(0, 0, a.shape[0]).narrow(1, 0, width).copy_(a);
-        else at.narrow(1, 0, a.shape[0]).copy_(a.t());
+        var at = tiles ? PaddedRows(a, r, ld) : zeros(width, r, dtype: ScalarType.Float32);
+        if (!tiles) at.narrow(1, 0, a.shape[0]).copy_(a.t());
         var u32 = empty(n, r, dtype: ScalarType.Float32); // (N, r')
         var rows = new MaskedRows(x2, bits, p, key);
         fixed (byte* ats = at.bytes, us = u32.bytes)
         {
             nint atp = (nint)ats, up = (nint)us;
             int block = tiles ? LoraTiles.Rows : Block;
+            long span = LoraTiles.Span(width);
             OmpTeam.For(n, OmpTeam.RowGrain(width), (r0, r1) =>
             {
                 float* d = Scratch(block, ld);
@@ -72,7 +72,7 @@ internal static unsafe class LoraRows
                     {
                         int count = (int)Math.Min(block, r1 - i0);
                         rows.Fill(d, ld, i0, count, block, hash: true);
-                        if (tiles) LoraTiles.Forward(d, ld, (float*)atp, (float*)up + i0 * r, partial, count, LoraTiles.Span(width), r);
+                        if (tiles) LoraTiles.Forward(d, ld, (float*)atp, (float*)up + i0 * r, partial, count, span, r);
                         else ForwardBlock(d, ld, (float*)atp, (float*)up + i0 * r, count, width, r);
                     }
                 }
@@ -96,8 +96,7 @@ internal static unsafe class LoraRows
         int r = Padded(a.shape[0]);
         using var scope = NewDisposeScope();
         long ld = Stride(width);
-        var a32 = zeros(r, ld, dtype: ScalarType.Float32); // (r', ld): A in float32, zero-padded
-        a32.narrow(0, 0, a.shape[0]).narrow(1, 0, width).copy_(a);
+        var a32 = PaddedRows(a, r, ld);
         var g32 = zeros(n, r, dtype: ScalarType.Float32); // (N, r'): gu in float32, zero-padded
         g32.narrow(1, 0, a.shape[0]).copy_(gu);
         var rows = new MaskedRows(x2, bits, p, null);
@@ -116,6 +115,7 @@ internal static unsafe class LoraRows
             nint ap = (nint)As, gp = (nint)gs, gxp = (nint)gxs;
             bool bf16 = x2.dtype == ScalarType.BFloat16, tiles = LoraTiles.Serve(r);
             int block = tiles ? LoraTiles.Rows : Block;
+            long span = LoraTiles.Span(width);
             OmpTeam.For(parts, 1, (q0, q1) =>
             {
                 float* d = Scratch(block, ld);
@@ -133,12 +133,15 @@ internal static unsafe class LoraRows
                             if (sumPointers[q] != 0)
                             {
                                 rows.Fill(d, ld, i0, count, block, hash: false);
-                                if (tiles) LoraTiles.GradA(d, ld, g, (float*)sumPointers[q], LoraTiles.Span(width), r);
+                                if (tiles) LoraTiles.GradA(d, ld, g, (float*)sumPointers[q], span, r);
                                 else GradABlock(d, g, (float*)sumPointers[q], width, ld, r);
                             }
-                            if (gxp != 0 && tiles) LoraTiles.GradX(g, (float*)ap, ld, rows, i0, count, gxp, bf16, width, r);
-                            else if (gxp != 0) GradXBlock(g, (float*)ap, rows, i0, count, gxp, bf16, width, ld, r);
-                            if (gxp != 0) GradXTail(g, (float*)ap, rows, i0, count, gxp, bf16, width, ld, r);
+                            if (gxp != 0)
+                            {
+                                if (tiles) LoraTiles.GradX(g, (float*)ap, ld, rows, i0, count, gxp, bf16, width, r);
+                                else GradXBlock(g, (float*)ap, rows, i0, count, gxp, bf16, width, ld, r);
+                                GradXTail(g, (float*)ap, rows, i0, count, gxp, bf16, width, ld, r);
+                            }
                         }
                     }
                 }
@@ -152,6 +155,14 @@ internal static unsafe class LoraRows
         if (gradA is null || sums is null) return;
         for (int q = 1; q < parts; q++) sums[0].add_(sums[q], Scalars.One);
         gradA.copy_(sums[0].narrow(0, 0, a.shape[0]).narrow(1, 0, width));
+    }
+
+    // A (r, in) as float32 (r', ld) rows, zero past its rank and width: the layout the loops read A in.
+    private static Tensor PaddedRows(Tensor a, int r, long ld)
+    {
+        var rows = zeros(r, ld, dtype: ScalarType.Float32);
+        rows.narrow(0, 0, a.shape[0]).narrow(1, 0, a.shape[1]).copy_(a);
+        return rows;
     }
 
     // The rank the loops run at: r rounded up to a multiple of 8 (a vector of ranks), the extra ranks zero in A and gu.
